@@ -1,0 +1,86 @@
+/**
+ * The node metadata document: what the poller learns from the Kubernetes API (and EC2) about one
+ * node and its pods, and what the enricher joins to the agent's records. Stored in DynamoDB, one
+ * item per node, key `<cluster>#<node>`. Documented in docs/node-metadata.md.
+ */
+
+/** The schema version of the document. */
+export const NODE_METADATA_VERSION = 1;
+
+/** Requests or limits of a container; absent fields are not set in the spec. */
+export interface ResourceAmounts {
+  cpuMillicores?: number;
+  memoryBytes?: number;
+}
+
+/** Kubernetes container state. */
+export type ContainerState = 'Running' | 'Waiting' | 'Terminated';
+
+/** A regular (non-init) container of a pod. */
+export interface ContainerMetadata {
+  name: string;
+  /** Runtime id without the scheme (`containerd://<id>` gives `<id>`); absent before the container started. */
+  runtimeId?: string;
+  /** The scheme of the status containerID: `containerd`, `docker`, `cri-o`. */
+  runtime?: string;
+  requests: ResourceAmounts;
+  limits: ResourceAmounts;
+  state?: ContainerState;
+  /** Waiting or terminated reason. */
+  stateReason?: string;
+  /** lastState.terminated.reason. */
+  lastTerminationReason?: string;
+  restartCount: number;
+  /** Restarts since the poller's previous observation; absent the first time the container is seen. */
+  restartDelta?: number;
+}
+
+/** A resolved owner of a pod (ReplicaSet resolved to its Deployment, Job to its CronJob). */
+export interface PodOwner {
+  kind: string;
+  name: string;
+}
+
+/** A pod bound to the node. */
+export interface PodMetadata {
+  uid: string;
+  name: string;
+  namespace: string;
+  /** The `PodName` attribute: the workload name resolved from the owners (catalog section 3). */
+  workloadName: string;
+  owners: PodOwner[];
+  labels: Record<string, string>;
+  /** Services selecting the pod, sorted; the first is the `Service` attribute. */
+  services: string[];
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  qos?: 'Guaranteed' | 'Burstable' | 'BestEffort';
+  hostNetwork?: boolean;
+  /** Ready and PodScheduled conditions as 'True' | 'False' | 'Unknown'. */
+  conditions: { ready?: string; scheduled?: string };
+  containers: ContainerMetadata[];
+  /** Sum of the containers' restarts since the previous observation; absent the first time. */
+  restartDelta?: number;
+}
+
+/** One node and its pods. */
+export interface NodeMetadata {
+  version: typeof NODE_METADATA_VERSION;
+  cluster: string;
+  node: string;
+  /** From spec.providerID `aws:///<az>/<instance-id>`. */
+  instanceId?: string;
+  /** Label node.kubernetes.io/instance-type. */
+  instanceType?: string;
+  /** EC2 tag aws:autoscaling:groupName; '' when the instance is in no group. */
+  autoScalingGroup: string;
+  capacity: { cpuMillicores?: number; memoryBytes?: number; pods?: number };
+  allocatable: { cpuMillicores?: number; memoryBytes?: number; pods?: number };
+  /** Node conditions by type (Ready, MemoryPressure, ...) with status 'True' | 'False' | 'Unknown'. */
+  conditions: Record<string, string>;
+  pods: PodMetadata[];
+  /** When the poller observed this content, epoch ms. */
+  observedAtMs: number;
+}
+
+/** The DynamoDB key of a node's document. */
+export const toNodeKey = (cluster: string, node: string): string => `${cluster}#${node}`;

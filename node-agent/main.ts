@@ -1,0 +1,2 @@
+// The node agent's composition root (issue 2).
+export {};
