@@ -1,0 +1,95 @@
+import { RECORD_SCHEMA_VERSION, type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../core/record';
+import { toPodsCpuMillicores, toPodsMemoryBytes, type SimulatedNode } from './simulated-nodes';
+
+const SYSTEM_MEMORY_BYTES = 900 * 1024 * 1024;
+const SYSTEM_CPU_MILLICORES = 150;
+
+const toGauges = (memoryBytes: number): CgroupGauges => {
+  const usage = Math.round(memoryBytes);
+  return {
+    memoryUsageBytes: usage,
+    memoryWorkingSetBytes: Math.round(usage * 0.85),
+    memoryRssBytes: Math.round(usage * 0.7),
+    memoryCacheBytes: Math.round(usage * 0.25),
+    memoryMappedFileBytes: Math.round(usage * 0.05),
+    memorySwapBytes: 0,
+    memoryMaxUsageBytes: Math.round(usage * 1.1),
+    memoryFailcnt: 0,
+  };
+};
+
+const toDeltas = (cpuMillicores: number, elapsedMs: number): CgroupDeltas => {
+  const cpuNs = Math.round(cpuMillicores * elapsedMs * 1000);
+  return {
+    cpuUsageNs: cpuNs,
+    cpuUserNs: Math.round(cpuNs * 0.7),
+    cpuSystemNs: Math.round(cpuNs * 0.3),
+    cpuPeriods: Math.round(elapsedMs / 100),
+    cpuThrottledPeriods: 0,
+    cpuThrottledNs: 0,
+    memoryPgfault: Math.round(elapsedMs * 2),
+    memoryPgmajfault: 0,
+  };
+};
+
+const toNet = (rxBps: number, txBps: number, elapsedMs: number) => ({
+  rxBytes: Math.round((rxBps * elapsedMs) / 1000),
+  rxPackets: Math.round((rxBps * elapsedMs) / 1000 / 900),
+  rxDropped: 0,
+  rxErrors: 0,
+  txBytes: Math.round((txBps * elapsedMs) / 1000),
+  txPackets: Math.round((txBps * elapsedMs) / 1000 / 900),
+  txDropped: 0,
+  txErrors: 0,
+});
+
+/**
+ * The node record an agent would send for a simulated node, without host files: the benchmark's
+ * fast path (thousands of nodes per second). `elapsedMs` absent gives a first record (gauges only).
+ */
+export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, timeMs: number, elapsedMs?: number): NodeRecord {
+  const hasDeltas = elapsedMs !== undefined;
+  const pods: PodSample[] = node.pods.map((pod) => ({
+    uid: pod.uid,
+    qos: pod.qos,
+    gauges: toGauges(pod.containers.reduce((s, c) => s + c.memoryBytes, 0)),
+    deltas: hasDeltas ? toDeltas(pod.containers.reduce((s, c) => s + c.cpuMillicores, 0), elapsedMs) : undefined,
+    net: [{ name: 'eth0', deltas: hasDeltas ? toNet(pod.rxBytesPerSecond, pod.txBytesPerSecond, elapsedMs) : undefined }],
+    containers: pod.containers.map((c) => ({
+      id: c.id,
+      runtime: 'containerd',
+      name: c.name,
+      gauges: toGauges(c.memoryBytes),
+      deltas: hasDeltas ? toDeltas(c.cpuMillicores, elapsedMs) : undefined,
+    })),
+  }));
+  const rx = node.pods.reduce((s, p) => s + p.rxBytesPerSecond, 0);
+  const tx = node.pods.reduce((s, p) => s + p.txBytesPerSecond, 0);
+  const nodeMemory = SYSTEM_MEMORY_BYTES + toPodsMemoryBytes(node) + (node.memoryPressure ? node.memTotalBytes * 0.6 : 0);
+  const capacity = 100 * 1024 ** 3;
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    cluster,
+    node: node.name,
+    timeMs,
+    elapsedMs,
+    cgroupVersion: 2,
+    cores: node.cores,
+    memTotalBytes: node.memTotalBytes,
+    gauges: toGauges(Math.min(nodeMemory, node.memTotalBytes * 0.97)),
+    deltas: hasDeltas ? toDeltas(SYSTEM_CPU_MILLICORES + toPodsCpuMillicores(node), elapsedMs) : undefined,
+    net: [{ name: 'eth0', deltas: hasDeltas ? toNet(rx, tx, elapsedMs) : undefined }],
+    disks: [
+      {
+        device: 'nvme0n1',
+        deltas: hasDeltas
+          ? { serviceBytes: { read: elapsedMs * 40, write: elapsedMs * 120, total: elapsedMs * 160 }, serviced: { read: elapsedMs / 50, write: elapsedMs / 20, total: elapsedMs / 50 + elapsedMs / 20 } }
+          : undefined,
+      },
+    ],
+    filesystems: [
+      { device: '/dev/nvme0n1p1', mountpoint: '/', fstype: 'xfs', capacityBytes: capacity, usageBytes: capacity * 0.31, availableBytes: capacity * 0.69, inodes: 52_428_800, inodesFree: 51_000_000 },
+    ],
+    pods,
+  };
+}
