@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, toSnippet } from './errors';
+import { POLLER_CLUSTER_ROLE, POLLER_GROUP, POLLER_RULES } from './poller-rbac';
+import type { JsonValue } from './to-yaml';
+
+/** A Kubernetes object as plain JSON: what `kubectl apply` and server-side apply take. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: JsonValue | undefined };
+  readonly [key: string]: JsonValue | undefined;
+}
+
+/** CPU and memory of the agent container, as Kubernetes quantities. */
+export interface AgentResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** A stock Node.js image: the agent is one bundled file mounted from a ConfigMap, so no image build is needed. */
+export const DEFAULT_AGENT_IMAGE = 'public.ecr.aws/docker/library/node:22-alpine';
+
+/** The namespace every namespaced kinsight object lives in. */
+export const AGENT_NAMESPACE = 'kinsight';
+
+/** Name shared by the agent's ServiceAccount, ConfigMap and DaemonSet. */
+export const AGENT_NAME = 'kinsight-agent';
+
+/** Requests and limits sized from the agent benchmark (110 pods, 250 containers per node). */
+export const DEFAULT_AGENT_RESOURCES: AgentResources = {
+  requests: { cpu: '10m', memory: '48Mi' },
+  limits: { cpu: '100m', memory: '96Mi' },
+};
+
+/** Where the host's root, /proc and cgroup tree appear inside the container (the agent's KINSIGHT_HOST_ROOT). */
+export const AGENT_HOST_ROOT = '/host';
+
+/** Pod-template annotation carrying the bundle's SHA-256, so a new bundle rolls the DaemonSet. */
+export const BUNDLE_HASH_ANNOTATION = 'kinsight.io/agent-bundle-sha256';
+
+/**
+ * A ConfigMap holds at most 1 MiB of data.
+ * @see https://kubernetes.io/docs/concepts/configuration/configmap/#motivation
+ */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+/** The unprivileged user the agent runs as (`nobody`): procfs and cgroupfs files it reads are world-readable. */
+export const AGENT_USER_ID = 65534;
+
+const BUNDLE_KEY = 'agent.js';
+const BUNDLE_DIR = '/opt/kinsight';
+const INTERVAL = /^[1-9][0-9]*(s|m)$/;
+
+/** What the agent's Kubernetes objects are rendered from. */
+export interface AgentManifestOptions {
+  /** EKS cluster name; the agent stamps it on every record. */
+  readonly clusterName: string;
+  /** Kinesis stream name the agent writes to. */
+  readonly streamName: string;
+  /** AWS region of the stream. */
+  readonly region: string;
+  /** The agent's esbuild bundle (JavaScript source), shipped in a ConfigMap. */
+  readonly agentBundle: string;
+  /**
+   * Container image with a `node` binary.
+   * @default DEFAULT_AGENT_IMAGE (public.ecr.aws/docker/library/node:22-alpine)
+   */
+  readonly image?: string;
+  /**
+   * Collection interval, a duration the agent accepts (`60s`, `2m`).
+   * @default '60s'
+   */
+  readonly interval?: string;
+  /**
+   * Namespace of the namespaced objects.
+   * @default AGENT_NAMESPACE ('kinsight')
+   */
+  readonly namespace?: string;
+  /**
+   * Requests and limits of the agent container.
+   * @default DEFAULT_AGENT_RESOURCES (10m/48Mi requests, 100m/96Mi limits)
+   */
+  readonly resources?: AgentResources;
+  /**
+   * Annotations of the ServiceAccount, e.g. `eks.amazonaws.com/role-arn` for IRSA.
+   * @default none (EKS Pod Identity associates the role through the EKS API instead)
+   */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** SHA-256 (hex) of the agent bundle: the rollout trigger and the applier's integrity check. */
+export const toBundleSha256 = (bundle: string): string => createHash('sha256').update(bundle, 'utf8').digest('hex');
+
+function check(options: AgentManifestOptions): void {
+  const fail = (field: string, value: unknown, expected: string): never => {
+    throw new ConfigError(`agent manifest: ${field} is "${toSnippet(value)}"; expected ${expected}`);
+  };
+  if (!options.clusterName) fail('clusterName', options.clusterName, 'the EKS cluster name; pass --cluster NAME');
+  if (!options.streamName) fail('streamName', options.streamName, 'the Kinesis stream name; pass --stream NAME_OR_ARN');
+  if (!options.region) fail('region', options.region, 'an AWS region such as eu-west-1; pass --region or set AWS_REGION');
+  if (options.interval !== undefined && !INTERVAL.test(options.interval)) fail('interval', options.interval, 'a duration such as 60s or 2m');
+  const bytes = Buffer.byteLength(options.agentBundle, 'utf8');
+  if (bytes === 0) fail('agentBundle', '(empty)', 'the bundled agent; run `npm run build` first');
+  if (bytes >= CONFIGMAP_MAX_BYTES) {
+    fail('agentBundle', `${bytes} bytes`, `under ${CONFIGMAP_MAX_BYTES} bytes (the ConfigMap limit); bundle with minify and fewer dependencies`);
+  }
+}
+
+const labelsOf = (component: string): Record<string, string> => ({
+  'app.kubernetes.io/name': component,
+  'app.kubernetes.io/part-of': 'kinsight',
+  'app.kubernetes.io/managed-by': 'kinsight',
+});
+
+function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha256: string): KubeObject {
+  const selector = { 'app.kubernetes.io/name': AGENT_NAME };
+  // Read-only views of the host. The agent reads /proc and the cgroup tree, and statfs()es the host's
+  // mounted filesystems under the host root (NodeFS), hence the root mount with HostToContainer propagation.
+  const hostMounts = [
+    { name: 'host-root', hostPath: '/', mountPath: AGENT_HOST_ROOT, propagation: 'HostToContainer' },
+    { name: 'host-proc', hostPath: '/proc', mountPath: `${AGENT_HOST_ROOT}/proc` },
+    { name: 'host-cgroup', hostPath: '/sys/fs/cgroup', mountPath: `${AGENT_HOST_ROOT}/sys/fs/cgroup` },
+  ];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: AGENT_NAME, namespace, labels: labelsOf(AGENT_NAME) },
+    spec: {
+      selector: { matchLabels: selector },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+      template: {
+        metadata: { labels: { ...labelsOf(AGENT_NAME), ...selector }, annotations: { [BUNDLE_HASH_ANNOTATION]: bundleSha256 } },
+        spec: {
+          serviceAccountName: AGENT_NAME,
+          // The agent needs no Kubernetes credentials; Pod Identity and IRSA inject their own token volume.
+          automountServiceAccountToken: false,
+          // /proc/<pid>/net/dev of a process in each pod's cgroup gives pod network counters: host PIDs are needed.
+          hostPID: true,
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'eks.amazonaws.com/compute-type', operator: 'NotIn', values: ['fargate'] }] }],
+              },
+            },
+          },
+          tolerations: [{ operator: 'Exists' }],
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: AGENT_USER_ID,
+            runAsGroup: AGENT_USER_ID,
+            fsGroup: AGENT_USER_ID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'agent',
+              image: options.image ?? DEFAULT_AGENT_IMAGE,
+              command: ['node', `${BUNDLE_DIR}/${BUNDLE_KEY}`],
+              env: [
+                { name: 'KINSIGHT_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                { name: 'KINSIGHT_CLUSTER_NAME', value: options.clusterName },
+                { name: 'KINSIGHT_STREAM_NAME', value: options.streamName },
+                { name: 'KINSIGHT_INTERVAL', value: options.interval ?? '60s' },
+                { name: 'KINSIGHT_HOST_ROOT', value: AGENT_HOST_ROOT },
+                { name: 'AWS_REGION', value: options.region },
+                { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
+              ],
+              resources: {
+                requests: { ...(options.resources ?? DEFAULT_AGENT_RESOURCES).requests },
+                limits: { ...(options.resources ?? DEFAULT_AGENT_RESOURCES).limits },
+              },
+              securityContext: {
+                readOnlyRootFilesystem: true,
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'agent-bundle', mountPath: BUNDLE_DIR, readOnly: true },
+                ...hostMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: true, mountPropagation: m.propagation })),
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'agent-bundle', configMap: { name: AGENT_NAME, items: [{ key: BUNDLE_KEY, path: BUNDLE_KEY }] } },
+            ...hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Renders every Kubernetes object of a cluster's kinsight installation, in apply order: the
+ * namespace, the agent's ServiceAccount, the ConfigMap holding the agent bundle, the poller's
+ * ClusterRole and its binding to the {@link POLLER_GROUP} group, and the agent DaemonSet.
+ * Pure: the same options give the same objects, which `kinsight manifest` prints as YAML and the
+ * CDK applier server-side-applies.
+ * @throws ConfigError naming the bad option (empty names, a bad interval, a bundle over the ConfigMap limit).
+ */
+export function toAgentManifest(options: AgentManifestOptions): KubeObject[] {
+  check(options);
+  const namespace = options.namespace ?? AGENT_NAMESPACE;
+  const bundleSha256 = toBundleSha256(options.agentBundle);
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: labelsOf('kinsight') } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: AGENT_NAME,
+        namespace,
+        labels: labelsOf(AGENT_NAME),
+        ...(options.serviceAccountAnnotations ? { annotations: { ...options.serviceAccountAnnotations } } : {}),
+      },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: AGENT_NAME, namespace, labels: labelsOf(AGENT_NAME), annotations: { [BUNDLE_HASH_ANNOTATION]: bundleSha256 } },
+      data: { [BUNDLE_KEY]: options.agentBundle },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: POLLER_CLUSTER_ROLE, labels: labelsOf(POLLER_CLUSTER_ROLE) },
+      rules: POLLER_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: POLLER_CLUSTER_ROLE, labels: labelsOf(POLLER_CLUSTER_ROLE) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: POLLER_CLUSTER_ROLE },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: POLLER_GROUP }],
+    },
+    toDaemonSet(options, namespace, bundleSha256),
+  ];
+}
