@@ -1,0 +1,190 @@
+import type { CiRecord } from './ci-record';
+import { CI_NAMESPACE, EMF_MAX_METRICS_PER_DIRECTIVE } from './limits';
+import { CATALOG, type CiType, type MetricSpec } from './metrics/catalog';
+import type { DeclarationProfile } from './metrics/profiles';
+
+/**
+ * EMF encoding of Container Insights records, as awsemf (EMF v1) writes them (catalog sections 0 and 7.2):
+ *
+ * - every attribute and every metric value is a root member; `Sources` and `kubernetes` are JSON
+ *   values (awsemf's `parse_json_encoded_attr_values`); `Type` and `Timestamp` (ms, as a string,
+ *   the fork's attribute) are root members too;
+ * - only metrics matched by a declaration of the profile go into `_aws.CloudWatchMetrics`; metrics
+ *   are grouped by the exact set of declarations they match, one directive per group; a directive's
+ *   dimension sets are the union of its declarations' sets, each sorted alphabetically, de-duplicated,
+ *   minus the sets naming an attribute the record does not have; a group left with no set publishes nothing;
+ * - `"Version":"1"` and `_aws` (Namespace ContainerInsights, `Timestamp` in ms) only when a directive
+ *   exists; otherwise `"Version":"0"` and a plain JSON log event;
+ * - a directive with more than 100 metrics is split into several directives of the same event.
+ *
+ * Two deliberate differences from awsemf, both smaller events with the same CloudWatch meaning:
+ * millicore metrics (catalog unit `''`) carry no `Unit` member (the specification's default, None)
+ * rather than `"Unit":""`, and `StorageResolution` is omitted (60, the default). Non-finite values are
+ * dropped, never written as `null`.
+ *
+ * Speed: selector matching is done once per (profile, metric name), dimension sets once per
+ * (declaration group, attributes present); encoding a record is string concatenation.
+ */
+
+/** Encodes CiRecords to EMF log event messages for one profile. */
+export interface EmfEncoder {
+  readonly profile: DeclarationProfile;
+  /** One record -> one CloudWatch Logs event message (a JSON object on one line). */
+  encode(record: CiRecord): string;
+  /** The metric names of a record that the profile publishes (in record order). */
+  declaredMetrics(record: CiRecord): string[];
+}
+
+interface Group {
+  /** Declaration indices joined: the grouping key. */
+  readonly key: string;
+  /** Union of the matched declarations' sets: sorted, de-duplicated. */
+  readonly sets: readonly (readonly string[])[];
+  /** Dimensions JSON per bit mask of the sets kept (sets whose keys are all present). */
+  readonly dimensionsByMask: Map<number, string>;
+}
+
+interface MetricInfo {
+  /** `"name":` */
+  readonly member: string;
+  /** `{"Name":"…","Unit":"…"}` */
+  readonly definition: string;
+  readonly group: Group | undefined;
+}
+
+const DIRECTIVE_HEAD = `{"Namespace":${JSON.stringify(CI_NAMESPACE)},"Dimensions":`;
+
+function toUnitMember(spec: MetricSpec | undefined): string {
+  return spec && spec.unit !== '' ? `,"Unit":${JSON.stringify(spec.unit)}` : '';
+}
+
+/** Normalizes a dimension set the way awsemf does: de-duplicated keys, sorted. */
+export const toDimensionSet = (set: readonly string[]): string[] => [...new Set(set)].sort();
+
+/** Creates an encoder for a profile; the selector and dimension-set work is cached inside it. */
+export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
+  const compiled = profile.declarations.map((d) => ({
+    patterns: d.metricNameSelectors.map((s) => new RegExp(s)),
+    sets: d.dimensions.map(toDimensionSet),
+  }));
+  const groups = new Map<string, Group>();
+  const infoByType = new Map<CiType, Map<string, MetricInfo>>();
+
+  function toGroup(name: string): Group | undefined {
+    const matched: number[] = [];
+    compiled.forEach((d, i) => {
+      if (d.patterns.some((p) => p.test(name))) matched.push(i);
+    });
+    if (matched.length === 0) return undefined;
+    const key = matched.join(',');
+    let group = groups.get(key);
+    if (!group) {
+      const seen = new Set<string>();
+      const sets: string[][] = [];
+      for (const i of matched) {
+        for (const set of compiled[i].sets) {
+          const id = set.join('\u0000');
+          if (!seen.has(id)) {
+            seen.add(id);
+            sets.push(set);
+          }
+        }
+      }
+      group = { key, sets, dimensionsByMask: new Map() };
+      groups.set(key, group);
+    }
+    return group;
+  }
+
+  function toInfo(type: CiType, name: string): MetricInfo {
+    let byName = infoByType.get(type);
+    if (!byName) {
+      byName = new Map();
+      infoByType.set(type, byName);
+    }
+    let info = byName.get(name);
+    if (!info) {
+      const quoted = JSON.stringify(name);
+      const spec = (CATALOG[type] as Record<string, MetricSpec>)[name];
+      info = { member: `${quoted}:`, definition: `{"Name":${quoted}${toUnitMember(spec)}}`, group: toGroup(name) };
+      byName.set(name, info);
+    }
+    return info;
+  }
+
+  function toDimensions(group: Group, attributes: Record<string, string>): string | undefined {
+    let mask = 0;
+    for (let i = 0; i < group.sets.length; i++) {
+      const set = group.sets[i];
+      let present = true;
+      for (let k = 0; k < set.length; k++) {
+        if (typeof attributes[set[k]] !== 'string') {
+          present = false;
+          break;
+        }
+      }
+      if (present) mask |= 1 << i;
+    }
+    if (mask === 0) return undefined;
+    let json = group.dimensionsByMask.get(mask);
+    if (json === undefined) {
+      json = JSON.stringify(group.sets.filter((_, i) => mask & (1 << i)));
+      group.dimensionsByMask.set(mask, json);
+    }
+    return json;
+  }
+
+  function encode(record: CiRecord): string {
+    const attributes = record.attributes;
+    let out = `{"Type":${JSON.stringify(record.type)}`;
+    for (const key in attributes) {
+      if (key === 'Type' || key === 'Version' || key === 'Timestamp') continue;
+      out += `,${JSON.stringify(key)}:${JSON.stringify(attributes[key])}`;
+    }
+    out += `,"Sources":${JSON.stringify(record.sources)}`;
+    if (record.kubernetes !== undefined) out += `,"kubernetes":${JSON.stringify(record.kubernetes)}`;
+    out += `,"Timestamp":"${record.timestampMs}"`;
+
+    const metrics = record.metrics as Record<string, number | undefined>;
+    let byGroup: Map<Group, string[]> | undefined;
+    for (const name in metrics) {
+      const value = metrics[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const info = toInfo(record.type, name);
+      out += `,${info.member}${value}`;
+      if (info.group) {
+        byGroup ??= new Map();
+        const list = byGroup.get(info.group);
+        if (list) list.push(info.definition);
+        else byGroup.set(info.group, [info.definition]);
+      }
+    }
+
+    let directives = '';
+    if (byGroup) {
+      for (const [group, definitions] of byGroup) {
+        const dimensions = toDimensions(group, attributes);
+        if (dimensions === undefined) continue;
+        for (let i = 0; i < definitions.length; i += EMF_MAX_METRICS_PER_DIRECTIVE) {
+          const chunk = definitions.length <= EMF_MAX_METRICS_PER_DIRECTIVE ? definitions : definitions.slice(i, i + EMF_MAX_METRICS_PER_DIRECTIVE);
+          directives += `${directives === '' ? '' : ','}${DIRECTIVE_HEAD}${dimensions},"Metrics":[${chunk.join(',')}]}`;
+        }
+      }
+    }
+    if (directives === '') return `${out},"Version":"0"}`;
+    return `${out},"Version":"1","_aws":{"CloudWatchMetrics":[${directives}],"Timestamp":${record.timestampMs}}}`;
+  }
+
+  return {
+    profile,
+    encode,
+    declaredMetrics(record) {
+      const names: string[] = [];
+      for (const name in record.metrics) {
+        const info = toInfo(record.type, name);
+        if (info.group && toDimensions(info.group, record.attributes) !== undefined) names.push(name);
+      }
+      return names;
+    },
+  };
+}

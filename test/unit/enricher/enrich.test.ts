@@ -1,0 +1,327 @@
+import { toCiRecords, toMillicores, toRate } from '../../../lambdas/enricher/enrich';
+import { PROFILES } from '../../../core/metrics/profiles';
+import { createEmfEncoder } from '../../../core/emf';
+import type { CiRecord } from '../../../core/ci-record';
+import type { CiType } from '../../../core/metrics/catalog';
+import { expectValidEmf } from '../../helpers/emf-validator';
+import { GiB, MiB, T0, idA1, idB1, toMetadataFixture, toRecordFixture } from './fixtures';
+
+const classic = { profile: PROFILES.classic };
+const enhanced = { profile: PROFILES.enhanced };
+const ofType = <T extends CiType>(records: CiRecord[], type: T) => records.filter((r) => r.type === type) as CiRecord<T>[];
+const podNamed = (records: CiRecord[], name: string) => ofType(records, 'Pod').find((r) => r.kubernetes?.pod_name === name) as CiRecord<'Pod'>;
+
+// Every emitted record of every test passes the EMF validator under each built-in profile.
+function validated(records: CiRecord[]): CiRecord[] {
+  for (const profile of Object.values(PROFILES)) {
+    const encoder = createEmfEncoder(profile);
+    for (const r of records) expectValidEmf(encoder.encode(r));
+  }
+  return records;
+}
+
+describe('rates', () => {
+  it('computes per-second rates and millicores over the elapsed time', () => {
+    expect(toRate(600, 60_000)).toBe(10);
+    expect(toMillicores(30e9, 60_000)).toBe(500);
+  });
+  it('gives no rate for zero elapsed time, a missing delta (counter reset) or a negative delta', () => {
+    expect(toRate(600, 0)).toBeUndefined();
+    expect(toRate(undefined, 60_000)).toBeUndefined();
+    expect(toRate(-1, 60_000)).toBeUndefined();
+    expect(toMillicores(1e9, undefined)).toBeUndefined();
+  });
+});
+
+describe.each([1, 2] as const)('toCiRecords on cgroup v%s input', (cgroupVersion) => {
+  const { records } = toCiRecords(toRecordFixture(cgroupVersion), toMetadataFixture(), classic);
+  validated(records);
+
+  it('emits one Node, NodeFS per filesystem, NodeDiskIO per device, NodeNet per interface, Pod/Container per sample, PodNet per pod interface', () => {
+    const counts = records.reduce<Record<string, number>>((c, r) => ({ ...c, [r.type]: (c[r.type] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ Node: 1, NodeFS: 1, NodeDiskIO: 1, NodeNet: 2, Pod: 2, PodNet: 1, Container: 3 });
+  });
+
+  it('computes the Node CPU, memory, network, request and count metrics by the catalog formulas', () => {
+    const [node] = ofType(records, 'Node');
+    expect(node.metrics).toMatchObject({
+      node_cpu_usage_total: 2000, // 120 s of CPU over 60 s
+      node_cpu_usage_user: 1500,
+      node_cpu_usage_system: 500,
+      node_cpu_utilization: 50, // 2000 / 4000
+      node_cpu_limit: 4000,
+      node_cpu_request: 600, // web 500 + report 100; the Succeeded pod is ignored
+      node_cpu_reserved_capacity: 15,
+      node_memory_working_set: 8 * GiB,
+      node_memory_utilization: 50,
+      node_memory_limit: 16 * GiB,
+      node_memory_request: 512 * MiB,
+      node_memory_reserved_capacity: (512 * MiB) / (16 * GiB) * 100,
+      node_memory_pgfault: 100,
+      node_memory_pgmajfault: 1,
+      node_memory_hierarchical_pgfault: 100,
+      node_memory_hierarchical_pgmajfault: 1,
+      node_memory_failures_total: 101,
+      node_network_rx_bytes: 110_000, // eth0 100 kB/s + eni1 10 kB/s
+      node_network_tx_bytes: 50_000,
+      node_network_total_bytes: 160_000,
+      node_network_rx_dropped: 0.1,
+      node_number_of_running_pods: 2,
+      node_number_of_running_containers: 3,
+      node_memory_failcnt: cgroupVersion === 1 ? 7 : 0,
+    });
+    expect(node.attributes).toEqual({
+      ClusterName: 'prod',
+      NodeName: 'ip-10-0-0-1.ec2.internal',
+      InstanceId: 'i-0123456789abcdef0',
+      InstanceType: 'm5.xlarge',
+      AutoScalingGroupName: 'eks-ng-1',
+    });
+    expect(node.sources).toEqual(['cadvisor', '/proc', 'pod', 'calculated']);
+    expect(node.kubernetes).toEqual({ host: 'ip-10-0-0-1.ec2.internal' });
+    expect(node.timestampMs).toBe(T0);
+  });
+
+  it('computes NodeFS usage, utilization and inodes with device and fstype attributes', () => {
+    const [fs] = ofType(records, 'NodeFS');
+    expect(fs.metrics).toEqual({
+      node_filesystem_usage: 20 * GiB,
+      node_filesystem_capacity: 80 * GiB,
+      node_filesystem_available: 60 * GiB,
+      node_filesystem_utilization: 25,
+      node_filesystem_inodes: 1000,
+      node_filesystem_inodes_free: 900,
+    });
+    expect(fs.attributes).toMatchObject({ device: '/dev/nvme0n1p1', fstype: 'xfs' });
+  });
+
+  it('emits the disk operations the cgroup version reports (v2: read and write only)', () => {
+    const [disk] = ofType(records, 'NodeDiskIO');
+    expect(disk.attributes.device).toBe('nvme0n1');
+    expect(disk.metrics.node_diskio_io_service_bytes_read).toBe(100_000);
+    expect(disk.metrics.node_diskio_io_serviced_write).toBe(2);
+    if (cgroupVersion === 1) expect(disk.metrics.node_diskio_io_service_bytes_total).toBe(300_000);
+    else expect(Object.keys(disk.metrics).sort()).toEqual(['node_diskio_io_service_bytes_read', 'node_diskio_io_service_bytes_write', 'node_diskio_io_serviced_read', 'node_diskio_io_serviced_write']);
+  });
+
+  it('emits per-interface NodeNet rates with the interface attribute', () => {
+    const eth0 = ofType(records, 'NodeNet').find((r) => r.attributes.interface === 'eth0');
+    expect(eth0?.metrics).toMatchObject({ node_interface_network_rx_bytes: 100_000, node_interface_network_tx_bytes: 50_000, node_interface_network_total_bytes: 150_000 });
+  });
+});
+
+describe('Pod records', () => {
+  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic);
+
+  it('computes pod CPU and memory against the node capacity and the pod limits', () => {
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics).toMatchObject({
+      pod_cpu_usage_total: 500,
+      pod_cpu_utilization: 12.5,
+      pod_cpu_request: 500,
+      pod_cpu_reserved_capacity: 12.5,
+      pod_cpu_limit: 1000,
+      pod_cpu_utilization_over_pod_limit: 50,
+      pod_memory_working_set: 512 * MiB,
+      pod_memory_utilization: (512 * MiB) / (16 * GiB) * 100,
+      pod_memory_request: 512 * MiB,
+      pod_memory_limit: 1024 * MiB,
+      pod_memory_utilization_over_pod_limit: 50,
+      pod_network_rx_bytes: 20_000,
+      pod_network_tx_bytes: 10_000,
+      pod_network_total_bytes: 30_000,
+      pod_number_of_containers: 2,
+      pod_number_of_running_containers: 2,
+      pod_number_of_container_restarts: 2,
+      pod_memory_pgfault: 10,
+    });
+  });
+
+  it('omits limits and over-limit ratios when a container sets no limit, and network on the host network', () => {
+    const report = podNamed(records, 'report-28930120-abcde');
+    expect(report.metrics.pod_cpu_request).toBe(100);
+    for (const absent of ['pod_cpu_limit', 'pod_cpu_utilization_over_pod_limit', 'pod_memory_limit', 'pod_memory_request', 'pod_network_rx_bytes', 'pod_number_of_container_restarts'] as const) {
+      expect(report.metrics[absent]).toBeUndefined();
+    }
+  });
+
+  it('sets PodName from the resolved workload, Namespace, the first Service and pod_status', () => {
+    const web = podNamed(records, 'web-7d9f8b6c5-x2x4q');
+    expect(web.attributes).toMatchObject({ PodName: 'web', Namespace: 'shop', Service: 'web-svc', pod_status: 'Running' });
+    expect(web.attributes.FullPodName).toBeUndefined();
+    expect(web.kubernetes).toEqual({
+      host: 'ip-10-0-0-1.ec2.internal',
+      namespace_name: 'shop',
+      pod_name: 'web-7d9f8b6c5-x2x4q',
+      pod_id: 'uid-web',
+      service_name: 'web-svc',
+      labels: { app: 'web' },
+      pod_owners: [{ owner_kind: 'Deployment', owner_name: 'web' }],
+    });
+    expect(web.sources).toEqual(['cadvisor', 'pod', 'calculated']);
+  });
+
+  it('leaves out Service, labels and owners when the pod has none', () => {
+    const report = podNamed(records, 'report-28930120-abcde');
+    expect(report.attributes.Service).toBeUndefined();
+    expect(report.attributes.PodName).toBe('report');
+    expect(report.kubernetes).not.toHaveProperty('service_name');
+    expect(report.kubernetes).not.toHaveProperty('labels');
+  });
+
+  it('carries owners resolved by the poller: CronJob, StatefulSet (own name) and bare pods', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods[0].owners = [{ kind: 'StatefulSet', name: 'db' }];
+    metadata.pods[0].workloadName = 'web-7d9f8b6c5-x2x4q';
+    metadata.pods[1].owners = [];
+    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic);
+    expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').kubernetes?.pod_owners).toEqual([{ owner_kind: 'StatefulSet', owner_name: 'db' }]);
+    expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').attributes.PodName).toBe('web-7d9f8b6c5-x2x4q');
+    expect(podNamed(out, 'report-28930120-abcde').kubernetes).not.toHaveProperty('pod_owners');
+    expect(podNamed(toCiRecords(toRecordFixture(), toMetadataFixture(), classic).records, 'report-28930120-abcde').kubernetes?.pod_owners).toEqual([{ owner_kind: 'CronJob', owner_name: 'report' }]);
+  });
+
+  it('caps a pod request at the node capacity', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods[1].containers[0].requests = { cpuMillicores: 10_000, memoryBytes: 64 * GiB };
+    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic);
+    expect(podNamed(out, 'report-28930120-abcde').metrics).toMatchObject({ pod_cpu_request: 4000, pod_cpu_reserved_capacity: 100, pod_memory_request: 16 * GiB });
+    expect(ofType(out, 'Node')[0].metrics.node_cpu_request).toBe(4500);
+  });
+
+  it('emits PodNet per pod interface without pod_status', () => {
+    const [podNet] = ofType(records, 'PodNet');
+    expect(podNet.attributes).toMatchObject({ interface: 'eth0', PodName: 'web', Namespace: 'shop' });
+    expect(podNet.attributes.pod_status).toBeUndefined();
+    expect(podNet.metrics).toMatchObject({ pod_interface_network_rx_bytes: 20_000, pod_interface_network_rx_packets: 20 });
+  });
+});
+
+describe('Container records', () => {
+  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic);
+  const app = ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'app') as CiRecord<'Container'>;
+
+  it('computes container CPU and memory with its own requests and limits and restarts', () => {
+    expect(app.metrics).toMatchObject({
+      container_cpu_usage_total: 300,
+      container_cpu_utilization: 7.5,
+      container_cpu_limit: 500,
+      container_cpu_request: 250,
+      container_memory_working_set: 256 * MiB,
+      container_memory_utilization: (256 * MiB) / (16 * GiB) * 100,
+      container_memory_limit: 512 * MiB,
+      container_memory_request: 256 * MiB,
+      number_of_container_restarts: 2,
+    });
+    expect(app.metrics.container_cpu_utilization_over_container_limit).toBeUndefined();
+  });
+
+  it('puts the runtime id under the runtime key and the state attributes at the root', () => {
+    expect(app.kubernetes).toMatchObject({ container_name: 'app', containerd: { container_id: idA1 }, pod_id: 'uid-web', pod_name: 'web-7d9f8b6c5-x2x4q' });
+    expect(app.attributes).toMatchObject({ container_status: 'Running', container_last_termination_reason: 'OOMKilled', PodName: 'web' });
+    const job = ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'job');
+    expect(job?.kubernetes).toMatchObject({ containerd: { container_id: idB1 } });
+  });
+});
+
+describe('enhanced profile', () => {
+  const metadata = toMetadataFixture();
+  metadata.pods[1].containers[0].state = 'Waiting';
+  metadata.pods[1].containers[0].stateReason = 'ImagePullBackOff';
+  const { records } = toCiRecords(toRecordFixture(), metadata, enhanced);
+  validated(records);
+
+  it('adds pod status and container status counts', () => {
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics).toMatchObject({
+      pod_status_running: 1,
+      pod_status_pending: 0,
+      pod_status_succeeded: 0,
+      pod_status_failed: 0,
+      pod_status_ready: 1,
+      pod_status_scheduled: 1,
+      pod_status_unknown: 0,
+      pod_container_status_running: 2,
+      pod_container_status_waiting: 0,
+      pod_container_status_terminated: 0,
+      pod_container_status_terminated_reason_oom_killed: 1,
+    });
+    const report = podNamed(records, 'report-28930120-abcde');
+    expect(report.metrics).toMatchObject({ pod_container_status_waiting: 1, pod_container_status_waiting_reason_image_pull_error: 1 });
+    expect(report.metrics.pod_container_status_waiting_reason_crash_loop_back_off).toBeUndefined();
+  });
+
+  it('adds the over-container-limit ratios, FullPodName and ContainerName', () => {
+    const app = ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'app') as CiRecord<'Container'>;
+    expect(app.metrics).toMatchObject({ container_cpu_utilization_over_container_limit: 60, container_memory_utilization_over_container_limit: 50 });
+    expect(app.attributes).toMatchObject({ FullPodName: 'web-7d9f8b6c5-x2x4q', ContainerName: 'app' });
+  });
+});
+
+describe('edge cases', () => {
+  it('emits gauges but no rates, and no NodeDiskIO/NodeNet/PodNet records, when elapsed time is zero', () => {
+    const record = { ...toRecordFixture(), elapsedMs: 0 };
+    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    validated(records);
+    const [node] = ofType(records, 'Node');
+    expect(node.metrics.node_cpu_usage_total).toBeUndefined();
+    expect(node.metrics.node_cpu_utilization).toBeUndefined();
+    expect(node.metrics.node_network_total_bytes).toBeUndefined();
+    expect(node.metrics.node_memory_working_set).toBe(8 * GiB);
+    expect(records.filter((r) => ['NodeDiskIO', 'NodeNet', 'PodNet'].includes(r.type))).toHaveLength(0);
+  });
+
+  it('emits gauges only for the first record after an agent start (no elapsedMs, no deltas)', () => {
+    const record = toRecordFixture();
+    delete record.elapsedMs;
+    delete record.deltas;
+    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    expect(ofType(records, 'Node')[0].metrics.node_cpu_usage_total).toBeUndefined();
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics.pod_memory_working_set).toBe(512 * MiB);
+  });
+
+  it('treats an absent counter delta (counter reset) as no rate for that counter only', () => {
+    const record = toRecordFixture();
+    delete record.deltas!.cpuUsageNs;
+    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    const [node] = ofType(records, 'Node');
+    expect(node.metrics.node_cpu_usage_total).toBeUndefined();
+    expect(node.metrics.node_cpu_usage_user).toBe(1500);
+  });
+
+  it('writes pods missing from the metadata without PodName or Namespace, and counts them', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods = metadata.pods.filter((p) => p.uid !== 'uid-report');
+    const result = toCiRecords(toRecordFixture(), metadata, classic);
+    validated(result.records);
+    expect(result.podsWithoutMetadata).toBe(1);
+    const orphan = ofType(result.records, 'Pod').find((r) => r.kubernetes?.pod_id === 'uid-report') as CiRecord<'Pod'>;
+    expect(orphan.attributes.PodName).toBeUndefined();
+    expect(orphan.attributes.Namespace).toBeUndefined();
+    expect(orphan.metrics.pod_cpu_usage_total).toBe(100);
+    expect(orphan.metrics.pod_cpu_request).toBeUndefined();
+    expect(ofType(result.records, 'Container').find((r) => r.kubernetes?.pod_id === 'uid-report')?.kubernetes).toEqual({ host: 'ip-10-0-0-1.ec2.internal', pod_id: 'uid-report', container_id: idB1 });
+  });
+
+  it('counts containers of a known pod that the metadata does not list', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods[0].containers = metadata.pods[0].containers.slice(0, 1);
+    const result = toCiRecords(toRecordFixture(), metadata, classic);
+    expect(result.containersWithoutMetadata).toBe(1);
+    expect(result.podsWithoutMetadata).toBe(0);
+  });
+
+  it('writes node-level events without instance attributes or request metrics when the node has no metadata document', () => {
+    const result = toCiRecords(toRecordFixture(), undefined, classic);
+    validated(result.records);
+    expect(result.nodeWithoutMetadata).toBe(true);
+    expect(result.podsWithoutMetadata).toBe(2);
+    const [node] = ofType(result.records, 'Node');
+    expect(node.attributes).toEqual({ ClusterName: 'prod', NodeName: 'ip-10-0-0-1.ec2.internal', AutoScalingGroupName: '' });
+    expect(node.metrics.node_cpu_request).toBeUndefined();
+    expect(node.metrics.node_cpu_utilization).toBe(50);
+  });
+
+  it('leaves out Service when the service attribute is switched off', () => {
+    const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), { ...classic, serviceAttribute: false });
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').attributes.Service).toBeUndefined();
+  });
+});
