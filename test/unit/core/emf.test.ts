@@ -1,0 +1,154 @@
+import { createEmfEncoder } from '../../../core/emf';
+import type { CiRecord } from '../../../core/ci-record';
+import { PROFILES, type DeclarationProfile } from '../../../core/metrics/profiles';
+import { CATALOG } from '../../../core/metrics/catalog';
+import { expectValidEmf, toEmfProblems } from '../../helpers/emf-validator';
+
+const T = 1_764_000_000_000;
+const nodeAttributes = { ClusterName: 'prod', NodeName: 'n1', InstanceId: 'i-1', InstanceType: 'm5.large', AutoScalingGroupName: '' };
+
+const node: CiRecord<'Node'> = {
+  type: 'Node',
+  timestampMs: T,
+  attributes: nodeAttributes,
+  sources: ['cadvisor', '/proc', 'pod', 'calculated'],
+  kubernetes: { host: 'n1' },
+  metrics: { node_cpu_utilization: 12.5, node_cpu_usage_total: 500, node_cpu_limit: 4000, node_memory_rss: 42, node_number_of_running_pods: 3 },
+};
+const pod = (attributes: Record<string, string>): CiRecord<'Pod'> => ({
+  type: 'Pod',
+  timestampMs: T,
+  attributes: { ...nodeAttributes, ...attributes },
+  sources: ['cadvisor', 'pod', 'calculated'],
+  kubernetes: { host: 'n1', pod_id: 'u1', labels: { app: 'web' } },
+  metrics: { pod_cpu_utilization: 1.5, pod_cpu_reserved_capacity: 2, pod_number_of_container_restarts: 1, pod_memory_rss: 7 },
+});
+type Directive = { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] };
+const directives = (doc: Record<string, unknown>) => (doc._aws as { CloudWatchMetrics: Directive[] }).CloudWatchMetrics;
+const byMetric = (doc: Record<string, unknown>, name: string) => directives(doc).find((d) => d.Metrics.some((m) => m.Name === name));
+
+describe('EMF encoder (classic profile)', () => {
+  const encoder = createEmfEncoder(PROFILES.classic);
+
+  it('writes every attribute and metric as a root member, Sources and kubernetes as JSON values', () => {
+    const doc = expectValidEmf(encoder.encode(node));
+    expect(doc).toMatchObject({ ...nodeAttributes, Type: 'Node', Version: '1', Timestamp: String(T), node_memory_rss: 42, node_cpu_limit: 4000 });
+    expect(doc.Sources).toEqual(['cadvisor', '/proc', 'pod', 'calculated']);
+    expect(doc.kubernetes).toEqual({ host: 'n1' });
+    expect((doc._aws as { Timestamp: number }).Timestamp).toBe(T);
+  });
+
+  it('groups node metrics by matched declarations into two directives with sorted dimension sets', () => {
+    const doc = expectValidEmf(encoder.encode(node));
+    const ds = directives(doc);
+    expect(ds).toHaveLength(2);
+    const both = byMetric(doc, 'node_cpu_utilization') as Directive;
+    expect(both.Namespace).toBe('ContainerInsights');
+    expect(both.Dimensions).toEqual([['ClusterName', 'InstanceId', 'NodeName'], ['ClusterName']]);
+    expect(both.Metrics).toEqual([{ Name: 'node_cpu_utilization', Unit: 'Percent' }, { Name: 'node_number_of_running_pods', Unit: 'Count' }]);
+    const clusterOnly = byMetric(doc, 'node_cpu_usage_total') as Directive;
+    expect(clusterOnly.Dimensions).toEqual([['ClusterName']]);
+    // millicores have no CloudWatch unit: the Unit member is left out (None)
+    expect(clusterOnly.Metrics).toEqual([{ Name: 'node_cpu_usage_total' }, { Name: 'node_cpu_limit' }]);
+    expect(ds.flatMap((d) => d.Metrics.map((m) => m.Name))).not.toContain('node_memory_rss');
+  });
+
+  it('drops the dimension sets naming an attribute the record lacks (a pod without Service)', () => {
+    const doc = expectValidEmf(encoder.encode(pod({ PodName: 'web', Namespace: 'shop' })));
+    expect(byMetric(doc, 'pod_cpu_utilization')?.Dimensions).toEqual([['ClusterName', 'Namespace', 'PodName'], ['ClusterName', 'Namespace'], ['ClusterName']]);
+    const withService = expectValidEmf(encoder.encode(pod({ PodName: 'web', Namespace: 'shop', Service: 'svc' })));
+    expect(byMetric(withService, 'pod_cpu_utilization')?.Dimensions).toContainEqual(['ClusterName', 'Namespace', 'Service']);
+    expect(byMetric(withService, 'pod_number_of_container_restarts')?.Dimensions).toEqual([['ClusterName', 'Namespace', 'PodName']]);
+  });
+
+  it('publishes nothing for a group whose every dimension set lacks a key', () => {
+    const doc = expectValidEmf(encoder.encode(pod({})));
+    expect(byMetric(doc, 'pod_number_of_container_restarts')).toBeUndefined();
+    expect(byMetric(doc, 'pod_cpu_utilization')?.Dimensions).toEqual([['ClusterName']]);
+  });
+
+  it('writes a plain log event with Version "0" and no _aws when no metric is declared', () => {
+    const container: CiRecord<'Container'> = { type: 'Container', timestampMs: T, attributes: nodeAttributes, sources: [], metrics: { container_cpu_usage_total: 3 } };
+    const doc = expectValidEmf(encoder.encode(container));
+    expect(doc._aws).toBeUndefined();
+    expect(doc).toMatchObject({ Version: '0', container_cpu_usage_total: 3, Type: 'Container' });
+  });
+
+  it('drops non-finite metric values instead of writing null', () => {
+    const doc = expectValidEmf(encoder.encode({ ...node, metrics: { node_cpu_utilization: Number.NaN, node_memory_rss: Number.POSITIVE_INFINITY, node_cpu_limit: 1 } }));
+    expect(doc).not.toHaveProperty('node_cpu_utilization');
+    expect(doc).not.toHaveProperty('node_memory_rss');
+  });
+
+  it('escapes attribute values that need JSON escaping', () => {
+    const doc = expectValidEmf(encoder.encode({ ...node, attributes: { ...nodeAttributes, NodeName: 'n"1\\\n' } }));
+    expect(doc.NodeName).toBe('n"1\\\n');
+  });
+
+  it('writes one line per event', () => {
+    expect(encoder.encode(node)).not.toContain('\n');
+  });
+});
+
+describe('EMF encoder limits and other profiles', () => {
+  it('splits a directive of more than 100 metrics into directives of at most 100', () => {
+    const profile: DeclarationProfile = { ...PROFILES.classic, name: 'all', declarations: [{ dimensions: [['ClusterName']], metricNameSelectors: ['^pod_'] }] };
+    const metrics = Object.fromEntries(Object.keys(CATALOG.Pod).map((n, i) => [n, i]));
+    const doc = expectValidEmf(createEmfEncoder(profile).encode({ type: 'Pod', timestampMs: T, attributes: nodeAttributes, sources: [], metrics }));
+    expect(directives(doc).flatMap((d) => d.Metrics)).toHaveLength(Object.keys(CATALOG.Pod).length);
+    const many = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`pod_x${i}`, i]));
+    const big = expectValidEmf(createEmfEncoder(profile).encode({ type: 'Pod', timestampMs: T, attributes: nodeAttributes, sources: [], metrics: many as never }));
+    expect(directives(big).map((d) => d.Metrics.length)).toEqual([100, 100, 50]);
+  });
+
+  it('lean publishes pod metrics without per-pod dimension sets', () => {
+    const doc = expectValidEmf(createEmfEncoder(PROFILES.lean).encode(pod({ PodName: 'web', Namespace: 'shop', Service: 'svc' })));
+    const sets = directives(doc).flatMap((d) => d.Dimensions);
+    expect(sets.some((s) => s.includes('PodName'))).toBe(false);
+    expect(byMetric(doc, 'pod_cpu_utilization')?.Dimensions).toEqual([['ClusterName', 'Namespace', 'Service'], ['ClusterName', 'Namespace'], ['ClusterName']]);
+    expect(byMetric(doc, 'pod_number_of_container_restarts')).toBeUndefined();
+  });
+
+  it('enhanced publishes container metrics per container and node metrics per node', () => {
+    const encoder = createEmfEncoder(PROFILES.enhanced);
+    const container: CiRecord<'Container'> = {
+      type: 'Container',
+      timestampMs: T,
+      attributes: { ...nodeAttributes, PodName: 'web', FullPodName: 'web-1', Namespace: 'shop', ContainerName: 'app' },
+      sources: [],
+      metrics: { container_cpu_utilization: 3, container_memory_rss: 9 },
+    };
+    const doc = expectValidEmf(encoder.encode(container));
+    expect(byMetric(doc, 'container_cpu_utilization')?.Dimensions).toEqual([
+      ['ClusterName'],
+      ['ClusterName', 'ContainerName', 'FullPodName', 'Namespace', 'PodName'],
+      ['ClusterName', 'ContainerName', 'Namespace', 'PodName'],
+    ]);
+    expect(byMetric(expectValidEmf(encoder.encode(node)), 'node_cpu_usage_total')?.Dimensions).toEqual([['ClusterName', 'InstanceId', 'NodeName'], ['ClusterName']]);
+  });
+
+  it('lists the metrics a profile publishes for a record', () => {
+    expect(createEmfEncoder(PROFILES.classic).declaredMetrics(node).sort()).toEqual(['node_cpu_limit', 'node_cpu_usage_total', 'node_cpu_utilization', 'node_number_of_running_pods']);
+  });
+});
+
+describe('EMF validator', () => {
+  it('rejects a dimension key that is not a string root member, a non-numeric target and an unknown unit', () => {
+    const bad = JSON.stringify({
+      Version: '1',
+      ClusterName: 'c',
+      m: 'x',
+      n: 1,
+      _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['ClusterName', 'Missing']], Metrics: [{ Name: 'm' }, { Name: 'n', Unit: 'Millicores' }] }] },
+    });
+    const problems = toEmfProblems(bad);
+    expect(problems).toHaveLength(3);
+    expect(() => expectValidEmf(bad)).toThrow(/Missing/);
+  });
+  it('rejects more than 100 metrics in a directive', () => {
+    const doc: Record<string, unknown> = { Version: '1', C: 'c' };
+    const defs = Array.from({ length: 101 }, (_, i) => ((doc[`m${i}`] = i), { Name: `m${i}` }));
+    doc._aws = { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['C']], Metrics: defs }] };
+    expect(toEmfProblems(JSON.stringify(doc))).toEqual(['CloudWatchMetrics[0] has 101 metrics (max 100)']);
+  });
+});
