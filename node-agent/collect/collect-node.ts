@@ -1,0 +1,243 @@
+import { KinsightError } from '../../core/errors';
+import type { DiskOps, Filesystem } from '../../core/record';
+import { detectCgroupLayout, type CgroupLayout } from './cgroup-layout';
+import type { HostReader } from './host-reader';
+import { KUBEPODS_DIRS, parseContainerDirName, parsePodDirName, toQosClass } from './kubepods-names';
+import type { ContainerReading, DiskReading, NetReading, NodeSample, PodReading } from './node-sample';
+import { parseBlkio } from './read-blkio';
+import { parseCpuinfo } from './parse-cpuinfo';
+import { parseDiskstats } from './parse-diskstats';
+import { parseMounts } from './parse-mounts';
+import { parseNetDev } from './parse-net-dev';
+import { parseProcStat } from './parse-proc-stat';
+import { parseUptime } from './parse-uptime';
+import { parseKeyValues } from './parse-values';
+import { readCgroup } from './read-cgroup';
+import { readOrCount, type ReadTally } from './read-tally';
+import type { QosClass } from '../../core/record';
+
+/** A pod found while listing kubepods, before its files are read. */
+interface PodListing {
+  uid: string;
+  qos: QosClass;
+  rel: string;
+  containers: { id: string; runtime?: string; rel: string }[];
+}
+
+/**
+ * Reads one sample of a host: /proc (uptime, cpuinfo, meminfo, stat, net/dev, diskstats, mounts
+ * and statfs) and the cgroup tree (root, every kubepods pod and container). Never calls the
+ * Kubernetes API or IMDS. Values that cannot be read are omitted and counted in `readErrors`; a
+ * pod that disappears while being read is omitted and counted in `podsVanished`.
+ *
+ * Throws a KinsightError only when the host cannot be a Linux node at all: no monotonic clock
+ * (/proc/uptime), no CPU count or no MemTotal.
+ */
+export function collectNode(host: HostReader, nowMs: number): NodeSample {
+  const tally: ReadTally = { readErrors: 0 };
+  const monotonicMs = parseUptime(readOrCount(host, 'proc/uptime', tally) ?? '');
+  if (monotonicMs === undefined) throw new KinsightError('cannot read the monotonic clock from <host-root>/proc/uptime; expected "<seconds> <idle>"; is --host-root the root of a Linux host?');
+  const cores = parseCpuinfo(readOrCount(host, 'proc/cpuinfo', tally) ?? '');
+  if (cores === 0) throw new KinsightError('found no "processor" line in <host-root>/proc/cpuinfo; expected one per logical CPU; is --host-root the root of a Linux host?');
+  const meminfo = parseKeyValues(readOrCount(host, 'proc/meminfo', tally) ?? '');
+  tally.readErrors += meminfo.unreadable;
+  const memTotalBytes = meminfo.value.get('MemTotal');
+  if (memTotalBytes === undefined) throw new KinsightError('found no readable MemTotal in <host-root>/proc/meminfo; expected "MemTotal: <n> kB"');
+  const swapTotal = meminfo.value.get('SwapTotal');
+  const swapFree = meminfo.value.get('SwapFree');
+  const hostSwapBytes = swapTotal !== undefined && swapFree !== undefined ? Math.max(0, swapTotal - swapFree) : undefined;
+
+  const layout = detectCgroupLayout(host);
+  const root = readCgroup(host, layout, '', { isRoot: true, hostSwapBytes }, tally);
+  if (root.counters.cpuUsageNs === undefined) {
+    const stat = parseProcStat(readOrCount(host, 'proc/stat', tally) ?? '');
+    tally.readErrors += stat.unreadable;
+    Object.assign(root.counters, stat.value);
+  }
+
+  const net = readNet(host, host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev', tally) ?? [];
+  const disks = readDisks(host, layout, tally);
+  const filesystems = readFilesystems(host, tally);
+
+  let podsVanished = 0;
+  const pods: PodReading[] = [];
+  const hostNetns = tryReadLink(host, 'proc/1/ns/net');
+  for (const listing of listPods(host, layout)) {
+    const podTally: ReadTally = { readErrors: 0 };
+    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net });
+    if (!host.exists(`${layout.listing}/${listing.rel}`)) {
+      podsVanished += 1;
+      continue;
+    }
+    tally.readErrors += podTally.readErrors;
+    pods.push(pod);
+  }
+  return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
+}
+
+function readNet(host: HostReader, path: string, tally: ReadTally): NetReading[] | undefined {
+  const text = readOrCount(host, path, tally);
+  if (text === undefined) return undefined;
+  const parsed = parseNetDev(text);
+  tally.readErrors += parsed.unreadable;
+  return parsed.value;
+}
+
+function readDisks(host: HostReader, layout: CgroupLayout, tally: ReadTally): DiskReading[] {
+  const text = readOrCount(host, 'proc/diskstats', tally);
+  if (text === undefined) return [];
+  const parsed = parseDiskstats(text);
+  tally.readErrors += parsed.unreadable;
+  // major:minor -> name, for the v1 blkio files that name devices by number.
+  const names = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 3) names.set(`${f[0]}:${f[1]}`, f[2]);
+  }
+  const disks: DiskReading[] = parsed.value.map((d) => ({
+    device: d.device,
+    serviceBytes: { read: d.readBytes, write: d.writeBytes },
+    serviced: { read: d.readOps, write: d.writeOps },
+  }));
+  if (layout.version === 1 && layout.blkio) {
+    // The v1 root blkio adds the sync/async/total split that /proc/diskstats lacks, when it counts at all.
+    for (const [file, key] of [['blkio.throttle.io_service_bytes', 'serviceBytes'], ['blkio.throttle.io_serviced', 'serviced']] as const) {
+      const blkio = readOrCount(host, `${layout.blkio}/${file}`, tally);
+      if (blkio === undefined) continue;
+      const ops = parseBlkio(blkio);
+      tally.readErrors += ops.unreadable;
+      for (const [majorMinor, o] of ops.value) {
+        const disk = disks.find((d) => d.device === (names.get(majorMinor) ?? majorMinor));
+        if (!disk || !(o.total ?? 0)) continue;
+        const extra: DiskOps = { sync: o.sync, async: o.async, total: o.total };
+        for (const k of ['sync', 'async', 'total'] as const) if (extra[k] !== undefined) disk[key][k] = extra[k];
+      }
+    }
+  }
+  return disks;
+}
+
+function readFilesystems(host: HostReader, tally: ReadTally): Filesystem[] {
+  const text = readOrCount(host, host.exists('proc/1/mounts') ? 'proc/1/mounts' : 'proc/mounts', tally);
+  if (text === undefined) return [];
+  const out: Filesystem[] = [];
+  for (const m of parseMounts(text)) {
+    try {
+      const s = host.statfs(m.mountpoint === '/' ? '.' : m.mountpoint.slice(1));
+      const capacityBytes = s.blocks * s.bsize;
+      out.push({
+        ...m,
+        capacityBytes,
+        usageBytes: (s.blocks - s.bfree) * s.bsize,
+        availableBytes: s.bavail * s.bsize,
+        ...(s.files > 0 ? { inodes: s.files, inodesFree: s.ffree } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      tally.readErrors += 1;
+    }
+  }
+  return out;
+}
+
+function tryList(host: HostReader, path: string): string[] | undefined {
+  try {
+    return host.listDirs(path);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    // A directory that vanished while listing is a pod or QoS group that ended: nothing to read.
+    return undefined;
+  }
+}
+
+function tryReadLink(host: HostReader, path: string): string | undefined {
+  try {
+    return host.readLink(path);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    // Namespace links need ptrace access to the process; without it the agent compares counters instead.
+    return undefined;
+  }
+}
+
+function listPods(host: HostReader, layout: CgroupLayout): PodListing[] {
+  const kubepods = KUBEPODS_DIRS.find((d) => host.exists(`${layout.listing}/${d}`));
+  if (kubepods === undefined) return [];
+  const pods: PodListing[] = [];
+  const addPod = (rel: string, dirName: string, qos: QosClass): void => {
+    const pod = parsePodDirName(dirName);
+    if (!pod) return;
+    const podRel = `${rel}/${dirName}`;
+    const containers = (tryList(host, `${layout.listing}/${podRel}`) ?? []).flatMap((c) => {
+      const parsed = parseContainerDirName(c);
+      return parsed ? [{ ...parsed, rel: `${podRel}/${c}` }] : [];
+    });
+    pods.push({ uid: pod.uid, qos, rel: podRel, containers });
+  };
+  for (const child of tryList(host, `${layout.listing}/${kubepods}`) ?? []) {
+    const qos = toQosClass(child);
+    if (qos === undefined) {
+      addPod(kubepods, child, 'Guaranteed');
+      continue;
+    }
+    for (const podDir of tryList(host, `${layout.listing}/${kubepods}/${child}`) ?? []) addPod(`${kubepods}/${child}`, podDir, qos);
+  }
+  return pods;
+}
+
+function readPod(
+  host: HostReader,
+  layout: CgroupLayout,
+  listing: PodListing,
+  tally: ReadTally,
+  hostView: { hostNetns?: string; hostNet: NetReading[] },
+): PodReading {
+  const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false }, tally);
+  const containers: ContainerReading[] = [];
+  let sandboxPid: number | undefined;
+  let anyPid: number | undefined;
+  for (const c of listing.containers) {
+    if (!host.exists(`${layout.listing}/${c.rel}`)) continue;
+    const pid = findPid(host, layout, [c.rel]);
+    anyPid ??= pid;
+    // The sandbox ("pause") container holds the pod's namespaces; it is not a container of the pod spec.
+    if (pid !== undefined && tryReadText(host, `proc/${pid}/comm`)?.trim() === 'pause') {
+      sandboxPid = pid;
+      continue;
+    }
+    containers.push({ id: c.id, ...(c.runtime ? { runtime: c.runtime } : {}), cgroup: readCgroup(host, layout, c.rel, { isRoot: false }, tally) });
+  }
+  const pod: PodReading = { uid: listing.uid, qos: listing.qos, cgroup, containers };
+  const pid = sandboxPid ?? anyPid ?? findPid(host, layout, [listing.rel]);
+  if (pid === undefined) return pod;
+  const podNetns = hostView.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
+  if (podNetns !== undefined && podNetns === hostView.hostNetns) return { ...pod, hostNetwork: true };
+  const net = readNet(host, `proc/${pid}/net/dev`, tally);
+  if (net === undefined) return pod;
+  // Without namespace links, a pod that sees exactly the host's interfaces and counters is on the host network.
+  if (podNetns === undefined && hostView.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(hostView.hostNet)) {
+    return { ...pod, hostNetwork: true };
+  }
+  return { ...pod, hostNetwork: false, net };
+}
+
+function tryReadText(host: HostReader, path: string): string | undefined {
+  try {
+    return host.readText(path);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    // The process ended or hides its comm: the container is then listed as a regular one.
+    return undefined;
+  }
+}
+
+function findPid(host: HostReader, layout: CgroupLayout, rels: string[]): number | undefined {
+  for (const rel of rels) {
+    const path = `${layout.listing}/${rel}/cgroup.procs`;
+    const text = tryReadText(host, path);
+    if (text === undefined) continue;
+    const first = text.split('\n').find((l) => /^\d+$/.test(l.trim()));
+    if (first !== undefined) return Number(first.trim());
+  }
+  return undefined;
+}
