@@ -88,7 +88,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   }
   function format(value, unit) {
     if (!isFinite(value)) return '-';
-    if (unit === 'Percent') return value.toFixed(value >= 10 ? 0 : 1) + '%';
+    if (unit === 'Percent') return (value === 0 || value >= 10 ? value.toFixed(0) : value.toFixed(1)) + '%';
     if (unit === 'Bytes') return scaled(value, 1024, [' B', ' KiB', ' MiB', ' GiB', ' TiB']);
     if (unit === 'Bytes/Second') return scaled(value, 1024, [' B/s', ' KiB/s', ' MiB/s', ' GiB/s']);
     if (unit === 'Count/Second') return scaled(value, 1000, ['/s', 'k/s', 'M/s']);
@@ -96,10 +96,9 @@ export const DASHBOARD_HTML = `<!doctype html>
     return scaled(value, 1000, ['', 'k', 'M', 'G']);
   }
   function niceMax(max, unit) {
-    if (unit === 'Percent' && max <= 100) return max <= 10 ? 10 : max <= 25 ? 25 : max <= 50 ? 50 : 100;
-    if (max <= 0) return 1;
+    if (max <= 0) return unit === 'Percent' ? 10 : 1;
     var p = Math.pow(10, Math.floor(Math.log10(max)));
-    var steps = [1, 2, 2.5, 5, 10];
+    var steps = unit === 'Percent' && max <= 100 ? [1, 2, 4, 6, 8, 10] : [1, 2, 4, 8, 10];
     for (var i = 0; i < steps.length; i++) if (steps[i] * p >= max) return steps[i] * p;
     return 10 * p;
   }
