@@ -1,11 +1,10 @@
+import { AGENT_USAGE } from '../node-agent/agent-config';
+import { startAgent } from '../node-agent/start-agent';
 import type { Command } from './io';
 
-// Placeholder until its issue lands: registered so that `kinsight --help` lists the whole surface.
+/** `kinsight agent`: the node agent, in the foreground. */
 export const agentCommand: Command = {
-  summary: '(not built yet)',
-  usage: 'kinsight agent: not built yet',
-  run: async (_argv, io) => {
-    io.stderr('kinsight agent: not built yet\n');
-    return 1;
-  },
+  summary: 'Run the node agent: read /proc and cgroups, send one record per interval (or print it with --dry-run)',
+  usage: AGENT_USAGE,
+  run: (argv, io) => startAgent(argv, io),
 };

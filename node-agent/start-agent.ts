@@ -1,0 +1,86 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { version } from '../package.json';
+import { parseAgentConfig } from './agent-config';
+import { collectNode } from './collect/collect-node';
+import { createHostReader } from './collect/host-reader';
+import { startHealthServer } from './health-server';
+import { createLogger } from './log';
+import { fromKinesisData, toKinesisEntry } from './ship/encode-record';
+import { createKinesisPort } from './ship/kinesis-port';
+import { createProducer } from './ship/producer';
+import { runAgent } from './run-agent';
+
+/** The process surface the agent needs: arguments, environment, output streams, a stop signal. */
+export interface AgentIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stopSignal: AbortSignal;
+}
+
+const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
+  if (signal.aborted) return;
+  await delay(ms, undefined, { signal }).catch((error: unknown) => {
+    if (!(error instanceof Error && error.name === 'AbortError')) throw error;
+  });
+};
+
+/**
+ * Composition root of the agent, shared by `kinsight agent` and the standalone bundle: builds the
+ * configuration (ConfigError on bad input), the host reader, the Kinesis client and producer, the
+ * liveness endpoint and the timers, then runs the loop. Resolves to the exit code.
+ */
+export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
+  const config = parseAgentConfig(argv, io.env);
+  const log = createLogger(io.stderr);
+  const host = createHostReader(config.hostRoot);
+  const client = config.dryRun
+    ? undefined
+    : new KinesisClient({
+        ...(config.region ? { region: config.region } : {}),
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        // kinesalite speaks HTTP/1.1 only; the HTTP/1.1 handler is fine against AWS too.
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
+        maxAttempts: 2,
+      });
+  const producer =
+    client && config.streamName
+      ? createProducer({
+          port: createKinesisPort(client, config.streamName),
+          capacityRecords: config.bufferRecords,
+          random: Math.random,
+          sleep: (ms) => sleep(ms, io.stopSignal),
+          now: () => performance.now(),
+        })
+      : undefined;
+  let lastCycleMs = performance.now();
+  const health = config.healthPort
+    ? await startHealthServer(config.healthPort, () => performance.now() - lastCycleMs <= 3 * config.intervalMs)
+    : undefined;
+  log.info('agent started', { cluster: config.cluster, node: config.node, hostRoot: config.hostRoot, intervalMs: config.intervalMs, dryRun: config.dryRun, stream: config.streamName, healthPort: health?.port, version });
+  try {
+    const result = await runAgent(config, {
+      collect: (nowMs) => collectNode(host, nowMs),
+      producer,
+      // Dry-run prints what would be sent: the record encoded as on the wire, then decoded.
+      print: (record) => io.stdout(`${JSON.stringify(fromKinesisData(toKinesisEntry(record).data), null, config.once ? 2 : undefined)}\n`),
+      log,
+      now: Date.now,
+      monotonic: () => performance.now(),
+      sleep,
+      rssBytes: () => process.memoryUsage.rss(),
+      stopSignal: io.stopSignal,
+      onCycle: (ms) => {
+        lastCycleMs = ms;
+      },
+      version,
+    });
+    return result.failedCycles > 0 && config.once ? 1 : result.unsent > 0 ? 1 : 0;
+  } finally {
+    await health?.close();
+    client?.destroy();
+  }
+}
