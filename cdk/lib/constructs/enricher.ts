@@ -1,0 +1,111 @@
+import {
+  Duration,
+  aws_lambda as lambda,
+  aws_sqs as sqs,
+  type aws_dynamodb as dynamodb,
+  type aws_kinesis as kinesis,
+  type aws_kms as kms,
+  type aws_logs as logs,
+} from 'aws-cdk-lib';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { KinsightFunction } from '../kinsight-function';
+import type { Profile } from '../fleet-config';
+
+/** Props of {@link Enricher}. */
+export interface EnricherProps {
+  /** The stream the agents write to. */
+  readonly stream: kinesis.IStream;
+  /** The node metadata table (read only). */
+  readonly table: dynamodb.ITableV2;
+  /** Key of the stream, table and failure queue. */
+  readonly encryptionKey: kms.IKey;
+  /** The performance log groups of the fleet's clusters: the only log groups the enricher writes to. */
+  readonly logGroups: readonly logs.ILogGroup[];
+  /** Fleet default declaration profile. */
+  readonly profile: Profile;
+  /**
+   * Clusters whose profile differs from the fleet default.
+   * @default none
+   */
+  readonly clusterProfiles?: Readonly<Record<string, Profile>>;
+  /**
+   * Handler file, relative to the project root.
+   * @default 'lambdas/enricher/handler.ts'
+   */
+  readonly entry?: string;
+  /**
+   * Records per invocation; Lambda also caps a batch at the 6 MB invocation payload.
+   * @default 200
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the event source waits to fill a batch.
+   * @default Duration.seconds(5)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Retries of a failing batch (after bisecting) before it goes to the failure queue.
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this go to the failure queue instead of being processed late.
+   * @default Duration.hours(1)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Concurrent batches per shard.
+   * @default 2
+   */
+  readonly parallelizationFactor?: number;
+}
+
+/**
+ * The enricher Lambda and its Kinesis event source: partial batch responses, bisect on error, bounded
+ * retries and record age, and an encrypted SQS queue as the on-failure destination.
+ */
+export class Enricher extends Construct {
+  /** The function. */
+  readonly function: lambda.Function;
+  /** Where batches that exhausted their retries are described (metadata only, not the records). */
+  readonly failureQueue: sqs.Queue;
+  /** The event source mapping. */
+  readonly eventSource: KinesisEventSource;
+
+  constructor(scope: Construct, id: string, props: EnricherProps) {
+    super(scope, id);
+    this.function = new KinsightFunction(this, 'Function', {
+      entry: props.entry ?? 'lambdas/enricher/handler.ts',
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      environment: {
+        KINSIGHT_TABLE_NAME: props.table.tableName,
+        KINSIGHT_PROFILE: props.profile,
+        KINSIGHT_CLUSTER_PROFILES: JSON.stringify(props.clusterProfiles ?? {}),
+      },
+    });
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.eventSource = new KinesisEventSource(props.stream, {
+      startingPosition: lambda.StartingPosition.LATEST,
+      batchSize: props.batchSize ?? 200,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: props.retryAttempts ?? 3,
+      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
+      parallelizationFactor: props.parallelizationFactor ?? 2,
+      onFailure: new SqsDlq(this.failureQueue),
+    });
+    this.function.addEventSource(this.eventSource);
+    // Reads only: the enricher joins metadata by key, in batches.
+    props.table.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+    props.encryptionKey.grantDecrypt(this.function);
+    for (const logGroup of props.logGroups) logGroup.grantWrite(this.function);
+  }
+}

@@ -1,0 +1,131 @@
+import {
+  Duration,
+  aws_cloudwatch as cloudwatch,
+  aws_logs as logs,
+  type aws_kinesis as kinesis,
+  type aws_lambda as lambda,
+  type aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { toConstructId } from '../to-construct-id';
+
+/** Namespace of the pipeline's own health metrics (not Container Insights metrics). */
+export const PIPELINE_NAMESPACE = 'Kinsight';
+/** Metric counting the poller's failed polls, dimension ClusterName, from its structured error logs. */
+export const POLLER_FAILURES_METRIC = 'PollerFailures';
+
+/** A poller function and the clusters it polls. */
+export interface MonitoredPoller {
+  readonly function: lambda.IFunction;
+  /** The function's log group: a metric filter counts its error lines per cluster. */
+  readonly logGroup: logs.ILogGroup;
+  readonly clusterNames: readonly string[];
+}
+
+/** Props of {@link PipelineMonitoring}. */
+export interface PipelineMonitoringProps {
+  readonly stream: kinesis.IStream;
+  readonly enricher: lambda.IFunction;
+  readonly failureQueue: sqs.IQueue;
+  readonly pollers: readonly MonitoredPoller[];
+  /**
+   * Alarm when the enricher's oldest unread record is older than this.
+   * @default Duration.minutes(5)
+   */
+  readonly maxIteratorAge?: Duration;
+  /**
+   * Alarm when a cluster has this many failed polls within 5 minutes.
+   * @default 3
+   */
+  readonly pollerFailuresThreshold?: number;
+  /**
+   * Name of the dashboard.
+   * @default 'kinsight-pipeline'
+   */
+  readonly dashboardName?: string;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Alarms on the pipeline's own health (enricher iterator age, errors and throttles, failure-queue depth,
+ * poller failures per cluster) and a CloudWatch dashboard of it. Alarms carry no action: subscribe
+ * them to a topic where the operator wants pages.
+ */
+export class PipelineMonitoring extends Construct {
+  /** Every alarm, for wiring actions. */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  /** The dashboard. */
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    const alarm = (name: string, metric: cloudwatch.Metric, threshold: number, description: string, evaluationPeriods = 1): cloudwatch.Alarm => {
+      const created = metric.createAlarm(this, name, {
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `kinsight: ${description}`,
+      });
+      this.alarms.push(created);
+      return created;
+    };
+    const maxAge = props.maxIteratorAge ?? FIVE_MINUTES;
+    const iteratorAge = props.enricher.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) });
+    const errors = props.enricher.metricErrors({ period: FIVE_MINUTES });
+    const throttles = props.enricher.metricThrottles({ period: FIVE_MINUTES });
+    const depth = props.failureQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
+    alarm('IteratorAge', iteratorAge, maxAge.toMilliseconds(), `enricher is more than ${maxAge.toHumanString()} behind the stream`, 3);
+    alarm('EnricherErrors', errors, 1, 'enricher invocations failed (batches are retried, then sent to the failure queue)');
+    alarm('EnricherThrottles', throttles, 1, 'enricher invocations were throttled (raise its concurrency)');
+    alarm('FailureQueueDepth', depth, 1, 'batches exhausted their retries: their records were not written (see the failure queue)');
+
+    const perCluster: cloudwatch.Metric[] = [];
+    for (const poller of props.pollers) {
+      // The poller logs one JSON line `{ "level": "ERROR", "cluster": "<name>", ... }` per failed poll.
+      new logs.MetricFilter(this, `PollerFailures${poller.function.node.addr.slice(0, 8)}`, {
+        logGroup: poller.logGroup,
+        filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.level', '=', 'ERROR'), logs.FilterPattern.exists('$.cluster')),
+        metricNamespace: PIPELINE_NAMESPACE,
+        metricName: POLLER_FAILURES_METRIC,
+        metricValue: '1',
+        dimensions: { ClusterName: '$.cluster' },
+      });
+      for (const name of poller.clusterNames) {
+        const failures = new cloudwatch.Metric({
+          namespace: PIPELINE_NAMESPACE,
+          metricName: POLLER_FAILURES_METRIC,
+          dimensionsMap: { ClusterName: name },
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+          label: name,
+        });
+        perCluster.push(failures);
+        alarm(`PollerFailures${toConstructId(name)}`, failures, props.pollerFailuresThreshold ?? 3, `polls of cluster ${name} are failing`);
+      }
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? 'kinsight-pipeline',
+      defaultInterval: Duration.hours(3),
+    });
+    const graph = (title: string, left: cloudwatch.IMetric[]): cloudwatch.GraphWidget => new cloudwatch.GraphWidget({ title, left, width: 8 });
+    this.dashboard.addWidgets(
+      graph('Stream: records in', [props.stream.metricIncomingRecords({ period: Duration.minutes(1) })]),
+      graph('Stream: bytes in', [props.stream.metricIncomingBytes({ period: Duration.minutes(1) })]),
+      graph('Stream: throttled writes', [props.stream.metricWriteProvisionedThroughputExceeded({ period: Duration.minutes(1) })]),
+    );
+    this.dashboard.addWidgets(
+      graph('Enricher: iterator age (ms)', [iteratorAge]),
+      graph('Enricher: invocations, errors, throttles', [props.enricher.metricInvocations({ period: FIVE_MINUTES }), errors, throttles]),
+      graph('Enricher: duration (ms)', [props.enricher.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })]),
+    );
+    this.dashboard.addWidgets(
+      graph('Failure queue: batches', [depth]),
+      graph('Poller: failed polls per cluster', perCluster.length > 0 ? perCluster : [depth]),
+      graph('Poller: duration (ms)', props.pollers.map((p) => p.function.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }))),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'kinsight alarms', alarms: this.alarms, width: 24 }));
+  }
+}

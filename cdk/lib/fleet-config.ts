@@ -1,0 +1,193 @@
+import { ConfigError, toSnippet } from '../../core/errors';
+import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
+
+/** Metric declaration profiles the enricher and poller know. */
+export const PROFILES = ['classic', 'lean', 'enhanced'] as const;
+/** A metric declaration profile. */
+export type Profile = (typeof PROFILES)[number];
+
+/** How the Kinesis stream scales. */
+export type StreamMode = 'on-demand' | 'provisioned';
+
+/** How the agent pods get AWS credentials. */
+export type AgentIdentity = 'pod-identity' | 'irsa';
+
+/**
+ * What the applier's EKS access entry holds. `rbac-group`: AmazonEKSAdminPolicy scoped to the kinsight
+ * namespace plus a group bound, once per cluster, to the narrow ClusterRole of `kinsight manifest --applier-rbac`.
+ * `cluster-admin`: AmazonEKSClusterAdminPolicy, no manual step, much broader.
+ */
+export type ApplierAccess = 'rbac-group' | 'cluster-admin';
+
+/** Network placement of a cluster whose API endpoint is private: the poller and applier run in its VPC. */
+export interface PrivateEndpoint {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+/** One EKS cluster of the fleet. */
+export interface ClusterConfig {
+  /** The EKS cluster name. */
+  readonly name: string;
+  /** Set when the endpoint is private. @default public endpoint */
+  readonly private?: PrivateEndpoint;
+  /** @default the fleet profile */
+  readonly profile?: Profile;
+  /** IAM OIDC provider ARN of the cluster; required when agentIdentity is `irsa`. @default none */
+  readonly oidcProviderArn?: string;
+}
+
+/** The validated fleet: every default filled in. */
+export interface FleetConfig {
+  readonly clusters: readonly ClusterConfig[];
+  /** Agent collection interval, a duration. @default '60s' */
+  readonly interval: string;
+  /** Retention of the performance log groups. @default 7 */
+  readonly logRetentionDays: number;
+  /** @default 'on-demand' */
+  readonly streamMode: StreamMode;
+  /** Shard count when streamMode is `provisioned`. @default undefined (on-demand) */
+  readonly shards?: number;
+  /** @default 'classic' */
+  readonly profile: Profile;
+  /** @default DEFAULT_AGENT_IMAGE */
+  readonly agentImage: string;
+  /** @default 'pod-identity' */
+  readonly agentIdentity: AgentIdentity;
+  /** @default 'rbac-group' */
+  readonly applierAccess: ApplierAccess;
+}
+
+/**
+ * Retention values CloudWatch Logs accepts.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** @see https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html */
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const INTERVAL = /^([1-9][0-9]*)(s|m)$/;
+const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/;
+const MIN_INTERVAL_SECONDS = 10;
+const MAX_INTERVAL_SECONDS = 300;
+/** @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html */
+const MAX_SHARDS = 10_000;
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess'];
+const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn'];
+
+function fail(source: string, field: string, value: unknown, expected: string): never {
+  throw new ConfigError(`${source}: ${field} is ${value === undefined ? 'missing' : toSnippet(value)}; expected ${expected}`);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function oneOf<T extends string>(source: string, field: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) fail(source, field, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function checkKeys(source: string, field: string, value: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) fail(source, `${field}${field ? '.' : ''}${unknown}`, value[unknown], `no such field (known: ${known.join(', ')}); check its spelling`);
+}
+
+function idList(source: string, field: string, value: unknown, prefix: string): string[] {
+  const pattern = new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
+  if (!Array.isArray(value) || value.length === 0) fail(source, field, value, `a non-empty list of ${prefix}-… ids`);
+  value.forEach((id, i) => {
+    if (typeof id !== 'string' || !pattern.test(id)) fail(source, `${field}[${i}]`, id, `an id like ${prefix}-0123456789abcdef0`);
+  });
+  return value as string[];
+}
+
+function parsePrivate(source: string, field: string, value: unknown): PrivateEndpoint | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) fail(source, field, value, 'an object { vpcId, subnetIds, securityGroupIds }');
+  checkKeys(source, field, value, ['vpcId', 'subnetIds', 'securityGroupIds']);
+  if (typeof value.vpcId !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(value.vpcId)) fail(source, `${field}.vpcId`, value.vpcId, 'an id like vpc-0123456789abcdef0');
+  return {
+    vpcId: value.vpcId,
+    subnetIds: idList(source, `${field}.subnetIds`, value.subnetIds, 'subnet'),
+    securityGroupIds: idList(source, `${field}.securityGroupIds`, value.securityGroupIds, 'sg'),
+  };
+}
+
+function parseCluster(source: string, index: number, value: unknown, agentIdentity: AgentIdentity): ClusterConfig {
+  const field = `clusters[${index}]`;
+  if (!isRecord(value)) fail(source, field, value, 'an object { name, private?, profile?, oidcProviderArn? }');
+  checkKeys(source, field, value, CLUSTER_KEYS);
+  if (typeof value.name !== 'string' || !CLUSTER_NAME.test(value.name)) {
+    fail(source, `${field}.name`, value.name, 'an EKS cluster name: 1 to 100 letters, digits, - or _, starting with a letter or digit');
+  }
+  const oidc = value.oidcProviderArn;
+  if (oidc !== undefined && (typeof oidc !== 'string' || !OIDC_PROVIDER_ARN.test(oidc))) {
+    fail(source, `${field}.oidcProviderArn`, oidc, 'an IAM OIDC provider ARN like arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC');
+  }
+  if (agentIdentity === 'irsa' && oidc === undefined) {
+    fail(source, `${field}.oidcProviderArn`, oidc, 'the cluster\'s IAM OIDC provider ARN, because agentIdentity is irsa (or use pod-identity)');
+  }
+  return {
+    name: value.name,
+    ...(value.private === undefined ? {} : { private: parsePrivate(source, `${field}.private`, value.private) }),
+    ...(value.profile === undefined ? {} : { profile: oneOf(source, `${field}.profile`, value.profile, PROFILES, 'classic') }),
+    ...(oidc === undefined ? {} : { oidcProviderArn: oidc as string }),
+  };
+}
+
+function parseInterval(source: string, value: unknown): string {
+  if (value === undefined) return '60s';
+  const match = typeof value === 'string' ? INTERVAL.exec(value) : null;
+  const seconds = match ? Number(match[1]) * (match[2] === 'm' ? 60 : 1) : Number.NaN;
+  if (!(seconds >= MIN_INTERVAL_SECONDS && seconds <= MAX_INTERVAL_SECONDS)) {
+    fail(source, 'interval', value, `a duration from ${MIN_INTERVAL_SECONDS}s to ${MAX_INTERVAL_SECONDS / 60}m, such as 60s`);
+  }
+  return value as string;
+}
+
+/**
+ * Validates the fleet configuration (cdk.json context `kinsight`, or the file named by context
+ * `kinsightConfig`) and fills in the defaults.
+ * @param source names where the value came from, for error messages (`cdk.json context "kinsight"`).
+ * @throws ConfigError naming the bad field, its value and what was expected.
+ */
+export function parseFleetConfig(value: unknown, source = 'fleet config'): FleetConfig {
+  if (!isRecord(value)) fail(source, '(root)', value, 'an object with a clusters list; see fleet.example.json');
+  checkKeys(source, '', value, KNOWN_KEYS);
+  const agentIdentity = oneOf<AgentIdentity>(source, 'agentIdentity', value.agentIdentity, ['pod-identity', 'irsa'], 'pod-identity');
+  if (!Array.isArray(value.clusters) || value.clusters.length === 0) fail(source, 'clusters', value.clusters, 'a non-empty list of { name, ... }');
+  const clusters = value.clusters.map((c, i) => parseCluster(source, i, c, agentIdentity));
+  const seen = new Set<string>();
+  clusters.forEach((c, i) => {
+    if (seen.has(c.name)) fail(source, `clusters[${i}].name`, c.name, 'each cluster name once (a duplicate would get two schedules)');
+    seen.add(c.name);
+  });
+  const streamMode = oneOf<StreamMode>(source, 'streamMode', value.streamMode, ['on-demand', 'provisioned'], 'on-demand');
+  let shards: number | undefined;
+  if (streamMode === 'provisioned') {
+    if (!Number.isInteger(value.shards) || (value.shards as number) < 1 || (value.shards as number) > MAX_SHARDS) {
+      fail(source, 'shards', value.shards, `an integer from 1 to ${MAX_SHARDS}, required when streamMode is provisioned`);
+    }
+    shards = value.shards as number;
+  } else if (value.shards !== undefined) {
+    fail(source, 'shards', value.shards, 'no shards with streamMode on-demand (set streamMode to provisioned, or remove shards)');
+  }
+  const retention = value.logRetentionDays ?? 7;
+  if (!LOG_RETENTION_DAYS.includes(retention as (typeof LOG_RETENTION_DAYS)[number])) {
+    fail(source, 'logRetentionDays', retention, `one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const image = value.agentImage ?? DEFAULT_AGENT_IMAGE;
+  if (typeof image !== 'string' || !/^[a-z0-9][\w./:@-]*$/i.test(image)) fail(source, 'agentImage', image, 'an image reference with a node binary, such as node:22-alpine');
+  return {
+    clusters,
+    interval: parseInterval(source, value.interval),
+    logRetentionDays: retention as number,
+    streamMode,
+    ...(shards === undefined ? {} : { shards }),
+    profile: oneOf(source, 'profile', value.profile, PROFILES, 'classic'),
+    agentImage: image as string,
+    agentIdentity,
+    applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
+  };
+}

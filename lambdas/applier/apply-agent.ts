@@ -1,0 +1,130 @@
+import { toAgentManifest, toBundleSha256, type KubeObject } from '../../core/agent-manifest';
+import { ConfigError, toSnippet } from '../../core/errors';
+import type { KubeObjectClient } from './kube-object-client';
+
+/** The custom resource event, as the CDK Provider framework passes it to its onEvent handler. */
+export interface AgentResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: Record<string, unknown>;
+  readonly OldResourceProperties?: Record<string, unknown>;
+}
+
+/** What the handler returns to the Provider framework. */
+export interface AgentResourceResult {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+/** What the applier talks to. */
+export interface ApplierDeps {
+  /** A client for one cluster's API server; rejects with {@link ClusterGoneError} when the cluster no longer exists. */
+  connect(clusterName: string): Promise<KubeObjectClient>;
+  /** The agent bundle shipped next to the handler. */
+  readBundle(): string;
+  /** One structured log line. */
+  log(message: string, fields: Record<string, unknown>): void;
+}
+
+/** The cluster was deleted: there is nothing left to delete in it. */
+export class ClusterGoneError extends Error {}
+
+/** The custom resource's properties (CloudFormation passes every value as a string or a string map). */
+interface AgentProperties {
+  readonly clusterName: string;
+  readonly streamName: string;
+  readonly region: string;
+  readonly image: string;
+  readonly interval: string;
+  readonly serviceAccountAnnotations: Record<string, string>;
+  readonly bundleSha256: string;
+}
+
+function parseProperties(props: Record<string, unknown>): AgentProperties {
+  const text = (key: string): string => {
+    const value = props[key];
+    if (typeof value !== 'string' || value === '') throw new ConfigError(`custom resource property ${key} is ${toSnippet(value)}; expected a non-empty string`);
+    return value;
+  };
+  const annotations = props.ServiceAccountAnnotations ?? {};
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) {
+    throw new ConfigError(`custom resource property ServiceAccountAnnotations is ${toSnippet(annotations)}; expected a string map`);
+  }
+  return {
+    clusterName: text('ClusterName'),
+    streamName: text('StreamName'),
+    region: text('Region'),
+    image: text('Image'),
+    interval: text('Interval'),
+    serviceAccountAnnotations: annotations as Record<string, string>,
+    bundleSha256: text('BundleSha256'),
+  };
+}
+
+const toPhysicalId = (clusterName: string): string => `kinsight-agent/${clusterName}`;
+
+// Deleting needs only the objects' identities: an older resource's bundle hash need not match the package.
+function render(props: AgentProperties, bundle: string, verifyBundle: boolean): KubeObject[] {
+  const actual = toBundleSha256(bundle);
+  if (verifyBundle && actual !== props.bundleSha256) {
+    throw new ConfigError(
+      `the agent bundle in the applier package has SHA-256 ${actual}, the stack expects ${props.bundleSha256}; redeploy so that both come from the same synth`,
+    );
+  }
+  const annotations = Object.keys(props.serviceAccountAnnotations).length > 0 ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {};
+  return toAgentManifest({
+    clusterName: props.clusterName,
+    streamName: props.streamName,
+    region: props.region,
+    image: props.image,
+    interval: props.interval,
+    agentBundle: bundle,
+    ...annotations,
+  });
+}
+
+/**
+ * The applier's onEvent handler: Create and Update server-side-apply every object of the agent manifest
+ * in order (namespace first); Delete removes them in reverse order (DaemonSet first), tolerating objects
+ * or a whole cluster that are already gone. A failure rejects, which fails the CloudFormation operation.
+ */
+export function createApplier(deps: ApplierDeps): (event: AgentResourceEvent) => Promise<AgentResourceResult> {
+  const applyAll = async (props: AgentProperties): Promise<void> => {
+    const objects = render(props, deps.readBundle(), true);
+    const client = await deps.connect(props.clusterName);
+    for (const object of objects) {
+      await client.apply(object);
+      deps.log('applied', { cluster: props.clusterName, kind: object.kind, name: object.metadata.name });
+    }
+  };
+  const deleteAll = async (props: AgentProperties): Promise<void> => {
+    let client: KubeObjectClient;
+    try {
+      client = await deps.connect(props.clusterName);
+    } catch (error) {
+      if (error instanceof ClusterGoneError) {
+        deps.log('cluster gone, nothing to delete', { cluster: props.clusterName });
+        return;
+      }
+      throw error;
+    }
+    const objects = render(props, deps.readBundle(), false).reverse();
+    for (const object of objects) {
+      const existed = await client.remove(object);
+      deps.log(existed ? 'deleted' : 'already gone', { cluster: props.clusterName, kind: object.kind, name: object.metadata.name });
+    }
+  };
+
+  return async (event) => {
+    const props = parseProperties(event.ResourceProperties);
+    const physicalId = toPhysicalId(props.clusterName);
+    if (event.RequestType === 'Delete') {
+      // A Delete of a resource whose Create failed carries no object of ours: nothing to do.
+      if (event.PhysicalResourceId === physicalId) await deleteAll(props);
+      return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+    }
+    // A changed cluster name yields a new physical id: CloudFormation then deletes the old installation.
+    await applyAll(props);
+    return { PhysicalResourceId: physicalId, Data: { BundleSha256: props.bundleSha256 } };
+  };
+}
