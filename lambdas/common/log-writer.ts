@@ -145,15 +145,28 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
 
+  /** Creates the stream, and the group first only when the stream's creation says the group is missing (the group may be owned by IaC and not creatable here). */
   async function ensure(logGroup: string, logStream: string): Promise<number> {
+    const createStream = () => client.send(new CreateLogStreamCommand({ logGroupName: logGroup, logStreamName: logStream }));
+    try {
+      await createStream();
+      return 1;
+    } catch (error) {
+      if (errorName(error) === 'ResourceAlreadyExistsException') return 0;
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
     let created = 0;
-    for (const command of [new CreateLogGroupCommand({ logGroupName: logGroup }), new CreateLogStreamCommand({ logGroupName: logGroup, logStreamName: logStream })]) {
-      try {
-        await client.send(command as CreateLogGroupCommand);
-        created += 1;
-      } catch (error) {
-        if (errorName(error) !== 'ResourceAlreadyExistsException') throw error;
-      }
+    try {
+      await client.send(new CreateLogGroupCommand({ logGroupName: logGroup }));
+      created += 1;
+    } catch (error) {
+      if (errorName(error) !== 'ResourceAlreadyExistsException') throw error;
+    }
+    try {
+      await createStream();
+      created += 1;
+    } catch (error) {
+      if (errorName(error) !== 'ResourceAlreadyExistsException') throw error;
     }
     return created;
   }

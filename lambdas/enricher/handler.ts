@@ -1,0 +1,68 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConfigError } from '../../core/errors';
+import { parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
+import { createLogWriter } from '../common/log-writer';
+import { createHandler } from './create-handler';
+import { createMetadataReader } from './metadata-reader';
+
+/**
+ * Composition root of the enricher Lambda: reads the environment once, builds the clients at module
+ * scope (reused across invocations) and exports `handler`.
+ *
+ * Environment:
+ * - `KINSIGHT_TABLE_NAME` (required): the node metadata table.
+ * - `KINSIGHT_PROFILE`: declaration profile, `classic` (default), `lean` or `enhanced`.
+ * - `KINSIGHT_CLUSTER_PROFILES`: JSON object of cluster name -> profile name, for clusters that differ.
+ * - `KINSIGHT_LOGS_CONCURRENCY`: log streams written in parallel (default 8).
+ * - `KINSIGHT_METADATA_CACHE_MS`: metadata cache TTL (default 30000).
+ */
+
+function toProfile(name: string, where: string): DeclarationProfile {
+  const parsed = parseProfileName(name);
+  if (!parsed.ok) throw new ConfigError(`${where}: ${parsed.error}`);
+  return parsed.value;
+}
+
+function toClusterProfiles(text: string | undefined): Record<string, DeclarationProfile> {
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`KINSIGHT_CLUSTER_PROFILES is not JSON (${(error as Error).message}); expected {"<cluster>":"lean",...}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('KINSIGHT_CLUSTER_PROFILES must be a JSON object of cluster name -> profile name');
+  return Object.fromEntries(Object.entries(value).map(([cluster, name]) => [cluster, toProfile(String(name), `KINSIGHT_CLUSTER_PROFILES.${cluster}`)]));
+}
+
+function toPositiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+const tableName = process.env.KINSIGHT_TABLE_NAME;
+if (!tableName) throw new ConfigError('KINSIGHT_TABLE_NAME is not set; the enricher needs the node metadata table name');
+
+const logger = new Logger({ serviceName: 'kinsight-enricher' });
+// This adapter owns the retries of PutLogEvents (backoff, then partial batch failure).
+const logsClient = new CloudWatchLogsClient({ maxAttempts: 1 });
+const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+
+/** The Lambda entry point. */
+export const handler = createHandler({
+  profile: toProfile(process.env.KINSIGHT_PROFILE || 'classic', 'KINSIGHT_PROFILE'),
+  clusterProfiles: toClusterProfiles(process.env.KINSIGHT_CLUSTER_PROFILES),
+  writer: createLogWriter({ client: logsClient, concurrency: toPositiveInt(process.env.KINSIGHT_LOGS_CONCURRENCY, 'KINSIGHT_LOGS_CONCURRENCY', 8) }),
+  metadata: createMetadataReader({
+    client: documentClient,
+    tableName,
+    cacheTtlMs: toPositiveInt(process.env.KINSIGHT_METADATA_CACHE_MS, 'KINSIGHT_METADATA_CACHE_MS', 30_000),
+    onBadItem: (key, reason) => logger.warn('unusable metadata item treated as missing', { key, reason }),
+  }),
+  logger,
+});
