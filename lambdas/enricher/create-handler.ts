@@ -32,7 +32,7 @@ import type { MetadataReader } from './metadata-reader';
  * FullBatchFailureError and the event source retries (or bisects) the whole batch.
  */
 
-/** The logging the handler needs (Powertools Logger satisfies it). */
+/** The logging the handler needs (handler.ts adapts the Powertools Logger to it). */
 export interface EnricherLogger {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;

@@ -64,5 +64,9 @@ export const handler = createHandler({
     cacheTtlMs: toPositiveInt(process.env.KINSIGHT_METADATA_CACHE_MS, 'KINSIGHT_METADATA_CACHE_MS', 30_000),
     onBadItem: (key, reason) => logger.warn('unusable metadata item treated as missing', { key, reason }),
   }),
-  logger,
+  logger: {
+    info: (message, extra) => logger.info(message, { ...(extra as object) }),
+    warn: (message, extra) => logger.warn(message, { ...(extra as object) }),
+    error: (message, extra) => logger.error(message, { ...(extra as object) }),
+  },
 });
