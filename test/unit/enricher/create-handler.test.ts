@@ -1,0 +1,82 @@
+import { gzipSync } from 'node:zlib';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { createHandler, toNodeRecord, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
+import type { LogStreamBatch, LogWriter } from '../../../lambdas/common/log-writer';
+import { PROFILES } from '../../../core/metrics/profiles';
+import { TransientError } from '../../../core/errors';
+import { toMetadataFixture, toRecordFixture } from './fixtures';
+
+const b64 = (data: Buffer) => data.toString('base64');
+const eventOf = (datas: Buffer[]): KinesisStreamEvent => ({
+  Records: datas.map((d, i) => ({
+    kinesis: { data: b64(d), sequenceNumber: String(100 + i), partitionKey: 'k', kinesisSchemaVersion: '1.0', approximateArrivalTimestamp: 1 },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-0:${100 + i}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn',
+    awsRegion: 'us-east-1',
+    eventSourceARN: 'arn',
+  })),
+});
+
+function setup(options: { metadataFails?: boolean } = {}) {
+  const written: LogStreamBatch[] = [];
+  const summaries: InvocationSummary[] = [];
+  const writer: LogWriter = {
+    write: async () => {
+      throw new Error('unused');
+    },
+    writeMany: async (batches) => {
+      written.push(...batches);
+      return batches.map((b) => ({ ok: true, result: { written: b.events.length, droppedTooOld: 0, droppedTooNew: 0, droppedTooLarge: 0, rejected: 0, calls: 1, retries: 0, created: 0 } }));
+    },
+  };
+  const handler = createHandler({
+    profile: PROFILES.classic,
+    clusterProfiles: { leanCluster: PROFILES.lean },
+    writer,
+    metadata: {
+      get: async (keys) => {
+        if (options.metadataFails) throw new TransientError('dynamodb down');
+        return new Map(keys.map((k) => [k, k.endsWith('#ip-10-0-0-1.ec2.internal') ? toMetadataFixture() : undefined]));
+      },
+    },
+    logger: { info: (m, e) => void (m === 'enricher batch' && summaries.push(e as unknown as InvocationSummary)), warn: () => undefined, error: () => undefined },
+    maxRecordBytes: 64 * 1024,
+  });
+  return { handler, written, summaries };
+}
+
+describe('enricher handler', () => {
+  it('rejects as poison bad gzip, bad JSON, an unknown schema major and an oversized record, with the reason', () => {
+    expect(toNodeRecord(b64(Buffer.from('plain')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not gzip/) });
+    expect(toNodeRecord(b64(gzipSync('{')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
+    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ ...toRecordFixture(), schemaVersion: '2.0' }))), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown major 2/) });
+    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ pad: 'x'.repeat(2000) }))), 1000)).toMatchObject({ ok: false, error: expect.stringMatching(/inflates to more than 1000 bytes/) });
+  });
+
+  it('writes each node to its performance log group and stream and acknowledges poison records', async () => {
+    const { handler, written, summaries } = setup();
+    const response = await handler(eventOf([gzipSync(JSON.stringify(toRecordFixture())), Buffer.from('junk')]));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(written.map((w) => [w.logGroup, w.logStream])).toEqual([['/aws/containerinsights/prod/performance', 'ip-10-0-0-1.ec2.internal']]);
+    expect(summaries[0]).toMatchObject({ records: 2, poison: 1, enriched: 1, events: 11, eventsWritten: 11 });
+  });
+
+  it('encodes with the profile configured for the record cluster', async () => {
+    const { handler, written } = setup();
+    await handler(eventOf([gzipSync(JSON.stringify({ ...toRecordFixture(), cluster: 'leanCluster' })), gzipSync(JSON.stringify(toRecordFixture()))]));
+    const podOf = (i: number) => written[i].events.map((e) => JSON.parse(e.message)).find((d) => d.Type === 'Pod' && d.pod_cpu_utilization !== undefined);
+    const setsOf = (doc: { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }) => doc._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions);
+    expect(podOf(0).PodName).toBe('web');
+    expect(setsOf(podOf(0)).some((s) => s.includes('PodName'))).toBe(false);
+    expect(setsOf(podOf(1)).some((s) => s.includes('PodName'))).toBe(true);
+  });
+
+  it('fails the whole batch when the metadata cannot be read, so that it is retried', async () => {
+    const { handler, summaries } = setup({ metadataFails: true });
+    await expect(handler(eventOf([gzipSync(JSON.stringify(toRecordFixture()))]))).rejects.toThrow(/All records failed/);
+    expect(summaries[0]).toMatchObject({ failedRecords: 1 });
+  });
+});

@@ -1,0 +1,82 @@
+import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
+import { toMetadataItem } from '../../../core/node-metadata-item';
+import { TransientError } from '../../../core/errors';
+import { toMetadataFixture } from './fixtures';
+
+const NOW = 1_764_000_000_000;
+const TABLE = 't';
+const itemFor = (node: string) => toMetadataItem({ ...toMetadataFixture(), node }, NOW, 600);
+
+/** A fake DynamoDB document client answering BatchGet from a map, optionally leaving keys unprocessed. */
+function fakeClient(nodes: string[], unprocessedRounds = 0) {
+  const items = new Map(nodes.map((n) => [`prod#${n}`, itemFor(n)]));
+  const calls: string[][] = [];
+  let rounds = unprocessedRounds;
+  return {
+    calls,
+    send: async (command: BatchGetCommand) => {
+      const keys = (command.input.RequestItems?.[TABLE]?.Keys ?? []).map((k) => String(k.pk));
+      calls.push(keys);
+      if (rounds > 0) {
+        rounds -= 1;
+        const [first, ...rest] = keys;
+        return { Responses: { [TABLE]: items.has(first) ? [items.get(first)] : [] }, UnprocessedKeys: rest.length > 0 ? { [TABLE]: { Keys: rest.map((pk) => ({ pk })) } } : {} };
+      }
+      return { Responses: { [TABLE]: keys.filter((k) => items.has(k)).map((k) => items.get(k)) } };
+    },
+  };
+}
+
+describe('metadata reader', () => {
+  it('reads at most 100 keys per BatchGetItem call and maps missing documents to undefined', async () => {
+    const nodes = Array.from({ length: 150 }, (_, i) => `n${i}`);
+    const client = fakeClient(nodes.slice(0, 149));
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW });
+    const docs = await reader.get(nodes.map((n) => `prod#${n}`));
+    expect(client.calls.map((c) => c.length)).toEqual([100, 50]);
+    expect(docs.get('prod#n0')?.node).toBe('n0');
+    expect(docs.has('prod#n149')).toBe(true);
+    expect(docs.get('prod#n149')).toBeUndefined();
+  });
+
+  it('retries UnprocessedKeys with backoff until every key is answered', async () => {
+    const client = fakeClient(['a', 'b', 'c'], 2);
+    const sleeps: number[] = [];
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW, sleep: async (ms) => void sleeps.push(ms) });
+    const docs = await reader.get(['prod#a', 'prod#b', 'prod#c']);
+    expect([...docs.values()].map((d) => d?.node)).toEqual(['a', 'b', 'c']);
+    expect(client.calls).toEqual([['prod#a', 'prod#b', 'prod#c'], ['prod#b', 'prod#c'], ['prod#c']]);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('fails with a TransientError when keys stay unprocessed after the retries', async () => {
+    const client = fakeClient(['a', 'b', 'c'], 10);
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW, maxRetries: 1, sleep: async () => undefined });
+    await expect(reader.get(['prod#a', 'prod#b', 'prod#c'])).rejects.toThrow(TransientError);
+  });
+
+  it('serves repeated keys from the cache until the TTL passes, including missing documents', async () => {
+    const client = fakeClient(['a']);
+    let now = NOW;
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => now, cacheTtlMs: 30_000 });
+    await reader.get(['prod#a', 'prod#zz']);
+    now += 29_000;
+    await reader.get(['prod#a', 'prod#zz']);
+    expect(client.calls).toHaveLength(1);
+    now += 2_000;
+    await reader.get(['prod#a']);
+    expect(client.calls).toHaveLength(2);
+  });
+
+  it('treats an expired or corrupt item as no document and reports it', async () => {
+    const bad: string[] = [];
+    const client = {
+      send: async () => ({ Responses: { [TABLE]: [{ ...itemFor('a'), ttl: NOW / 1000 - 1 }, { pk: 'prod#b', doc: new Uint8Array([1, 2, 3]) }] } }),
+    };
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW, onBadItem: (key) => void bad.push(key) });
+    const docs = await reader.get(['prod#a', 'prod#b']);
+    expect(docs.get('prod#a')).toBeUndefined();
+    expect(bad.sort()).toEqual(['prod#a', 'prod#b']);
+  });
+});
