@@ -82,7 +82,8 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
       deps.onCycle?.(deps.monotonic());
     } catch (error) {
       result.failedCycles += 1;
-      deps.log.error('cycle failed', { error: error instanceof Error ? error.message : String(error), hostRoot: config.hostRoot });
+      const message = (error as { message?: unknown })?.message;
+      deps.log.error('cycle failed', { error: typeof message === 'string' ? message : String(error), hostRoot: config.hostRoot });
     }
     if (config.once) break;
     const wait = Math.max(0, config.intervalMs - (deps.monotonic() - cycleStart));

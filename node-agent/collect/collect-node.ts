@@ -13,7 +13,7 @@ import { parseProcStat } from './parse-proc-stat';
 import { parseUptime } from './parse-uptime';
 import { parseKeyValues } from './parse-values';
 import { readCgroup } from './read-cgroup';
-import { readOrCount, type ReadTally } from './read-tally';
+import { isSystemError, readOrCount, type ReadTally } from './read-tally';
 import type { QosClass } from '../../core/record';
 
 /** A pod found while listing kubepods, before its files are read. */
@@ -50,9 +50,11 @@ export function collectNode(host: HostReader, nowMs: number): NodeSample {
   const layout = detectCgroupLayout(host);
   const root = readCgroup(host, layout, '', { isRoot: true, hostSwapBytes }, tally);
   if (root.counters.cpuUsageNs === undefined) {
-    const stat = parseProcStat(readOrCount(host, 'proc/stat', tally) ?? '');
-    tally.readErrors += stat.unreadable;
-    Object.assign(root.counters, stat.value);
+    // No CPU figures in the root cgroup (v1 without cpuacct, unreadable file): the host's /proc/stat has them.
+    const text = readOrCount(host, 'proc/stat', tally);
+    const stat = text === undefined ? undefined : parseProcStat(text);
+    tally.readErrors += stat?.unreadable ?? 0;
+    Object.assign(root.counters, stat?.value);
   }
 
   const net = readNet(host, host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev', tally) ?? [];
@@ -133,7 +135,7 @@ function readFilesystems(host: HostReader, tally: ReadTally): Filesystem[] {
         ...(s.files > 0 ? { inodes: s.files, inodesFree: s.ffree } : {}),
       });
     } catch (error) {
-      if (!(error instanceof Error)) throw error;
+      if (!isSystemError(error)) throw error;
       tally.readErrors += 1;
     }
   }
@@ -144,7 +146,7 @@ function tryList(host: HostReader, path: string): string[] | undefined {
   try {
     return host.listDirs(path);
   } catch (error) {
-    if (!(error instanceof Error)) throw error;
+    if (!isSystemError(error)) throw error;
     // A directory that vanished while listing is a pod or QoS group that ended: nothing to read.
     return undefined;
   }
@@ -154,7 +156,7 @@ function tryReadLink(host: HostReader, path: string): string | undefined {
   try {
     return host.readLink(path);
   } catch (error) {
-    if (!(error instanceof Error)) throw error;
+    if (!isSystemError(error)) throw error;
     // Namespace links need ptrace access to the process; without it the agent compares counters instead.
     return undefined;
   }
@@ -225,7 +227,7 @@ function tryReadText(host: HostReader, path: string): string | undefined {
   try {
     return host.readText(path);
   } catch (error) {
-    if (!(error instanceof Error)) throw error;
+    if (!isSystemError(error)) throw error;
     // The process ended or hides its comm: the container is then listed as a regular one.
     return undefined;
   }

@@ -24,7 +24,7 @@ const NS_PER_TICK = 1e9 / USER_HZ;
  * cannot be read leaves its values out and counts in `tally`.
  */
 export function readCgroup(host: HostReader, layout: CgroupLayout, rel: string, options: ReadCgroupOptions, tally: ReadTally): CgroupReading {
-  return layout.version === 2 ? readV2(host, `${layout.unified}/${rel}`, options, tally) : readV1(host, layout, rel, tally);
+  return layout.version === 2 ? readV2(host, rel === '' ? `${layout.unified}` : `${layout.unified}/${rel}`, options, tally) : readV1(host, layout, rel, tally);
 }
 
 const join = (dir: string, rel: string, file: string): string => (rel === '' ? `${dir}/${file}` : `${dir}/${rel}/${file}`);

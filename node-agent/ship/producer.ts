@@ -101,7 +101,8 @@ export function createProducer(options: ProducerOptions): Producer {
           });
         } catch (error) {
           // The whole call failed (endpoint down, credentials): keep every entry, later batches wait too.
-          lastError = error instanceof Error ? `${error.name}: ${toSnippet(error.message, 200)}` : toSnippet(error);
+          const e = error as { name?: unknown; message?: unknown };
+          lastError = typeof e?.message === 'string' ? `${String(e.name)}: ${toSnippet(e.message, 200)}` : toSnippet(error);
           failed += buffer.length - done.size;
           break;
         }
