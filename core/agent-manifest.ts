@@ -47,6 +47,9 @@ export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 /** The unprivileged user the agent runs as (`nobody`): procfs and cgroupfs files it reads are world-readable. */
 export const AGENT_USER_ID = 65534;
 
+/** Port of the agent's liveness endpoint, on 127.0.0.1 inside the pod. */
+export const AGENT_HEALTH_PORT = 8089;
+
 const BUNDLE_KEY = 'agent.js';
 const BUNDLE_DIR = '/opt/kinsight';
 const INTERVAL = /^[1-9][0-9]*(s|m)$/;
@@ -165,8 +168,18 @@ function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha
                 { name: 'KINSIGHT_INTERVAL', value: options.interval ?? '60s' },
                 { name: 'KINSIGHT_HOST_ROOT', value: AGENT_HOST_ROOT },
                 { name: 'AWS_REGION', value: options.region },
+                { name: 'KINSIGHT_HEALTH_PORT', value: String(AGENT_HEALTH_PORT) },
                 { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
               ],
+              // The endpoint listens on loopback only (no port on the pod IP), so the kubelet probes it by exec;
+              // busybox wget is in the default alpine image (a custom image needs a wget too).
+              livenessProbe: {
+                exec: { command: ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${AGENT_HEALTH_PORT}/healthz`] },
+                initialDelaySeconds: 30,
+                periodSeconds: 30,
+                timeoutSeconds: 5,
+                failureThreshold: 3,
+              },
               resources: {
                 requests: { ...(options.resources ?? DEFAULT_AGENT_RESOURCES).requests },
                 limits: { ...(options.resources ?? DEFAULT_AGENT_RESOURCES).limits },

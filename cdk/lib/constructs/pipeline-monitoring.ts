@@ -99,9 +99,8 @@ export class PipelineMonitoring extends Construct {
           dimensionsMap: { ClusterName: name },
           statistic: 'Sum',
           period: FIVE_MINUTES,
-          label: name,
         });
-        perCluster.push(failures);
+        perCluster.push(failures.with({ label: name }));
         alarm(`PollerFailures${toConstructId(name)}`, failures, props.pollerFailuresThreshold ?? 3, `polls of cluster ${name} are failing`);
       }
     }

@@ -102,10 +102,16 @@ export class Poller extends Construct {
 
 /** VPC, subnets and security groups of a private endpoint, as NodejsFunction props. */
 export function toVpcPlacement(scope: Construct, network: PrivateEndpoint): { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] } {
-  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', { vpcId: network.vpcId, availabilityZones: [] });
+  // Only the subnet ids reach the template (Lambda VpcConfig); the zone names are placeholders CDK needs
+  // to model the imported subnets, so that no context lookup (and no AWS call at synth) is required.
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: network.vpcId,
+    availabilityZones: network.subnetIds.map((_, i) => `zone-${i}`),
+    privateSubnetIds: [...network.subnetIds],
+  });
   return {
     vpc,
-    vpcSubnets: { subnets: network.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(scope, `Subnet${i}`, id)) },
+    vpcSubnets: { subnets: vpc.privateSubnets },
     securityGroups: network.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(scope, `SecurityGroup${i}`, id, { mutable: false })),
   };
 }

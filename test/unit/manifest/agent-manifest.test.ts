@@ -86,7 +86,12 @@ describe('toAgentManifest', () => {
       KINSIGHT_INTERVAL: '30s',
       KINSIGHT_HOST_ROOT: '/host',
       AWS_REGION: 'eu-west-1',
+      KINSIGHT_HEALTH_PORT: '8089',
     });
+  });
+
+  it('probes liveness on the agent health endpoint from inside the pod', () => {
+    expect(container().livenessProbe.exec.command.join(' ')).toContain('http://127.0.0.1:8089/healthz');
   });
 
   it('requests 10m/48Mi and limits 100m/96Mi by default, and takes other sizes', () => {

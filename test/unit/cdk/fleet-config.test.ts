@@ -1,0 +1,126 @@
+import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
+import fleetExample from '../../../fleet.example.json';
+
+const base = { clusters: [{ name: 'prod-eu' }] };
+const privateEndpoint = { vpcId: 'vpc-0a1b2c3d4e5f60789', subnetIds: ['subnet-0a1b2c3d4e5f60781'], securityGroupIds: ['sg-0a1b2c3d4e5f60783'] };
+const withCluster = (cluster: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({ clusters: [{ name: 'prod-eu', ...cluster }], ...rest });
+
+describe('parseFleetConfig', () => {
+  it('accepts the example fleet', () => {
+    const fleet = parseFleetConfig(fleetExample);
+    expect(fleet.clusters.map((c) => c.name)).toEqual(['prod-eu', 'staging-eu', 'payments']);
+    expect(fleet.clusters[2].private?.subnetIds).toHaveLength(2);
+    expect(fleet.clusters[1].profile).toBe('lean');
+  });
+
+  it('fills in the defaults: 60s, 7 days, on-demand, classic, node:22-alpine, Pod Identity, rbac-group', () => {
+    expect(parseFleetConfig(base)).toEqual({
+      clusters: [{ name: 'prod-eu' }],
+      interval: '60s',
+      logRetentionDays: 7,
+      streamMode: 'on-demand',
+      profile: 'classic',
+      agentImage: 'public.ecr.aws/docker/library/node:22-alpine',
+      agentIdentity: 'pod-identity',
+      applierAccess: 'rbac-group',
+    });
+  });
+
+  it('names where the configuration came from in its errors', () => {
+    expect(() => parseFleetConfig({}, 'fleet.json')).toThrow(/^fleet\.json: clusters is missing/);
+  });
+
+  it('rejects a configuration that is not an object', () => {
+    expect(() => parseFleetConfig([base])).toThrow(/\(root\) is .*expected an object with a clusters list/);
+  });
+
+  it('rejects an unknown field, naming it', () => {
+    expect(() => parseFleetConfig({ ...base, intervall: '60s' })).toThrow(/intervall is 60s; expected no such field .*check its spelling/);
+  });
+
+  it('rejects an empty cluster list', () => {
+    expect(() => parseFleetConfig({ clusters: [] })).toThrow(/clusters is \[\]; expected a non-empty list/);
+  });
+
+  it('rejects a cluster that is not an object', () => {
+    expect(() => parseFleetConfig({ clusters: ['prod-eu'] })).toThrow(/clusters\[0\] is prod-eu; expected an object/);
+  });
+
+  it('rejects a cluster name EKS would not accept', () => {
+    expect(() => parseFleetConfig(withCluster({ name: 'prod eu' }))).toThrow(/clusters\[0\]\.name is prod eu; expected an EKS cluster name/);
+  });
+
+  it('rejects an unknown cluster field, naming it', () => {
+    expect(() => parseFleetConfig(withCluster({ vpc: 'x' }))).toThrow(/clusters\[0\]\.vpc is x; expected no such field/);
+  });
+
+  it('rejects the same cluster twice', () => {
+    expect(() => parseFleetConfig({ clusters: [{ name: 'a' }, { name: 'a' }] })).toThrow(/clusters\[1\]\.name is a; expected each cluster name once/);
+  });
+
+  it('rejects a private endpoint without a VPC id', () => {
+    expect(() => parseFleetConfig(withCluster({ private: { ...privateEndpoint, vpcId: 'vpc1' } }))).toThrow(/clusters\[0\]\.private\.vpcId is vpc1; expected an id like vpc-/);
+  });
+
+  it('rejects a private endpoint without subnets', () => {
+    expect(() => parseFleetConfig(withCluster({ private: { ...privateEndpoint, subnetIds: [] } }))).toThrow(/clusters\[0\]\.private\.subnetIds is \[\]; expected a non-empty list of subnet-/);
+  });
+
+  it('rejects a malformed security group id, naming its position', () => {
+    expect(() => parseFleetConfig(withCluster({ private: { ...privateEndpoint, securityGroupIds: ['sg-0a1b2c3d4e5f60783', 'default'] } }))).toThrow(
+      /clusters\[0\]\.private\.securityGroupIds\[1\] is default; expected an id like sg-/,
+    );
+  });
+
+  it('rejects an unknown cluster profile', () => {
+    expect(() => parseFleetConfig(withCluster({ profile: 'full' }))).toThrow(/clusters\[0\]\.profile is full; expected one of classic, lean, enhanced/);
+  });
+
+  it('rejects an unknown fleet profile', () => {
+    expect(() => parseFleetConfig({ ...base, profile: 'verbose' })).toThrow(/profile is verbose; expected one of classic, lean, enhanced/);
+  });
+
+  it('rejects an interval that is not a duration', () => {
+    expect(() => parseFleetConfig({ ...base, interval: 60 })).toThrow(/interval is 60; expected a duration from 10s to 5m/);
+  });
+
+  it('rejects an interval outside 10s to 5m', () => {
+    expect(() => parseFleetConfig({ ...base, interval: '5s' })).toThrow(/interval is 5s; expected a duration from 10s to 5m/);
+  });
+
+  it('rejects a log retention CloudWatch Logs does not offer', () => {
+    expect(() => parseFleetConfig({ ...base, logRetentionDays: 10 })).toThrow(/logRetentionDays is 10; expected one of 1, 3, 5, 7, 14/);
+  });
+
+  it('rejects an unknown stream mode', () => {
+    expect(() => parseFleetConfig({ ...base, streamMode: 'ondemand' })).toThrow(/streamMode is ondemand; expected one of on-demand, provisioned/);
+  });
+
+  it('rejects a provisioned stream without a shard count', () => {
+    expect(() => parseFleetConfig({ ...base, streamMode: 'provisioned' })).toThrow(/shards is missing; expected an integer from 1 to 10000, required when streamMode is provisioned/);
+  });
+
+  it('rejects a shard count with an on-demand stream', () => {
+    expect(() => parseFleetConfig({ ...base, shards: 2 })).toThrow(/shards is 2; expected no shards with streamMode on-demand/);
+  });
+
+  it('rejects an agent image reference with spaces', () => {
+    expect(() => parseFleetConfig({ ...base, agentImage: 'node 22' })).toThrow(/agentImage is node 22; expected an image reference/);
+  });
+
+  it('rejects an unknown agent identity', () => {
+    expect(() => parseFleetConfig({ ...base, agentIdentity: 'node-role' })).toThrow(/agentIdentity is node-role; expected one of pod-identity, irsa/);
+  });
+
+  it('rejects IRSA for a cluster without an OIDC provider', () => {
+    expect(() => parseFleetConfig({ ...base, agentIdentity: 'irsa' })).toThrow(/clusters\[0\]\.oidcProviderArn is missing; expected the cluster's IAM OIDC provider ARN, because agentIdentity is irsa/);
+  });
+
+  it('rejects an OIDC provider that is not an IAM OIDC provider ARN', () => {
+    expect(() => parseFleetConfig(withCluster({ oidcProviderArn: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC' }))).toThrow(/clusters\[0\]\.oidcProviderArn is .*expected an IAM OIDC provider ARN/);
+  });
+
+  it('rejects an unknown applier access mode', () => {
+    expect(() => parseFleetConfig({ ...base, applierAccess: 'admin' })).toThrow(/applierAccess is admin; expected one of rbac-group, cluster-admin/);
+  });
+});
