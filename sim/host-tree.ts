@@ -45,6 +45,8 @@ export interface LoadProfile {
   podNetBytesPerSecond: number;
   /** Disk bytes written per second on the node. @default 2_000_000 */
   diskBytesPerSecond: number;
+  /** Share of MemTotal the node uses at least, 0..1 (the system slice fills what the pods leave): memory pressure. @default the pods' memory plus a fifth */
+  memoryUtilization?: number;
 }
 
 /** A simulated host root on disk. Pass `root` as the agent's `--host-root`. */
@@ -55,6 +57,8 @@ export interface HostTree {
   advance(seconds: number, load?: Partial<LoadProfile>): void;
   /** Deletes a pod's cgroups and processes, as when a pod ends. */
   removePod(uid: string): void;
+  /** Creates a pod's cgroups and processes, as when a pod starts; its counters start at zero. */
+  addPod(pod: SimPodSpec): void;
 }
 
 const DEFAULT_LOAD: LoadProfile = { cpuUtilization: 0.4, podNetBytesPerSecond: 50_000, diskBytesPerSecond: 2_000_000 };
@@ -158,7 +162,9 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     mapped: Math.round(memBytes * 0.05 / PAGE) * PAGE, inactiveFile: Math.round(memBytes * 0.1 / PAGE) * PAGE, peak: 0, weight,
   });
   let nextPid = 1000;
-  const pods: SimPod[] = spec.pods.map((p, i) => {
+  let nextNetns = 0;
+  const toSimPod = (p: SimPodSpec): SimPod => {
+    const i = nextNetns++;
     const rel = toPodRel(spec, p);
     const ids = [...(spec.pauseContainers ?? true ? [hex(random, 64)] : []), ...p.containers.map((c) => c.id)];
     const containers = ids.map((id, j) => newCgroup(`${rel}/${toContainerDir(spec, id)}`, j === 0 && (spec.pauseContainers ?? true) ? 0.01 : 0.5 + random(), 20e6 + random() * 200e6));
@@ -171,7 +177,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       spec: p, cgroup: newCgroup(rel, 0, 0), containers, pid,
       netns: p.hostNetwork ? HOST_NETNS : `net:[${4026532000 + i}]`, rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0,
     };
-  });
+  };
+  const pods: SimPod[] = spec.pods.map(toSimPod);
   const root = newCgroup('', 0, 0);
   let uptimeMs = 86_400_000 + Math.floor(random() * 1000);
   let disk = { readOps: 12_000, readSectors: 2_000_000, writeOps: 30_000, writeSectors: 8_000_000 };
@@ -334,6 +341,11 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     }
     // The root holds the pods plus the system slice and the kernel: a fifth more.
     sumInto(root, pods.map((p) => p.cgroup), 1.2);
+    if (load.memoryUtilization !== undefined) {
+      const floor = Math.round((load.memoryUtilization * spec.memTotalBytes - root.file) / PAGE) * PAGE;
+      root.anon = Math.max(root.anon, floor);
+      root.peak = Math.max(root.peak, root.anon + root.file);
+    }
     const written = Math.round((load.diskBytesPerSecond * seconds) / 512);
     disk = { readOps: disk.readOps + Math.round(seconds * 5), readSectors: disk.readSectors + Math.round(written / 10), writeOps: disk.writeOps + Math.round(seconds * 40), writeSectors: disk.writeSectors + written };
     render();
@@ -351,6 +363,12 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     }
   };
 
+  const addPod = (pod: SimPodSpec): void => {
+    if (pods.some((p) => p.spec.uid === pod.uid)) throw new Error(`addPod: pod ${pod.uid} is already in this host tree; expected a new uid`);
+    pods.push(toSimPod(pod));
+    render();
+  };
+
   advance(0);
-  return { root: dir, spec, advance, removePod, get clockSeconds() { return clock; } } as HostTree;
+  return { root: dir, spec, advance, removePod, addPod, get clockSeconds() { return clock; } } as HostTree;
 }
