@@ -1,11 +1,101 @@
-import type { Command } from './io';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toAgentManifest } from '../core/agent-manifest';
+import { toApplierRbac } from '../core/applier-rbac';
+import { ConfigError } from '../core/errors';
+import { toYaml } from '../core/to-yaml';
+import type { CliIo, Command } from './io';
 
-// Placeholder until its issue lands: registered so that `kinsight --help` lists the whole surface.
+const USAGE = `Usage: kinsight manifest --cluster NAME --stream NAME_OR_ARN [options]
+
+Prints the agent's Kubernetes objects (namespace, service account, ConfigMap with the agent bundle,
+the poller's ClusterRole and binding, DaemonSet) as YAML: the same objects the CDK app applies to each
+cluster. Apply them server-side, as the CDK applier does:
+
+  kinsight manifest --cluster prod --stream kinsight --region eu-west-1 | kubectl apply --server-side -f -
+
+(client-side \`kubectl apply\` copies each object into an annotation limited to 256 KiB, which the
+ConfigMap holding the agent bundle exceeds).
+
+  --cluster NAME         EKS cluster name (required)
+  --stream NAME_OR_ARN   Kinesis stream the agents write to (required)
+  --region REGION        AWS region (default: from the stream ARN, else AWS_REGION)
+  --image IMAGE          image with a node binary (default public.ecr.aws/docker/library/node:22-alpine)
+  --interval DURATION    collection interval (default 60s)
+  --namespace NAME       namespace of the agent (default kinsight)
+  --irsa-role-arn ARN    annotate the service account for IRSA (default: none, for EKS Pod Identity)
+  --bundle FILE          the agent bundle (default dist/agent.js, built by npm run build)
+  --applier-rbac         print instead the one-time RBAC bootstrap of the CDK applier (rbac-group access)
+`;
+
+const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):[0-9]{12}:stream\/.+$/;
+
+/** Where `npm run build` puts the agent: next to the CLI bundle in dist/, or dist/ of the checkout when run from source. */
+function findBundle(explicit: string | undefined): string {
+  const candidates = explicit ? [explicit] : [join(__dirname, 'agent.js'), join(__dirname, '..', 'dist', 'agent.js')];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    throw new ConfigError(
+      explicit
+        ? `agent bundle "${explicit}" does not exist; expected the file npm run build writes (dist/agent.js)`
+        : `agent bundle not found (looked for ${candidates.join(', ')}); run \`npm run build\` first, or pass --bundle FILE`,
+    );
+  }
+  return found;
+}
+
+function run(argv: string[], io: CliIo): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        cluster: { type: 'string' },
+        stream: { type: 'string' },
+        region: { type: 'string' },
+        image: { type: 'string' },
+        interval: { type: 'string' },
+        namespace: { type: 'string' },
+        'irsa-role-arn': { type: 'string' },
+        bundle: { type: 'string' },
+        'applier-rbac': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}; see kinsight manifest --help`, { cause: error });
+  }
+  if (values['applier-rbac']) {
+    io.stdout(toApplierRbac(values.namespace).map((o) => toYaml(o)).join('---\n'));
+    return 0;
+  }
+  if (!values.cluster) throw new ConfigError('no cluster; pass --cluster NAME (the EKS cluster name)');
+  if (!values.stream) throw new ConfigError('no stream; pass --stream NAME_OR_ARN (the kinsight Kinesis stream)');
+  const region = values.region ?? STREAM_ARN.exec(values.stream)?.[1] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  if (!region) throw new ConfigError('no region; pass --region REGION, a stream ARN, or set AWS_REGION');
+  const roleArn = values['irsa-role-arn'];
+  if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/.test(roleArn)) {
+    throw new ConfigError(`--irsa-role-arn "${roleArn.slice(0, 80)}" is not an IAM role ARN; expected arn:aws:iam::123456789012:role/NAME`);
+  }
+  const objects = toAgentManifest({
+    clusterName: values.cluster,
+    streamName: values.stream,
+    region,
+    agentBundle: readFileSync(findBundle(values.bundle), 'utf8'),
+    ...(values.image ? { image: values.image } : {}),
+    ...(values.interval ? { interval: values.interval } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
+  });
+  io.stdout(objects.map((o) => toYaml(o)).join('---\n'));
+  return 0;
+}
+
+/** `kinsight manifest`: the agent's Kubernetes objects as YAML, for kubectl apply. */
 export const manifestCommand: Command = {
-  summary: '(not built yet)',
-  usage: 'kinsight manifest: not built yet',
-  run: async (_argv, io) => {
-    io.stderr('kinsight manifest: not built yet\n');
-    return 1;
-  },
+  summary: "Print the agent's Kubernetes objects (DaemonSet, ConfigMap with the bundle, RBAC) as YAML for kubectl apply --server-side",
+  usage: USAGE,
+  run: async (argv, io) => run(argv, io),
 };
