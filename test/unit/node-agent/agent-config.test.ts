@@ -1,0 +1,52 @@
+import { parseAgentConfig } from '../../../node-agent/agent-config';
+import { parseDuration } from '../../../node-agent/parse-duration';
+
+describe('parseDuration', () => {
+  it('reads durations with units', () => {
+    expect(parseDuration('10s')).toBe(10_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+  });
+  it('rejects bare numbers and unknown units', () => {
+    for (const bad of ['10', '10 s', 'ten seconds', '5d', '', '-5s']) expect(parseDuration(bad)).toBeUndefined();
+  });
+});
+
+describe('parseAgentConfig', () => {
+  const env = { KINSIGHT_CLUSTER_NAME: 'prod', KINSIGHT_NODE_NAME: 'ip-10-0-1-2', KINSIGHT_STREAM_NAME: 'records' };
+
+  it('reads the DaemonSet environment with defaults', () => {
+    expect(parseAgentConfig([], env)).toEqual({
+      hostRoot: '/', cluster: 'prod', node: 'ip-10-0-1-2', dryRun: false, once: false, intervalMs: 60_000,
+      streamName: 'records', bufferRecords: 60, shutdownMs: 5000,
+    });
+  });
+
+  it('lets flags override the environment, in both --flag value and --flag=value forms', () => {
+    const config = parseAgentConfig(['--host-root', '/host', '--cluster=dev', '--node', 'n1', '--interval', '10s', '--stream', 'arn:aws:kinesis:us-east-1:123456789012:stream/s2', '--endpoint', 'http://127.0.0.1:4567', '--region', 'eu-west-1', '--health-port', '8471', '--once'], env);
+    expect(config).toMatchObject({ hostRoot: '/host', cluster: 'dev', node: 'n1', intervalMs: 10_000, streamName: 's2', endpoint: 'http://127.0.0.1:4567', region: 'eu-west-1', healthPort: 8471, once: true, dryRun: false });
+  });
+
+  it('needs no stream in dry-run', () => {
+    expect(parseAgentConfig(['--dry-run', '--cluster', 'c', '--node', 'n'], {})).toMatchObject({ dryRun: true, cluster: 'c', node: 'n' });
+  });
+
+  it.each([
+    [[], {}, /no cluster name; set --cluster or KINSIGHT_CLUSTER_NAME/],
+    [['--cluster', 'c'], {}, /no node name; set --node or KINSIGHT_NODE_NAME/],
+    [['--cluster', 'c', '--node', 'n'], {}, /no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME/],
+    [['--interval', 'often'], env, /interval "often" is not a duration/],
+    [[], { ...env, KINSIGHT_INTERVAL: '60' }, /interval "60" is not a duration/],
+    [['--interval', '100ms'], env, /at least 1s/],
+    [['--health-port', '70000'], env, /health port.*"70000".*1 to 65535/],
+    [['--buffer-records', '5'], env, /buffer size.*"5".*15/],
+    [['--endpoint', 'localhost:4567'], env, /endpoint "localhost:4567" is not an http\(s\) URL/],
+    [['--bogus'], env, /unknown option --bogus/],
+    [['--stream'], env, /--stream needs a value/],
+    [['stray'], env, /unexpected argument "stray"/],
+    [['--once=yes'], env, /--once takes no value/],
+  ])('rejects bad configuration %j with one clear line', (argv, environment, message) => {
+    expect(() => parseAgentConfig(argv as string[], environment as NodeJS.ProcessEnv)).toThrow(message);
+  });
+});

@@ -1,0 +1,115 @@
+import type { NodeRecord } from '../../../core/record';
+import type { AgentConfig } from '../../../node-agent/agent-config';
+import type { NodeSample } from '../../../node-agent/collect/node-sample';
+import { createLogger } from '../../../node-agent/log';
+import { runAgent, type AgentDeps } from '../../../node-agent/run-agent';
+import { fromKinesisData } from '../../../node-agent/ship/encode-record';
+import type { PutRecordsEntry } from '../../../node-agent/ship/kinesis-port';
+import { createProducer } from '../../../node-agent/ship/producer';
+
+const config: AgentConfig = { hostRoot: '/fixture', cluster: 'c1', node: 'n1', dryRun: true, once: false, intervalMs: 60_000, bufferRecords: 60, shutdownMs: 5000 };
+
+function sampleAt(monotonicMs: number, cpuNs: number): NodeSample {
+  return {
+    timeMs: 1_700_000_000_000 + monotonicMs, monotonicMs, cgroupVersion: 2, cores: 2, memTotalBytes: 8e9,
+    root: { gauges: { memoryUsageBytes: 1e9 }, counters: { cpuUsageNs: cpuNs } },
+    net: [], disks: [], filesystems: [], pods: [], readErrors: 1, podsVanished: 0,
+  };
+}
+
+/** A virtual clock: sleeping advances it; the stop signal aborts after `cycles` sleeps. */
+function harness(cycles: number, overrides: Partial<AgentDeps> = {}) {
+  const controller = new AbortController();
+  let clock = 0;
+  let sleeps = 0;
+  const printed: NodeRecord[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const healthy: number[] = [];
+  const deps: AgentDeps = {
+    collect: (nowMs) => sampleAt(clock, clock * 1000 + (nowMs > 0 ? 0 : 1)),
+    print: (r) => printed.push(r),
+    log: createLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>), () => 0),
+    now: () => 1_700_000_000_000 + clock,
+    monotonic: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+      sleeps += 1;
+      if (sleeps >= cycles) controller.abort();
+    },
+    rssBytes: () => 50e6,
+    stopSignal: controller.signal,
+    onCycle: (ms) => healthy.push(ms),
+    version: '9.9.9',
+    ...overrides,
+  };
+  return { deps, printed, logs, healthy, controller };
+}
+
+describe('runAgent', () => {
+  it('prints one record per interval in dry-run, deltas from the second on, until stopped', async () => {
+    const h = harness(3);
+    const result = await runAgent(config, h.deps);
+    expect(result).toEqual({ cycles: 3, failedCycles: 0, unsent: 0 });
+    expect(h.printed.map((r) => r.elapsedMs)).toEqual([undefined, 60_000, 60_000]);
+    expect(h.printed[1].deltas).toEqual({ cpuUsageNs: 60_000_000 });
+    expect(h.printed[0].agent).toMatchObject({ version: '9.9.9', rssBytes: 50e6, readErrors: 1, podsVanished: 0, recordsSent: 0 });
+    expect(h.healthy).toEqual([0, 60_000, 120_000]);
+  });
+
+  it('runs one cycle with once', async () => {
+    const h = harness(100);
+    await expect(runAgent({ ...config, once: true }, h.deps)).resolves.toMatchObject({ cycles: 1 });
+    expect(h.printed).toHaveLength(1);
+  });
+
+  it('logs a failed cycle with context, counts it and goes on', async () => {
+    let calls = 0;
+    const h = harness(3);
+    const collect = h.deps.collect;
+    h.deps.collect = (now) => {
+      calls += 1;
+      if (calls === 2) throw new Error('cannot read the monotonic clock');
+      return collect(now);
+    };
+    await expect(runAgent(config, h.deps)).resolves.toEqual({ cycles: 2, failedCycles: 1, unsent: 0 });
+    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'cycle failed', error: 'cannot read the monotonic clock', hostRoot: '/fixture' }));
+  });
+
+  it('sends records through the producer and reports the previous cycle figures in the next record', async () => {
+    const stored: PutRecordsEntry[] = [];
+    let failNext = true;
+    const producer = createProducer({
+      port: {
+        async putRecords(entries) {
+          return entries.map((e) => {
+            if (failNext) {
+              failNext = false;
+              return { errorCode: 'InternalFailure' };
+            }
+            stored.push(e);
+            return {};
+          });
+        },
+      },
+      random: () => 0,
+      sleep: async () => undefined,
+      now: () => 0,
+    });
+    const h = harness(2, { producer });
+    await runAgent({ ...config, dryRun: false, streamName: 's' }, h.deps);
+    const records = stored.map((e) => fromKinesisData(e.data) as NodeRecord);
+    expect(records).toHaveLength(2);
+    expect(stored[0].partitionKey).toBe('c1/n1');
+    expect(records[0].agent).toMatchObject({ recordsSent: 0, retries: 0 });
+    expect(records[1].agent).toMatchObject({ recordsSent: 1, retries: 1, dropped: 0, bufferedRecords: 0 });
+    expect(h.printed).toEqual([]);
+  });
+
+  it('flushes the buffer on stop and reports what could not be sent', async () => {
+    const producer = createProducer({ port: { putRecords: async () => { throw new Error('endpoint down'); } }, random: () => 0, sleep: async () => undefined, now: () => 0, maxAttempts: 1 });
+    const h = harness(1, { producer });
+    const result = await runAgent({ ...config, dryRun: false, streamName: 's' }, h.deps);
+    expect(result.unsent).toBe(1);
+    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'stopping with unsent records', unsent: 1 }));
+  });
+});
