@@ -12,7 +12,7 @@ import type { QosClass } from '../core/record';
 /** A container of a simulated pod. */
 export interface SimulatedContainer {
   name: string;
-  /** Runtime id (64 hex), new after each restart. */
+  /** Runtime id (64 hex). Kept across restarts: the simulated host keeps the container's cgroup, so the agent's ids and the API's agree. */
   id: string;
   restartCount: number;
   lastTerminationReason?: string;
@@ -221,7 +221,7 @@ export function createSimulatedCluster(options: SimulatedClusterOptions): Simula
 
 /**
  * Advances the cluster to `nowMs`: consumption wanders, a container now and then restarts
- * (OOMKilled or Error, with a new runtime id), a pod now and then stops and a new one starts, and
+ * (OOMKilled or Error), a pod now and then stops and a new one starts, and
  * from `memoryPressureFromStep` on the first simulated node fills its memory and reports
  * MemoryPressure.
  */
@@ -246,7 +246,7 @@ export function advanceSimulatedNodes(state: SimulatedCluster, nowMs: number, op
         if (dice.float() < restartP || (pressured && memoryBytes >= cap)) {
           const reason = memoryBytes >= cap ? 'OOMKilled' : 'Error';
           events.push(`${pod.namespace}/${pod.name} container ${c.name} restarted (${reason})`);
-          return { ...c, id: dice.hex(64), restartCount: c.restartCount + 1, lastTerminationReason: reason, memoryBytes: c.memoryRequestBytes * 0.5, cpuMillicores };
+          return { ...c, restartCount: c.restartCount + 1, lastTerminationReason: reason, memoryBytes: c.memoryRequestBytes * 0.5, cpuMillicores };
         }
         return { ...c, memoryBytes, cpuMillicores };
       });
