@@ -1,0 +1,209 @@
+import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import Ajv2020 from 'ajv/dist/2020';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { URL } from 'node:url';
+import { parseRecord, type NodeRecord } from '../../core/record';
+import schema from '../../core/record.schema.json';
+import { runCli } from '../../cli/main';
+import { collectNode } from '../../node-agent/collect/collect-node';
+import { createHostReader } from '../../node-agent/collect/host-reader';
+import { startHealthServer } from '../../node-agent/health-server';
+import { createLogger } from '../../node-agent/log';
+import { runAgent } from '../../node-agent/run-agent';
+import { fromKinesisData } from '../../node-agent/ship/encode-record';
+import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
+import { createProducer } from '../../node-agent/ship/producer';
+import { startAgent } from '../../node-agent/start-agent';
+import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
+import { createHostTree, generateSimPods } from '../../sim/host-tree';
+
+const ROOT = join(__dirname, '../..');
+const FIXTURE = join(ROOT, 'test/fixtures/hosts/al2023-v2-containerd-systemd');
+const validate = new Ajv2020({ allErrors: true }).compile(schema);
+
+const kinesisClient = (endpoint: string): KinesisClient =>
+  new KinesisClient({ ...toLocalClientConfig(endpoint), requestHandler: new NodeHttpHandler({ connectionTimeout: 1000 }), maxAttempts: 1 });
+
+async function createStream(client: KinesisClient, name: string): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  for (;;) {
+    const d = await client.send(new DescribeStreamCommand({ StreamName: name }));
+    if (d.StreamDescription?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function readStream(client: KinesisClient, name: string): Promise<{ partitionKey: string; record: unknown }[]> {
+  const d = await client.send(new DescribeStreamCommand({ StreamName: name }));
+  const out: { partitionKey: string; record: unknown }[] = [];
+  for (const shard of d.StreamDescription?.Shards ?? []) {
+    const it = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const got = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 10_000 }));
+    for (const r of got.Records ?? []) out.push({ partitionKey: r.PartitionKey ?? '', record: fromKinesisData(r.Data as Uint8Array) });
+  }
+  return out;
+}
+
+function expectValidRecord(value: unknown): NodeRecord {
+  const parsed = parseRecord(value);
+  if (!parsed.ok) throw new Error(parsed.error);
+  expect(validate(value) ? [] : validate.errors).toEqual([]);
+  return parsed.value;
+}
+
+const captureIo = (env: NodeJS.ProcessEnv = {}) => {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { env, stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t), stopSignal: new AbortController().signal } };
+};
+
+describe('node agent against kinesalite', () => {
+  let kinesis: LocalService;
+  let client: KinesisClient;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+    client = kinesisClient(kinesis.endpoint);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await kinesis.close();
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  });
+
+  it('sends records that arrive, decode, parse and validate against the JSON Schema', async () => {
+    await createStream(client, 'records-1');
+    const code = await startAgent(['--once', '--host-root', FIXTURE, '--cluster', 'prod', '--node', 'ip-10-0-1-2', '--stream', 'records-1', '--endpoint', kinesis.endpoint, '--region', 'us-east-1'], captureIo().io);
+    expect(code).toBe(0);
+    const got = await readStream(client, 'records-1');
+    expect(got).toHaveLength(1);
+    expect(got[0].partitionKey).toBe('prod/ip-10-0-1-2');
+    const record = expectValidRecord(got[0].record);
+    expect(record).toMatchObject({ cluster: 'prod', node: 'ip-10-0-1-2', cgroupVersion: 2, cores: 4 });
+    expect(record.pods).toHaveLength(3);
+  });
+
+  it('keeps records through a Kinesis outage and delivers all of them, in order, after a restart on the same port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinsight-agent-'));
+    dirs.push(dir);
+    const tree = createHostTree(dir, { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 4, memTotalBytes: 2 ** 34, pods: generateSimPods(5, 8) });
+    const host = createHostReader(dir);
+    let local = await startKinesalite();
+    const port = new URL(local.endpoint).port;
+    let sender = kinesisClient(local.endpoint);
+    await createStream(sender, 'records-2');
+    const producer = createProducer({ port: createKinesisPort(sender, 'records-2'), capacityRecords: 15, maxAttempts: 2, random: () => 0, sleep: async () => undefined, now: () => 0 });
+    const controller = new AbortController();
+    let clock = 0;
+    let cycle = 0;
+    const before = await readStream(sender, 'records-2');
+    expect(before).toEqual([]);
+    const logs: string[] = [];
+    const result = await runAgent(
+      { hostRoot: dir, cluster: 'c', node: 'n', dryRun: false, once: false, intervalMs: 60_000, streamName: 'records-2', bufferRecords: 15, shutdownMs: 1000 },
+      {
+        collect: (nowMs) => collectNode(host, nowMs),
+        producer,
+        print: () => undefined,
+        log: createLogger((l) => void logs.push(l)),
+        now: () => 1_700_000_000_000 + clock,
+        monotonic: () => clock,
+        rssBytes: () => 1,
+        stopSignal: controller.signal,
+        sleep: async (ms) => {
+          clock += ms;
+          tree.advance(ms / 1000);
+          cycle += 1;
+          if (cycle === 2) await local.close(); // Kinesis goes away after two records were stored.
+          if (cycle === 7) {
+            // Back on the same port, empty (kinesalite keeps streams in memory): the stream is made again.
+            local = await startKinesalite(Number(port));
+            await createStream(kinesisClient(local.endpoint), 'records-2');
+          }
+          if (cycle === 8) controller.abort();
+        },
+      },
+    );
+    expect(result).toEqual({ cycles: 8, failedCycles: 0, unsent: 0 });
+    expect(logs.some((l) => l.includes('records kept for the next cycle'))).toBe(true);
+    const after = (await readStream(kinesisClient(local.endpoint), 'records-2')).map((r) => expectValidRecord(r.record));
+    // Records 3 to 7 were buffered during the outage, record 8 came after: all six arrive, oldest first.
+    expect(after.map((r) => r.timeMs)).toEqual([2, 3, 4, 5, 6, 7].map((i) => 1_700_000_000_000 + i * 60_000));
+    expect(after[5].agent).toMatchObject({ dropped: 0 });
+    expect(after.slice(1).every((r) => r.elapsedMs === 60_000)).toBe(true);
+    expect(producer.stats()).toMatchObject({ sent: 8, dropped: 0, buffered: 0 });
+    sender.destroy();
+    await local.close();
+  });
+});
+
+describe('kinsight agent on the command line', () => {
+  it('prints the record it would send, decoded, as one JSON document with --dry-run --once', async () => {
+    const { out, io } = captureIo();
+    const code = await runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--dry-run', '--once'], io);
+    expect(code).toBe(0);
+    const record = expectValidRecord(JSON.parse(out.stdout));
+    expect(record).toMatchObject({ cluster: 'c', node: 'n', cores: 4, memTotalBytes: 16101248 * 1024 });
+    expect(out.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string }).every((l) => typeof l.level === 'string')).toBe(true);
+  });
+
+  it('fails with one clear line and exit 1 when no stream is configured', async () => {
+    const { out, io } = captureIo();
+    await expect(runCli(['agent', '--cluster', 'c', '--node', 'n'], io)).resolves.toBe(1);
+    expect(out.stderr).toBe('kinsight agent: no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME (or use --dry-run to print records)\n');
+  });
+
+  it('fails with one clear line and exit 1 for an interval that is not a duration', async () => {
+    const { out, io } = captureIo({ KINSIGHT_INTERVAL: 'soon' });
+    await expect(runCli(['agent', '--cluster', 'c', '--node', 'n', '--dry-run'], io)).resolves.toBe(1);
+    expect(out.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^kinsight agent: interval "soon" is not a duration/)]);
+  });
+
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  (existsSync(join(ROOT, 'dist/kinsight.js')) ? it : it.skip)('runs from the bundled CLI: node dist/kinsight.js agent --dry-run --once', async () => {
+    const r = await run(['dist/kinsight.js', 'agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--dry-run', '--once']);
+    expect(r.stderr).not.toMatch(/Error:/);
+    expect(r.code).toBe(0);
+    expectValidRecord(JSON.parse(r.stdout));
+  });
+
+  (existsSync(join(ROOT, 'dist/agent.js')) ? it : it.skip)('runs standalone from dist/agent.js with environment variables only', async () => {
+    const r = await run(['dist/agent.js'], { KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n', KINSIGHT_HOST_ROOT: FIXTURE, KINSIGHT_STREAM_NAME: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('kinsight agent: no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME (or use --dry-run to print records)\n');
+    const dry = await run(['dist/agent.js', '--dry-run', '--once'], { KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n', KINSIGHT_HOST_ROOT: FIXTURE });
+    expect(dry.code).toBe(0);
+    expect(expectValidRecord(JSON.parse(dry.stdout)).pods).toHaveLength(3);
+  });
+});
+
+describe('liveness endpoint', () => {
+  it('answers GET /healthz on loopback with 200 while healthy, 503 when not, 404 elsewhere', async () => {
+    let healthy = true;
+    const server = await startHealthServer(0, () => healthy);
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      healthy = false;
+      const stale = await fetch(`${base}/healthz`);
+      expect(stale.status).toBe(503);
+      expect(await stale.text()).toMatch(/within 3 intervals/);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
