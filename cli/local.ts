@@ -1,11 +1,40 @@
+import { cpus, totalmem } from 'node:os';
 import type { Command } from './io';
+import { LOCAL_USAGE, loadLocalFlags } from '../sim/local-flags';
+import { startLocalPipeline } from '../sim/local-pipeline';
+import { createLocalPipelineDeps } from '../sim/local-deps';
 
-// Placeholder until its issue lands: registered so that `kinsight --help` lists the whole surface.
+/**
+ * `kinsight local` (what `npm start` runs): the whole pipeline on this machine with a live
+ * dashboard, until Ctrl-C or the `--duration` / `--cycles` bound.
+ */
 export const localCommand: Command = {
-  summary: '(not built yet)',
-  usage: 'kinsight local: not built yet',
-  run: async (_argv, io) => {
-    io.stderr('kinsight local: not built yet\n');
-    return 1;
+  summary: 'run the whole pipeline on this machine with a live dashboard (npm start)',
+  usage: LOCAL_USAGE,
+  run: async (argv, io) => {
+    const flags = loadLocalFlags(argv);
+    const pipeline = await startLocalPipeline(
+      {
+        ...flags,
+        localCapacity: { cores: cpus().length, memTotalBytes: totalmem() },
+        onProgress: (line) => io.stdout(`${line}\n`),
+        stopSignal: io.stopSignal,
+      },
+      createLocalPipelineDeps(),
+    );
+    io.stdout(
+      [
+        `kinsight local: cluster ${pipeline.cluster}, ${flags.nodes} simulated node(s)${flags.localNode ? ' + this machine' : ''}, ${flags.podsPerNode} pods per node, every ${flags.intervalMs / 1000} s`,
+        `  EMF files:  ${pipeline.outDir}`,
+        ...(pipeline.dashboardUrl ? [`  dashboard:  ${pipeline.dashboardUrl}`] : []),
+        '  Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+    const reports = await pipeline.done;
+    const recordsIn = reports.reduce((s, r) => s + r.recordsIn, 0);
+    const eventsOut = reports.reduce((s, r) => s + r.eventsOut, 0);
+    io.stdout(`kinsight local: stopped after ${reports.length} cycle(s): ${recordsIn} records in, ${eventsOut} events out; EMF files are in ${pipeline.outDir}\n`);
+    return 0;
   },
 };
