@@ -62,16 +62,26 @@ function toNetworks(clusters: readonly ClusterConfig[]): Network[] {
  * log groups, EKS access entries, agent identity and agent installation, alarms and a dashboard.
  */
 export class FleetStack extends Stack {
+  /** The stream construct. */
+  readonly stream: PipelineStream;
+  /** The enricher. */
+  readonly enricher: Enricher;
+  /** One poller per network. */
+  readonly pollers: Poller[] = [];
+  /** One agent installer per network. */
+  readonly installers: AgentInstaller[] = [];
+
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { fleet } = props;
     const key = new kms.Key(this, 'Key', {
-      description: 'kinsight: stream, metadata table and failure queue',
+      description: 'kinsight: stream and failure queue',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const { stream } = new PipelineStream(this, 'Stream', { encryptionKey: key, mode: fleet.streamMode, shards: fleet.shards });
-    const { table } = new MetadataTable(this, 'Metadata', { encryptionKey: key });
+    this.stream = new PipelineStream(this, 'Stream', { encryptionKey: key, mode: fleet.streamMode, shards: fleet.shards });
+    const { stream } = this.stream;
+    const { table } = new MetadataTable(this, 'Metadata');
 
     const logGroups = new Map<string, logs.ILogGroup>();
     for (const cluster of fleet.clusters) {
@@ -88,7 +98,7 @@ export class FleetStack extends Stack {
     const clusterProfiles = Object.fromEntries(
       fleet.clusters.flatMap((c) => (c.profile && c.profile !== fleet.profile ? [[c.name, c.profile] as const] : [])),
     );
-    const enricher = new Enricher(this, 'Enricher', {
+    const enricher = (this.enricher = new Enricher(this, 'Enricher', {
       stream,
       table,
       encryptionKey: key,
@@ -96,22 +106,21 @@ export class FleetStack extends Stack {
       profile: fleet.profile,
       clusterProfiles,
       ...(props.entries?.enricher ? { entry: props.entries.enricher } : {}),
-    });
+    }));
 
     const identity = new AgentIdentity(this, 'AgentIdentity', { stream, encryptionKey: key, clusters: fleet.clusters, mode: fleet.agentIdentity });
-    const pollers: Poller[] = [];
+    const pollers = this.pollers;
     for (const network of toNetworks(fleet.clusters)) {
       const poller = new Poller(this, `Poller${network.id}`, {
         clusters: network.clusters,
         table,
-        encryptionKey: key,
         logGroups,
         profile: fleet.profile,
         ...(network.endpoint ? { network: network.endpoint } : {}),
         ...(props.entries?.poller ? { entry: props.entries.poller } : {}),
       });
       pollers.push(poller);
-      const installer = new AgentInstaller(this, `Installer${network.id}`, {
+      const installer: AgentInstaller = new AgentInstaller(this, `Installer${network.id}`, {
         clusters: network.clusters,
         agentBundlePath: props.agentBundlePath,
         agentBundleSha256: props.agentBundleSha256,
@@ -125,6 +134,7 @@ export class FleetStack extends Stack {
         ...(network.endpoint ? { network: network.endpoint } : {}),
         ...(props.entries?.applier ? { entry: props.entries.applier } : {}),
       });
+      this.installers.push(installer);
       for (const cluster of network.clusters) {
         const access = new ClusterAccess(this, `Access${toConstructId(cluster.name)}`, {
           clusterName: cluster.name,

@@ -60,6 +60,8 @@ export class AgentInstaller extends Construct {
   readonly role: iam.IRole;
   /** The custom resource of each cluster, by cluster name. */
   readonly installations = new Map<string, CustomResource>();
+  /** The Provider framework in front of the applier. */
+  readonly provider: cr.Provider;
 
   constructor(scope: Construct, id: string, props: AgentInstallerProps) {
     super(scope, id);
@@ -91,14 +93,14 @@ export class AgentInstaller extends Construct {
         resources: props.clusters.map((c) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name })),
       }),
     );
-    const provider = new cr.Provider(this, 'Provider', {
+    this.provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.function,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     for (const cluster of props.clusters) {
       const settings = props.settingsOf(cluster.name);
       const installation = new CustomResource(this, `Agent${toConstructId(cluster.name)}`, {
-        serviceToken: provider.serviceToken,
+        serviceToken: this.provider.serviceToken,
         resourceType: 'Custom::KinsightAgent',
         properties: {
           ClusterName: cluster.name,

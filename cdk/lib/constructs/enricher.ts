@@ -18,7 +18,7 @@ export interface EnricherProps {
   readonly stream: kinesis.IStream;
   /** The node metadata table (read only). */
   readonly table: dynamodb.ITableV2;
-  /** Key of the stream, table and failure queue. */
+  /** Key of the stream and the failure queue. */
   readonly encryptionKey: kms.IKey;
   /** The performance log groups of the fleet's clusters: the only log groups the enricher writes to. */
   readonly logGroups: readonly logs.ILogGroup[];
@@ -105,7 +105,6 @@ export class Enricher extends Construct {
     this.function.addEventSource(this.eventSource);
     // Reads only: the enricher joins metadata by key, in batches.
     props.table.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
-    props.encryptionKey.grantDecrypt(this.function);
     for (const logGroup of props.logGroups) logGroup.grantWrite(this.function);
   }
 }

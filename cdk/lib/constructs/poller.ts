@@ -6,7 +6,6 @@ import {
   aws_events_targets as targets,
   aws_iam as iam,
   type aws_dynamodb as dynamodb,
-  type aws_kms as kms,
   type aws_lambda as lambda,
   type aws_logs as logs,
 } from 'aws-cdk-lib';
@@ -21,8 +20,6 @@ export interface PollerProps {
   readonly clusters: readonly ClusterConfig[];
   /** The node metadata table (read and write). */
   readonly table: dynamodb.ITableV2;
-  /** Key of the table. */
-  readonly encryptionKey: kms.IKey;
   /** Performance log group of each served cluster, by cluster name. */
   readonly logGroups: ReadonlyMap<string, logs.ILogGroup>;
   /** Fleet default declaration profile. */
@@ -79,7 +76,6 @@ export class Poller extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     // Scan: finding the documents of nodes that left the cluster (the key is `<cluster>#<node>`, no sort key).
     props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan');
-    props.encryptionKey.grantEncryptDecrypt(this.function);
 
     for (const cluster of props.clusters) {
       props.logGroups.get(cluster.name)?.grantWrite(this.function);
