@@ -239,7 +239,7 @@ export function advanceSimulatedNodes(state: SimulatedCluster, nowMs: number, op
     if (pressured && !node.memoryPressure) events.push(`${node.name} is under memory pressure`);
     let pods = node.pods.map((pod): SimulatedPod => {
       const containers = pod.containers.map((c): SimulatedContainer => {
-        const grow = pressured ? 1.25 : 1;
+        const grow = pressured ? 1.08 : 1;
         const cap = c.memoryLimitBytes ?? Number.POSITIVE_INFINITY;
         const memoryBytes = Math.min(cap, Math.max(4 * MIB, dice.around(c.memoryBytes * grow, 0.05)));
         const cpuMillicores = Math.max(1, 0.7 * c.cpuMillicores + 0.3 * dice.around(c.cpuRequestMillicores * 0.7, 0.6));
