@@ -26,6 +26,68 @@ import type { DeclarationProfile } from './metrics/profiles';
  * (declaration group, attributes present); encoding a record is string concatenation.
  */
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const QUOTE_CACHE_LIMIT = 100_000;
+const quoted = new Map<string, string>();
+
+/** JSON string literal of `s`: JSON.stringify's output, cached (names and values repeat every interval). */
+export function toJsonString(s: string): string {
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+    if (quoted.size >= QUOTE_CACHE_LIMIT) quoted.clear();
+    quoted.set(s, q);
+  }
+  return q;
+}
+
+const frozenJson = new WeakMap<object, string>();
+
+/**
+ * JSON text of a JSON-compatible value, as JSON.stringify writes it (undefined members skipped,
+ * non-finite numbers as null). Frozen objects and arrays are serialized once and remembered: the
+ * enricher freezes what many events share (Sources, a pod's labels and owners).
+ */
+export function toJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return toJsonString(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      const frozen = Object.isFrozen(value);
+      if (frozen) {
+        const hit = frozenJson.get(value);
+        if (hit !== undefined) return hit;
+      }
+      let out: string;
+      if (Array.isArray(value)) {
+        out = '[';
+        for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${value[i] === undefined ? 'null' : toJson(value[i])}`;
+        out += ']';
+      } else {
+        out = '{';
+        let first = true;
+        const o = value as Record<string, unknown>;
+        for (const key in o) {
+          const v = o[key];
+          if (v === undefined || typeof v === 'function') continue;
+          out += `${first ? '' : ','}${toJsonString(key)}:${toJson(v)}`;
+          first = false;
+        }
+        out += '}';
+      }
+      if (frozen) frozenJson.set(value, out);
+      return out;
+    }
+    default:
+      return 'null';
+  }
+}
+
 /** Encodes CiRecords to EMF log event messages for one profile. */
 export interface EmfEncoder {
   readonly profile: DeclarationProfile;
@@ -136,18 +198,20 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
 
   function encode(record: CiRecord): string {
     const attributes = record.attributes;
-    let out = `{"Type":${JSON.stringify(record.type)}`;
+    let out = `{"Type":${toJsonString(record.type)}`;
     for (const key in attributes) {
       if (key === 'Type' || key === 'Version' || key === 'Timestamp') continue;
-      out += `,${JSON.stringify(key)}:${JSON.stringify(attributes[key])}`;
+      out += `,${toJsonString(key)}:${toJsonString(attributes[key])}`;
     }
-    out += `,"Sources":${JSON.stringify(record.sources)}`;
-    if (record.kubernetes !== undefined) out += `,"kubernetes":${JSON.stringify(record.kubernetes)}`;
+    out += `,"Sources":${toJson(record.sources)}`;
+    if (record.kubernetes !== undefined) out += `,"kubernetes":${toJson(record.kubernetes)}`;
     out += `,"Timestamp":"${record.timestampMs}"`;
 
     const metrics = record.metrics as Record<string, number | undefined>;
     let byGroup: Map<Group, string[]> | undefined;
-    for (const name in metrics) {
+    const names = Object.keys(metrics);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const value = metrics[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       const info = toInfo(record.type, name);

@@ -50,14 +50,15 @@ export interface EnrichResult {
 
 type Metrics = Record<string, number>;
 
+// Frozen: the EMF encoder serializes frozen values once (see core/emf.ts toJson).
 const SOURCES = {
-  Node: ['cadvisor', '/proc', 'pod', 'calculated'],
-  NodeFS: ['cadvisor', 'calculated'],
-  NodeDiskIO: ['cadvisor'],
-  NodeNet: ['cadvisor', 'calculated'],
-  Pod: ['cadvisor', 'pod', 'calculated'],
-  PodNet: ['cadvisor', 'calculated'],
-  Container: ['cadvisor', 'pod', 'calculated'],
+  Node: Object.freeze(['cadvisor', '/proc', 'pod', 'calculated']),
+  NodeFS: Object.freeze(['cadvisor', 'calculated']),
+  NodeDiskIO: Object.freeze(['cadvisor']),
+  NodeNet: Object.freeze(['cadvisor', 'calculated']),
+  Pod: Object.freeze(['cadvisor', 'pod', 'calculated']),
+  PodNet: Object.freeze(['cadvisor', 'calculated']),
+  Container: Object.freeze(['cadvisor', 'pod', 'calculated']),
 } as const satisfies Partial<Record<CiType, readonly string[]>>;
 
 /** Per-second rate of a counter increase; undefined without a positive interval or with a missing (reset) delta. */
@@ -181,9 +182,10 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
     attributes.Service = service;
     kubernetes.service_name = service;
   }
-  if (meta && Object.keys(meta.labels).length > 0) kubernetes.labels = meta.labels;
-  if (meta && meta.owners.length > 0) kubernetes.pod_owners = meta.owners.map((o) => ({ owner_kind: o.kind, owner_name: o.name }));
-  return { attributes, kubernetes, meta };
+  // Frozen copies: shared by the pod's Pod, PodNet and Container events, serialized once by the encoder.
+  if (meta && Object.keys(meta.labels).length > 0) kubernetes.labels = Object.freeze({ ...meta.labels });
+  if (meta && meta.owners.length > 0) kubernetes.pod_owners = Object.freeze(meta.owners.map((o) => Object.freeze({ owner_kind: o.kind, owner_name: o.name })));
+  return { attributes, kubernetes: Object.freeze(kubernetes), meta };
 }
 
 function toPodMetrics(record: NodeRecord, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): Metrics {
@@ -287,7 +289,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   const t = record.timeMs;
   const elapsed = record.elapsedMs;
   const node = toNodeAttributes(record, metadata);
-  const host = { host: record.node };
+  const host = Object.freeze({ host: record.node });
   const cpuCapacity = record.cores * 1000;
 
   // Node

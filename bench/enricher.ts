@@ -1,0 +1,159 @@
+// aws-embedded-metrics detects its environment when loaded: pin it to Local before anything loads it.
+process.env.AWS_EMF_ENVIRONMENT = 'Local';
+
+import { gzipSync } from 'node:zlib';
+import type { CiRecord } from '../core/ci-record';
+import { createEmfEncoder } from '../core/emf';
+import { toMetricSpec } from '../core/metrics/catalog';
+import { PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
+import type { NodeMetadata } from '../core/node-metadata';
+import type { NodeRecord } from '../core/record';
+import { toNodeRecord } from '../lambdas/enricher/create-handler';
+import { toCiRecords } from '../lambdas/enricher/enrich';
+import { createSimulatedCluster } from '../sim/simulated-nodes';
+import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
+import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
+
+/**
+ * `npm run bench:enricher`: the enricher's CPU cost on one core, on realistic node records (30 pods
+ * of 2 containers each, 60 s interval), and the EMF encoding compared with aws-embedded-metrics on
+ * the very same events. Prints figures; asserts nothing.
+ *
+ * Env: KINSIGHT_BENCH_SECONDS (per measurement, default 3), KINSIGHT_BENCH_PROFILE (default classic).
+ */
+
+type EmfContext = import('aws-embedded-metrics/lib/logger/MetricsContext').MetricsContext;
+// Loaded after the environment variable above is set (a static import would be hoisted above it).
+const { MetricsContext } = require('aws-embedded-metrics/lib/logger/MetricsContext') as typeof import('aws-embedded-metrics/lib/logger/MetricsContext');
+const { LogSerializer } = require('aws-embedded-metrics/lib/serializers/LogSerializer') as typeof import('aws-embedded-metrics/lib/serializers/LogSerializer');
+
+const SECONDS = Number(process.env.KINSIGHT_BENCH_SECONDS ?? 3);
+const NODES = 40;
+const PODS = 30;
+
+function toFixtures(): { records: NodeRecord[]; metadata: NodeMetadata[] } {
+  // Recent timestamps: aws-embedded-metrics rejects events older than 14 days.
+  const nowMs = Date.now();
+  const cluster = createSimulatedCluster({ cluster: 'bench', nodes: NODES, podsPerNode: PODS, nowMs });
+  for (const node of cluster.nodes) {
+    for (const pod of node.pods) {
+      // Two containers per pod, as the benchmark brief asks (app + sidecar).
+      while (pod.containers.length < 2) {
+        const c = pod.containers[0];
+        pod.containers.push({ ...c, name: 'sidecar', id: c.id.slice(0, 56) + 'f1f1f1f1' });
+      }
+      pod.containers.length = 2;
+    }
+  }
+  return {
+    records: cluster.nodes.map((n) => toSimulatedNodeRecord(cluster.cluster, n, nowMs, 60_000)),
+    metadata: cluster.nodes.map((n) => toSimulatedNodeMetadata(cluster.cluster, n, nowMs)),
+  };
+}
+
+/** Runs `fn` over the inputs round-robin for about `seconds`; returns operations per second. */
+function measure<T>(inputs: T[], fn: (input: T) => void, seconds = SECONDS): { perSecond: number; ops: number } {
+  for (let i = 0; i < Math.min(inputs.length * 3, 200); i++) fn(inputs[i % inputs.length]); // warm-up
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const started = process.hrtime.bigint();
+  let ops = 0;
+  let now = started;
+  while (now < deadline) {
+    for (let i = 0; i < 50; i++) fn(inputs[(ops + i) % inputs.length]);
+    ops += 50;
+    now = process.hrtime.bigint();
+  }
+  return { perSecond: ops / (Number(now - started) / 1e9), ops };
+}
+
+/** What aws-embedded-metrics needs for one event: dimension sets with values, declared metrics, properties. */
+interface LibraryInput {
+  timestampMs: number;
+  dimensionSets: Record<string, string>[];
+  metrics: { name: string; value: number; unit: string }[];
+  properties: [string, unknown][];
+}
+
+function toLibraryInput(record: CiRecord, profile: DeclarationProfile, declared: Set<string>, message: string): LibraryInput {
+  const doc = JSON.parse(message) as { _aws?: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
+  const seen = new Set<string>();
+  const dimensionSets: Record<string, string>[] = [];
+  for (const d of doc._aws?.CloudWatchMetrics ?? []) {
+    for (const set of d.Dimensions) {
+      const id = set.join(',');
+      if (seen.has(id)) continue;
+      seen.add(id);
+      dimensionSets.push(Object.fromEntries(set.map((k) => [k, record.attributes[k]])));
+    }
+  }
+  const metrics: LibraryInput['metrics'] = [];
+  const properties: [string, unknown][] = [['Type', record.type], ...Object.entries(record.attributes), ['Sources', record.sources], ['kubernetes', record.kubernetes], ['Version', '1'], ['Timestamp', String(record.timestampMs)]];
+  for (const [name, value] of Object.entries(record.metrics as Record<string, number>)) {
+    if (declared.has(name)) metrics.push({ name, value, unit: toMetricSpec(record.type, name)?.unit || 'None' });
+    else properties.push([name, value]);
+  }
+  void profile;
+  return { timestampMs: record.timestampMs, dimensionSets, metrics, properties };
+}
+
+function encodeWithLibrary(input: LibraryInput, serializer: InstanceType<typeof LogSerializer>): string[] {
+  const context: EmfContext = MetricsContext.empty();
+  context.setNamespace('ContainerInsights');
+  context.setTimestamp(input.timestampMs);
+  if (input.dimensionSets.length > 0) context.setDimensions(input.dimensionSets, false);
+  for (const [k, v] of input.properties) context.setProperty(k, v);
+  for (const m of input.metrics) context.putMetric(m.name, m.value, m.unit);
+  return serializer.serialize(context);
+}
+
+function main(): void {
+  const profile = PROFILES[(process.env.KINSIGHT_BENCH_PROFILE as keyof typeof PROFILES) ?? 'classic'] ?? PROFILES.classic;
+  const { records, metadata } = toFixtures();
+  const byNode = new Map(metadata.map((m) => [m.node, m]));
+  const pairs = records.map((r) => ({ record: r, metadata: byNode.get(r.node) }));
+  const encoded = records.map((r) => Buffer.from(gzipSync(JSON.stringify(r))).toString('base64'));
+  const encoder = createEmfEncoder(profile);
+  const options = { profile };
+
+  const ciRecords = pairs.flatMap((p) => toCiRecords(p.record, p.metadata, options).records);
+  const messages = ciRecords.map((r) => encoder.encode(r));
+  const eventsPerRecord = ciRecords.length / records.length;
+  const bytesPerRecord = messages.reduce((s, m) => s + Buffer.byteLength(m), 0) / records.length;
+  const containers = records[0].pods.reduce((s, p) => s + p.containers.length, 0);
+
+  const full = measure(encoded.map((data, i) => ({ data, metadata: pairs[i].metadata })), ({ data, metadata: doc }) => {
+    const parsed = toNodeRecord(data, 16 * 1024 * 1024);
+    if (!parsed.ok) throw new Error(parsed.error);
+    for (const r of toCiRecords(parsed.value, doc, options).records) encoder.encode(r);
+  });
+  const enrichEncode = measure(pairs, (p) => {
+    for (const r of toCiRecords(p.record, p.metadata, options).records) encoder.encode(r);
+  });
+  const enrichOnly = measure(pairs, (p) => void toCiRecords(p.record, p.metadata, options));
+  const ours = measure(ciRecords, (r) => void encoder.encode(r));
+
+  const declared = new Set(ciRecords.flatMap((r) => encoder.declaredMetrics(r)));
+  const libraryInputs = ciRecords.map((r, i) => toLibraryInput(r, profile, declared, messages[i]));
+  const serializer = new LogSerializer();
+  const libraryBytes = libraryInputs.slice(0, eventsPerRecord).reduce((s, input) => s + encodeWithLibrary(input, serializer).reduce((a, m) => a + Buffer.byteLength(m), 0), 0);
+  const library = measure(libraryInputs, (input) => void encodeWithLibrary(input, serializer));
+
+  const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const lines = [
+    `kinsight enricher benchmark: ${records.length} distinct node records, ${PODS} pods / ${containers} containers each, profile ${profile.name}, node ${process.version}, one core`,
+    `  events per node record                       ${f(eventsPerRecord)}`,
+    `  node records/s  decode+enrich+encode         ${f(full.perSecond)}   (gunzip, JSON.parse, schema check included)`,
+    `  node records/s  enrich+encode                ${f(enrichEncode.perSecond)}`,
+    `  node records/s  enrich only                  ${f(enrichOnly.perSecond)}`,
+    `  EMF events/s    kinsight encoder             ${f(ours.perSecond)}`,
+    `  EMF events/s    aws-embedded-metrics 4.x     ${f(library.perSecond)}   (MetricsContext + LogSerializer, same events)`,
+    `  encoder speed-up vs aws-embedded-metrics     ${f(ours.perSecond / library.perSecond, 1)}x`,
+    `  EMF events/s    end to end                   ${f(full.perSecond * eventsPerRecord)}`,
+    `  EMF bytes per node-minute                    ${f(bytesPerRecord)}   (aws-embedded-metrics: ${f(libraryBytes)})`,
+    `  EMF GB per node-month                        ${f((bytesPerRecord * 60 * 24 * 30.4) / 1024 ** 3, 2)}`,
+    `  targets: >= 1,000 node records/s per core; encoding >= 3x aws-embedded-metrics`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main();
