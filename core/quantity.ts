@@ -1,0 +1,70 @@
+import { err, ok, type Result } from './result';
+
+/**
+ * Kubernetes resource quantities (`250m`, `0.5`, `1Gi`, `129e6`, `1.5k`): the grammar of
+ * k8s.io/apimachinery `resource.Quantity`, with exact decimal arithmetic (BigInt), so `0.1` CPU
+ * is exactly 100 millicores, never 100.00000000000001.
+ *
+ * Suffixes: binary `Ki Mi Gi Ti Pi Ei` (powers of 1024), decimal `n u m k M G T P E`, or a decimal
+ * exponent `e<n>` / `E<n>`. Conversions round up like Kubernetes' `MilliValue()` / `Value()`.
+ *
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+ */
+
+const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const GRAMMAR = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/;
+
+/** A quantity as an exact rational: mantissa × 10^exp10 × 2^exp2. */
+interface ExactQuantity {
+  readonly mantissa: bigint;
+  readonly exp10: number;
+  readonly exp2: number;
+}
+
+function toExact(text: string): Result<ExactQuantity> {
+  const m = GRAMMAR.exec(text.trim());
+  if (!m) {
+    return err(`quantity "${text.slice(0, 40)}" is not a Kubernetes quantity; expected a number with an optional suffix (250m, 0.5, 128Mi, 1G, 129e6)`);
+  }
+  const [, sign, number, exponent, suffix] = m;
+  const [whole, fraction = ''] = number.split('.');
+  const digits = `${whole}${fraction}` || '0';
+  let exp10 = -fraction.length;
+  let exp2 = 0;
+  if (exponent) {
+    const e = Number(exponent.slice(1));
+    if (!Number.isSafeInteger(e) || Math.abs(e) > 308) return err(`quantity "${text.slice(0, 40)}" has exponent ${exponent}; expected an exponent within ±308`);
+    exp10 += e;
+  } else if (suffix && suffix in BINARY) exp2 = BINARY[suffix];
+  else exp10 += DECIMAL[suffix ?? ''];
+  const mantissa = BigInt(digits) * (sign === '-' ? -1n : 1n);
+  return ok({ mantissa, exp10, exp2 });
+}
+
+/** value × 10^scale10, rounded up to an integer (towards +∞, as resource.Quantity rounds). */
+function toCeilInteger(q: ExactQuantity, scale10: number): number {
+  let numerator = q.mantissa * 2n ** BigInt(q.exp2);
+  let denominator = 1n;
+  const e = q.exp10 + scale10;
+  if (e >= 0) numerator *= 10n ** BigInt(e);
+  else denominator = 10n ** BigInt(-e);
+  let quotient = numerator / denominator;
+  if (numerator % denominator !== 0n && numerator > 0n) quotient += 1n;
+  return Number(quotient);
+}
+
+/** Parses a CPU quantity into millicores (`250m` -> 250, `0.5` -> 500, `2` -> 2000), rounded up. */
+export function parseCpuMillicores(text: string): Result<number> {
+  const q = toExact(text);
+  return q.ok ? ok(toCeilInteger(q.value, 3)) : q;
+}
+
+/** Parses a memory (or any byte) quantity into bytes (`128Mi` -> 134217728, `1G` -> 1e9), rounded up. */
+export function parseBytes(text: string): Result<number> {
+  const q = toExact(text);
+  return q.ok ? ok(toCeilInteger(q.value, 0)) : q;
+}
+
+/** Parses a count quantity (`pods: "110"`) into an integer, rounded up. */
+export const parseCount = parseBytes;

@@ -1,0 +1,47 @@
+import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
+import { ConfigError } from '../../core/errors';
+import type { EksTokenSource } from '../common/eks-token';
+import { toKubeConfig } from '../common/kube-client';
+import { createKubeLists, type KubeLists } from './kube-lists';
+
+/**
+ * Connects the poller to an EKS cluster: endpoint and CA from DescribeCluster (cached), a bearer
+ * token from the token source (renewed before it expires), and the paginated lists.
+ */
+
+/** Gives the lists of a cluster, authenticated. */
+export type KubeConnector = (cluster: string, nowMs: number) => Promise<KubeLists>;
+
+/** Options of {@link createEksConnector}. */
+export interface EksConnectorOptions {
+  readonly eks: Pick<EKSClient, 'send'>;
+  readonly tokens: EksTokenSource;
+  /** Per-request timeout of the Kubernetes API calls. */
+  readonly requestTimeoutMs: number;
+  /**
+   * How long DescribeCluster answers are reused (endpoint and CA change only when the cluster is replaced).
+   * @default 3_600_000
+   */
+  readonly describeTtlMs?: number;
+}
+
+/** The EKS implementation. */
+export function createEksConnector(options: EksConnectorOptions): KubeConnector {
+  const described = new Map<string, { server: string; caData: string; expiresAtMs: number }>();
+  const ttlMs = options.describeTtlMs ?? 3_600_000;
+  return async (cluster, nowMs) => {
+    let hit = described.get(cluster);
+    if (!hit || hit.expiresAtMs <= nowMs) {
+      const out = await options.eks.send(new DescribeClusterCommand({ name: cluster }));
+      const server = out.cluster?.endpoint;
+      const caData = out.cluster?.certificateAuthority?.data;
+      if (!server || !caData) {
+        throw new ConfigError(`EKS cluster "${cluster}" has no endpoint or certificate authority (status ${out.cluster?.status ?? 'unknown'}); expected an ACTIVE cluster`);
+      }
+      hit = { server, caData, expiresAtMs: nowMs + ttlMs };
+      described.set(cluster, hit);
+    }
+    const token = await options.tokens.getToken(cluster, nowMs);
+    return createKubeLists(toKubeConfig({ server: hit.server, caData: hit.caData, token, name: cluster }), options.requestTimeoutMs);
+  };
+}
