@@ -10,9 +10,16 @@ import { PROFILES } from '../core/metrics/profiles';
 import { createLogWriter } from '../lambdas/common/log-writer';
 import { createHandler, type EnricherLogger } from '../lambdas/enricher/create-handler';
 import { createMetadataReader } from '../lambdas/enricher/metadata-reader';
+import { createEmfEncoder } from '../core/emf';
+import { toKubeConfig } from '../lambdas/common/kube-client';
+import { createHandler as createPollerHandler } from '../lambdas/poller/create-handler';
+import { createPoller } from '../lambdas/poller/create-poller';
+import { createEmfEventWriter } from '../lambdas/poller/emf-event-writer';
+import { createKubeLists } from '../lambdas/poller/kube-lists';
+import { createMetadataStore } from '../lambdas/poller/metadata-store';
 import { startCloudWatchLogsServer } from './cloudwatch-logs-server';
 import type { KinesisBatchHandler } from './kinesis-event-source';
-import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipelineDeps } from './local-pipeline';
+import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipelineDeps, LocalPoller, LocalPollerOptions } from './local-pipeline';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -58,13 +65,49 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
   });
 }
 
+/** Per-request timeout of the poller's Kubernetes API calls. */
+const KUBE_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * The real poller (its Lambda handler, classic profile) against the local API server: the
+ * connector skips EKS DescribeCluster and the STS token (the local server gives URL, CA and token
+ * directly) and the Auto Scaling groups come from the simulation instead of EC2 tags.
+ */
+export function createLocalPoller(options: LocalPollerOptions): LocalPoller {
+  const encoder = createEmfEncoder(PROFILES.classic);
+  const poll = createPoller({
+    connect: async (cluster) => createKubeLists(toKubeConfig({ ...options.kube, name: cluster }), KUBE_REQUEST_TIMEOUT_MS),
+    autoScalingGroups: { resolve: async (instanceIds) => new Map(instanceIds.map((id) => [id, options.toAutoScalingGroup(id)])) },
+    store: createMetadataStore({ client: DynamoDBDocumentClient.from(options.dynamo), tableName: options.tableName }),
+    writeEvents: createEmfEventWriter({ writer: createLogWriter({ client: options.logs }), encoderOf: () => encoder }),
+    isEnhanced: () => false,
+  });
+  let nowMs = 0;
+  const handler = createPollerHandler({
+    poll,
+    logger: { info: () => undefined, error: (message, extra) => options.report(`poller error: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`) },
+    now: () => nowMs,
+    countFailure: () => undefined,
+  });
+  return {
+    async runOnce(at) {
+      nowMs = at;
+      try {
+        const summary = await handler({ cluster: options.cluster });
+        for (const warning of summary.warnings.slice(0, 3)) options.report(`poller warning: ${warning}`);
+      } catch (error) {
+        // Logged by the handler; the schedule fires again next interval, as EventBridge would.
+        void error;
+      }
+    },
+  };
+}
+
 /** The real agent, poller, enricher and CloudWatch Logs endpoint, as `kinsight local` runs them. */
 export function createLocalPipelineDeps(): LocalPipelineDeps {
   return {
     createAgent: createLocalAgent,
-    createPoller: () => {
-      throw new Error('poller not wired yet');
-    },
+    createPoller: createLocalPoller,
     createEnricher: createLocalEnricher,
     startLogsServer: (dir) => startCloudWatchLogsServer({ persistDir: dir, retainEvents: false }),
   };

@@ -7,6 +7,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { ConfigError } from '../core/errors';
 import { METADATA_TABLE_KEY } from '../core/node-metadata-item';
 import { startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from './local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from './kinesis-event-source';
@@ -266,7 +267,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       tableName: TABLE,
       logs,
       report: progress,
-      toAutoScalingGroup: (instanceId) => (instanceId.startsWith('i-0local') ? '' : `eks-${cluster}-workers`),
+      // This machine is in no Auto Scaling group; the simulated nodes are in the cluster's node group.
+      toAutoScalingGroup: (instanceId) => (sim.nodes.some((n) => n.local && n.instanceId === instanceId) ? '' : `eks-${cluster}-workers`),
     });
     const enricher = deps.createEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: Math.floor(intervalMs / 2), report: progress });
 
@@ -308,7 +310,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       outDir,
     });
     if (options.dashboard ?? true) {
-      dashboard = await startDashboardServer({ dir: outDir, port: options.port ?? 8787, periodMs: Math.min(60_000, intervalMs), now, status });
+      const port = options.port ?? 8787;
+      try {
+        dashboard = await startDashboardServer({ dir: outDir, port, periodMs: Math.min(60_000, intervalMs), now, status });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        throw new ConfigError(`dashboard port ${port} on 127.0.0.1 is already in use; pass --port <another port> (or --port 0 for any free one)`, { cause: error });
+      }
       cleanups.push(() => dashboard!.close());
     }
 

@@ -191,7 +191,7 @@ export function createSimulatedCluster(options: SimulatedClusterOptions): Simula
   if (options.localNode) {
     nodes.push({
       name: options.localNode.name,
-      instanceId: `i-0local${dice.hex(10)}`,
+      instanceId: `i-0${dice.hex(16)}`,
       instanceType: 'local',
       availabilityZone: 'local-1a',
       cores: options.localNode.cores,
