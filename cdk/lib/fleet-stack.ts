@@ -154,7 +154,6 @@ export class FleetStack extends Stack {
       maxIteratorAge: Duration.minutes(5),
       pollers: pollers.map((p) => ({
         function: p.function,
-        logGroup: p.function.logGroup,
         clusterNames: [...p.rules.keys()],
       })),
     });

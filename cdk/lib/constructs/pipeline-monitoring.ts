@@ -1,7 +1,6 @@
 import {
   Duration,
   aws_cloudwatch as cloudwatch,
-  aws_logs as logs,
   type aws_kinesis as kinesis,
   type aws_lambda as lambda,
   type aws_sqs as sqs,
@@ -9,16 +8,14 @@ import {
 import { Construct } from 'constructs';
 import { toConstructId } from '../to-construct-id';
 
-/** Namespace of the pipeline's own health metrics (not Container Insights metrics). */
-export const PIPELINE_NAMESPACE = 'Kinsight';
-/** Metric counting the poller's failed polls, dimension ClusterName, from its structured error logs. */
-export const POLLER_FAILURES_METRIC = 'PollerFailures';
+/** Namespace of the pipeline's own health metrics (not Container Insights metrics), as the poller emits them. */
+export const PIPELINE_NAMESPACE = 'kinsight';
+/** The poller's EMF count of failed polls, dimension `Cluster` (lambdas/poller/handler.ts). */
+export const POLLER_FAILURES_METRIC = 'PollFailures';
 
 /** A poller function and the clusters it polls. */
 export interface MonitoredPoller {
   readonly function: lambda.IFunction;
-  /** The function's log group: a metric filter counts its error lines per cluster. */
-  readonly logGroup: logs.ILogGroup;
   readonly clusterNames: readonly string[];
 }
 
@@ -83,20 +80,12 @@ export class PipelineMonitoring extends Construct {
 
     const perCluster: cloudwatch.Metric[] = [];
     for (const poller of props.pollers) {
-      // The poller logs one JSON line `{ "level": "ERROR", "cluster": "<name>", ... }` per failed poll.
-      new logs.MetricFilter(this, `PollerFailures${poller.function.node.addr.slice(0, 8)}`, {
-        logGroup: poller.logGroup,
-        filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.level', '=', 'ERROR'), logs.FilterPattern.exists('$.cluster')),
-        metricNamespace: PIPELINE_NAMESPACE,
-        metricName: POLLER_FAILURES_METRIC,
-        metricValue: '1',
-        dimensions: { ClusterName: '$.cluster' },
-      });
       for (const name of poller.clusterNames) {
         const failures = new cloudwatch.Metric({
           namespace: PIPELINE_NAMESPACE,
           metricName: POLLER_FAILURES_METRIC,
-          dimensionsMap: { ClusterName: name },
+          // The poller writes one EMF line per failed poll to stdout; Lambda turns it into this metric.
+          dimensionsMap: { Cluster: name },
           statistic: 'Sum',
           period: FIVE_MINUTES,
         });

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Duration,
   Stack,
   aws_ec2 as ec2,
@@ -105,6 +106,9 @@ export function toVpcPlacement(scope: Construct, network: PrivateEndpoint): { vp
     availabilityZones: network.subnetIds.map((_, i) => `zone-${i}`),
     privateSubnetIds: [...network.subnetIds],
   });
+  for (const subnet of vpc.privateSubnets) {
+    Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Lambda placement needs only the subnet ids; nothing reads their route tables.');
+  }
   return {
     vpc,
     vpcSubnets: { subnets: vpc.privateSubnets },
