@@ -137,16 +137,26 @@ export function createPoller(deps: PollerDeps): Poller {
       listRequests += 1;
     };
     const none = Promise.resolve([] as WorkloadFacts[]);
+    // The first failing list aborts the others: their pages are no use to a failed poll.
+    const abort = new AbortController();
+    const signal = abort.signal;
+    const guard = <T>(list: Promise<T>): Promise<T> =>
+      list.catch((error: unknown) => {
+        abort.abort(error);
+        throw error;
+      });
     const [nodes, pods, slices, replicaSets, jobs, deployments, daemonSets, statefulSets] = await Promise.all([
-      listAll(lists.nodes, (n) => toNodeFacts(n, warnings), { what: 'nodes', onPage }),
-      listAll(lists.pods, (p) => toPodFacts(p, warnings), { what: 'pods', onPage }),
-      listAll(lists.endpointSlices, toSliceFacts, { what: 'endpointslices', onPage }),
+      guard(listAll(lists.nodes, (n) => toNodeFacts(n, warnings), { what: 'nodes', onPage, signal })),
+      guard(listAll(lists.pods, (p) => toPodFacts(p, warnings), { what: 'pods', onPage, signal })),
+      guard(listAll(lists.endpointSlices, toSliceFacts, { what: 'endpointslices', onPage, signal })),
       // ReplicaSets are read in full when enhanced (they are workload records too), else for owner links only.
-      listAll(lists.replicaSets, (rs) => ({ link: toOwnerLink(rs, 'Deployment'), facts: enhanced ? toWorkloadFacts(rs, 'ClusterReplicaSet') : undefined }), { what: 'replicasets', onPage }),
-      listAll(lists.jobs, (j) => toOwnerLink(j, 'CronJob'), { what: 'jobs', onPage }),
-      enhanced ? listAll(lists.deployments, (d) => toWorkloadFacts(d, 'ClusterDeployment'), { what: 'deployments', onPage }) : none,
-      enhanced ? listAll(lists.daemonSets, (d) => toWorkloadFacts(d, 'ClusterDaemonSet'), { what: 'daemonsets', onPage }) : none,
-      enhanced ? listAll(lists.statefulSets, (s) => toWorkloadFacts(s, 'ClusterStatefulSet'), { what: 'statefulsets', onPage }) : none,
+      guard(
+        listAll(lists.replicaSets, (rs) => ({ link: toOwnerLink(rs, 'Deployment'), facts: enhanced ? toWorkloadFacts(rs, 'ClusterReplicaSet') : undefined }), { what: 'replicasets', onPage, signal }),
+      ),
+      guard(listAll(lists.jobs, (j) => toOwnerLink(j, 'CronJob'), { what: 'jobs', onPage, signal })),
+      enhanced ? guard(listAll(lists.deployments, (d) => toWorkloadFacts(d, 'ClusterDeployment'), { what: 'deployments', onPage, signal })) : none,
+      enhanced ? guard(listAll(lists.daemonSets, (d) => toWorkloadFacts(d, 'ClusterDaemonSet'), { what: 'daemonsets', onPage, signal })) : none,
+      enhanced ? guard(listAll(lists.statefulSets, (s) => toWorkloadFacts(s, 'ClusterStatefulSet'), { what: 'statefulsets', onPage, signal })) : none,
     ]);
     const instanceIds = nodes.flatMap((n) => (n.instanceId ? [n.instanceId] : []));
     const autoScalingGroups = await deps.autoScalingGroups.resolve(instanceIds, nowMs);

@@ -27,8 +27,8 @@ export interface ListPage<T> {
   readonly metadata?: { readonly _continue?: string; readonly resourceVersion?: string };
 }
 
-/** Reads one page: `limit` items from `_continue` (undefined for the first page). */
-export type PageReader<T> = (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>;
+/** Reads one page: `limit` items from `_continue` (undefined for the first page); `signal` aborts the request. */
+export type PageReader<T> = (page: { limit: number; _continue?: string; signal?: AbortSignal }) => Promise<ListPage<T>>;
 
 /** The lists the poller reads. */
 export interface KubeLists {
@@ -65,6 +65,11 @@ export interface ListAllOptions {
   readonly limit?: number;
   /** Called after each page (for request counting). @default none */
   readonly onPage?: () => void;
+  /**
+   * Aborts the list (another list of the same poll failed: its pages are no use any more).
+   * @default never aborted
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -79,7 +84,8 @@ export async function listAll<T, U>(read: PageReader<T>, reduce: (item: T) => U,
     let cont: string | undefined;
     try {
       do {
-        const page = await read({ limit, ...(cont ? { _continue: cont } : {}) });
+        options.signal?.throwIfAborted();
+        const page = await read({ limit, ...(cont ? { _continue: cont } : {}), ...(options.signal ? { signal: options.signal } : {}) });
         options.onPage?.();
         for (const item of page.items) out.push(reduce(item));
         cont = page.metadata?._continue || undefined;
@@ -105,11 +111,12 @@ export function createKubeLists(kc: KubeConfig, timeoutMs: number): KubeLists {
   const batch = kc.makeApiClient(BatchV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   // A fresh signal per request; the client's middleware hooks are Observable-based.
-  const withTimeout = () => ({
+  const withTimeout = (signal: AbortSignal | undefined) => ({
     middleware: [
       {
         pre: (context: { setSignal(signal: AbortSignal): void }) => {
-          context.setSignal(AbortSignal.timeout(timeoutMs));
+          const timeout = AbortSignal.timeout(timeoutMs);
+          context.setSignal(signal ? AbortSignal.any([timeout, signal]) : timeout);
           return new Observable(Promise.resolve(context));
         },
         post: <R>(response: R) => new Observable(Promise.resolve(response)),
@@ -118,15 +125,15 @@ export function createKubeLists(kc: KubeConfig, timeoutMs: number): KubeLists {
     middlewareMergeStrategy: 'append' as const,
   });
   // The generated option types are stricter than what the client accepts at run time.
-  const opts = () => withTimeout() as never;
+  const opts = (signal: AbortSignal | undefined) => withTimeout(signal) as never;
   return {
-    nodes: (p) => core.listNode(p, opts()),
-    pods: (p) => core.listPodForAllNamespaces(p, opts()),
-    endpointSlices: (p) => discovery.listEndpointSliceForAllNamespaces(p, opts()),
-    replicaSets: (p) => apps.listReplicaSetForAllNamespaces(p, opts()),
-    jobs: (p) => batch.listJobForAllNamespaces(p, opts()),
-    deployments: (p) => apps.listDeploymentForAllNamespaces(p, opts()),
-    daemonSets: (p) => apps.listDaemonSetForAllNamespaces(p, opts()),
-    statefulSets: (p) => apps.listStatefulSetForAllNamespaces(p, opts()),
+    nodes: ({ signal, ...p }) => core.listNode(p, opts(signal)),
+    pods: ({ signal, ...p }) => core.listPodForAllNamespaces(p, opts(signal)),
+    endpointSlices: ({ signal, ...p }) => discovery.listEndpointSliceForAllNamespaces(p, opts(signal)),
+    replicaSets: ({ signal, ...p }) => apps.listReplicaSetForAllNamespaces(p, opts(signal)),
+    jobs: ({ signal, ...p }) => batch.listJobForAllNamespaces(p, opts(signal)),
+    deployments: ({ signal, ...p }) => apps.listDeploymentForAllNamespaces(p, opts(signal)),
+    daemonSets: ({ signal, ...p }) => apps.listDaemonSetForAllNamespaces(p, opts(signal)),
+    statefulSets: ({ signal, ...p }) => apps.listStatefulSetForAllNamespaces(p, opts(signal)),
   };
 }

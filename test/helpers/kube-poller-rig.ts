@@ -1,0 +1,82 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CiRecord } from '../../core/ci-record';
+import { toKubeConfig } from '../../lambdas/common/kube-client';
+import { createPoller, type Poller } from '../../lambdas/poller/create-poller';
+import { createKubeLists } from '../../lambdas/poller/kube-lists';
+import { createMetadataStore } from '../../lambdas/poller/metadata-store';
+import { toSimAutoScalingGroup } from '../../sim/cluster';
+import type { KubeApiServer } from '../../sim/kube-api-server';
+import { toLocalClientConfig } from '../../sim/local-aws';
+
+/** Test rig of the poller: a real metadata table in dynalite, counted writes, captured records. */
+export interface KubePollerRig {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Items put by BatchWrite/Put since the last reset, by key. */
+  readonly puts: string[];
+  /** Keys deleted since the last reset. */
+  readonly deletes: string[];
+  /** Records handed to writeEvents, per cluster. */
+  readonly events: Map<string, CiRecord[]>;
+  /** A new poller (fresh memory, as a cold Lambda) on `server`. */
+  newPoller(server: KubeApiServer, options?: { token?: string; timeoutMs?: number; enhanced?: boolean; staleAfterMs?: number }): Poller;
+  /** Every item of the table. */
+  scan(): Promise<Record<string, unknown>[]>;
+  reset(): void;
+  destroy(): void;
+}
+
+let tables = 0;
+
+/** Creates the table in dynalite (at `endpoint`) and the rig around it. */
+export async function createKubePollerRig(endpoint: string): Promise<KubePollerRig> {
+  const client = new DynamoDBClient(toLocalClientConfig(endpoint));
+  const tableName = `kinsight-metadata-${(tables += 1)}`;
+  await client.send(
+    new CreateTableCommand({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+  );
+  const documentClient = DynamoDBDocumentClient.from(client);
+  const puts: string[] = [];
+  const deletes: string[] = [];
+  const events = new Map<string, CiRecord[]>();
+  // Counts what reaches the table; the store under test sees the real client behind it.
+  const counting = {
+    send: (command: unknown) => {
+      if (command instanceof BatchWriteCommand) {
+        for (const request of command.input.RequestItems?.[tableName] ?? []) {
+          if (request.PutRequest) puts.push(String(request.PutRequest.Item?.pk));
+          if (request.DeleteRequest) deletes.push(String(request.DeleteRequest.Key?.pk));
+        }
+      }
+      if (command instanceof PutCommand) puts.push(String(command.input.Item?.pk));
+      return documentClient.send(command as never);
+    },
+  } as Pick<DynamoDBDocumentClient, 'send'>;
+
+  return {
+    documentClient,
+    tableName,
+    puts,
+    deletes,
+    events,
+    newPoller: (server, options = {}) =>
+      createPoller({
+        connect: async () => createKubeLists(toKubeConfig({ server: server.url, caData: server.caPem, token: options.token ?? server.token }), options.timeoutMs ?? 5000),
+        autoScalingGroups: { resolve: async (ids) => new Map(ids.map((id) => [id, toSimAutoScalingGroup('rig', id)])) },
+        store: createMetadataStore({ client: counting, tableName }),
+        writeEvents: async (cluster, records) => {
+          events.set(cluster, [...records]);
+        },
+        isEnhanced: () => options.enhanced ?? false,
+        ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+      }),
+    scan: async () => (await documentClient.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
+    reset: () => {
+      puts.length = 0;
+      deletes.length = 0;
+      events.clear();
+    },
+    destroy: () => client.destroy(),
+  };
+}

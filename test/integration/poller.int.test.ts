@@ -1,0 +1,256 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/main';
+import { toNodeKey } from '../../core/node-metadata';
+import { parseMetadataItem } from '../../core/node-metadata-item';
+import { createHandler } from '../../lambdas/poller/create-handler';
+import { toIndexKey } from '../../lambdas/poller/metadata-store';
+import { createSimCluster, toSimNodeName, type KubeObject } from '../../sim/cluster';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
+import { startDynalite, type LocalService } from '../../sim/local-aws';
+import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-rig';
+
+const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
+const MINUTE = 60_000;
+const NODES = 6;
+const description = { name: 'rig', nodeCount: NODES, podsPerNode: 12, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 };
+
+describe('poller against a local HTTPS API server and dynalite', () => {
+  let dynamo: LocalService;
+  let server: KubeApiServer;
+  let rig: KubePollerRig;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+  beforeEach(async () => {
+    // A small page cap makes every list paginate.
+    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster(description)), maxPageSize: 5 });
+    rig = await createKubePollerRig(dynamo.endpoint);
+  });
+  afterEach(async () => {
+    rig.destroy();
+    await server.close();
+  });
+
+  test('writes one document per node and the cluster index, read back with the shared codec', async () => {
+    const summary = await rig.newPoller(server)('rig', NOW);
+    expect(summary).toMatchObject({ cluster: 'rig', nodes: NODES, pods: NODES * 12, documentsWritten: NODES, documentsDeleted: 0, rebuiltState: true });
+    expect(rig.puts.sort()).toEqual([...Array.from({ length: NODES }, (_, i) => toNodeKey('rig', toSimNodeName(i))), toIndexKey('rig')].sort());
+    const items = await rig.scan();
+    const doc = items.filter((i) => i.pk === toNodeKey('rig', toSimNodeName(0))).map((i) => parseMetadataItem(i, NOW))[0];
+    expect(doc.ok).toBe(true);
+    if (doc.ok) {
+      expect(doc.value).toMatchObject({ cluster: 'rig', node: toSimNodeName(0), instanceId: 'i-00000000000000000', autoScalingGroup: 'eks-rig-ng-a', instanceType: 'm5.large' });
+      expect(doc.value.pods.length).toBe(12);
+      expect(doc.value.pods.every((p) => p.containers.every((c) => c.restartDelta === undefined))).toBe(true);
+    }
+    expect(rig.events.get('rig')?.find((r) => r.type === 'Cluster')?.metrics).toMatchObject({ cluster_node_count: NODES, cluster_failed_node_count: 2 });
+  });
+
+  test('paginates every list with limit and continue', async () => {
+    await rig.newPoller(server)('rig', NOW);
+    const podRequests = server.requests.filter((r) => r.path.startsWith('/api/v1/pods'));
+    expect(podRequests.length).toBe(Math.ceil((NODES * 12) / 5));
+    expect(podRequests[0].path).toBe('/api/v1/pods?limit=500');
+    expect(podRequests.slice(1).every((r) => /[?&]continue=/.test(r.path))).toBe(true);
+    for (const path of ['/api/v1/nodes', '/apis/discovery.k8s.io/v1/endpointslices', '/apis/apps/v1/replicasets', '/apis/batch/v1/jobs']) {
+      expect(server.requests.some((r) => r.path.startsWith(path))).toBe(true);
+    }
+    // Without the enhanced profile the workload lists are not read.
+    expect(server.requests.some((r) => r.path.startsWith('/apis/apps/v1/deployments'))).toBe(false);
+  });
+
+  test('writes nothing on a second run over an unchanged cluster, warm or cold', async () => {
+    const warm = rig.newPoller(server);
+    await warm('rig', NOW);
+    rig.reset();
+    const second = await warm('rig', NOW + MINUTE);
+    expect(second).toMatchObject({ documentsWritten: 0, documentsDeleted: 0, rebuiltState: false });
+    expect(rig.puts).toEqual([]);
+    // A cold instance rebuilds its previous observation from the table and writes nothing either.
+    const cold = await rig.newPoller(server)('rig', NOW + 2 * MINUTE);
+    expect(cold).toMatchObject({ documentsWritten: 0, rebuiltState: true });
+    expect(rig.puts).toEqual([]);
+    expect(rig.events.get('rig')?.length).toBeGreaterThan(0);
+  });
+
+  test('rewrites only the node document of a changed pod, with its restart delta', async () => {
+    const poll = rig.newPoller(server);
+    await poll('rig', NOW);
+    rig.reset();
+    const pod = server.store.list('pods').find((p) => p.metadata.name.startsWith('db-')) as KubeObject & { spec: { nodeName: string }; status: { containerStatuses: Array<{ restartCount: number }> } };
+    const changed = structuredClone(pod);
+    changed.status.containerStatuses[0].restartCount += 2;
+    server.store.upsert('pods', changed);
+
+    expect(await poll('rig', NOW + MINUTE)).toMatchObject({ documentsWritten: 1 });
+    expect(rig.puts).toEqual([toNodeKey('rig', pod.spec.nodeName)]);
+    const item = (await rig.scan()).find((i) => i.pk === toNodeKey('rig', pod.spec.nodeName)) as Record<string, unknown>;
+    const doc = parseMetadataItem(item, NOW + MINUTE);
+    if (!doc.ok) throw new Error(doc.error);
+    const stored = doc.value.pods.find((p) => p.name === pod.metadata.name);
+    expect(stored?.restartDelta).toBe(2);
+    expect(stored?.containers[0].restartDelta).toBe(2);
+
+    // The delta goes back to 0 the minute after: rewritten once more, then quiet.
+    rig.reset();
+    expect(await poll('rig', NOW + 2 * MINUTE)).toMatchObject({ documentsWritten: 1 });
+    expect(await poll('rig', NOW + 3 * MINUTE)).toMatchObject({ documentsWritten: 0 });
+  });
+
+  test('deletes the document of a node that left, even from a cold start', async () => {
+    await rig.newPoller(server)('rig', NOW);
+    const leaving = toSimNodeName(NODES - 1);
+    server.store.remove('nodes', undefined, leaving);
+    rig.reset();
+    const summary = await rig.newPoller(server)('rig', NOW + MINUTE);
+    expect(summary).toMatchObject({ nodes: NODES - 1, documentsDeleted: 1, documentsWritten: 0 });
+    expect(rig.deletes).toEqual([toNodeKey('rig', leaving)]);
+    expect(rig.puts).toEqual([toIndexKey('rig')]);
+    expect((await rig.scan()).some((i) => i.pk === toNodeKey('rig', leaving))).toBe(false);
+  });
+
+  test('refreshes every document once three quarters of its TTL passed', async () => {
+    await rig.newPoller(server)('rig', NOW);
+    rig.reset();
+    expect(await rig.newPoller(server)('rig', NOW + 46 * MINUTE)).toMatchObject({ documentsWritten: NODES });
+  });
+
+  test('restarts a list whose continue token expired (410 Gone) and completes the poll', async () => {
+    server.failNext(1, { status: 410, match: (path) => path.startsWith('/api/v1/pods') && path.includes('continue=') });
+    const summary = await rig.newPoller(server)('rig', NOW);
+    expect(summary.pods).toBe(NODES * 12);
+    const firstPages = server.requests.filter((r) => r.path === '/api/v1/pods?limit=500');
+    expect(firstPages).toHaveLength(2);
+  });
+
+  test('reads the workload lists and emits their records with the enhanced profile', async () => {
+    await rig.newPoller(server, { enhanced: true })('rig', NOW);
+    const types = new Set(rig.events.get('rig')?.map((r) => r.type));
+    for (const t of ['ClusterDeployment', 'ClusterDaemonSet', 'ClusterStatefulSet', 'ClusterReplicaSet', 'Node']) expect(types).toContain(t);
+  });
+});
+
+describe('poller failures', () => {
+  let dynamo: LocalService;
+  let server: KubeApiServer;
+  let rig: KubePollerRig;
+  const logs: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
+  const failures: Array<[string, string]> = [];
+  const logger = {
+    info: (message: string, extra?: Record<string, unknown>) => logs.push({ level: 'info', message, extra }),
+    error: (message: string, extra?: Record<string, unknown>) => logs.push({ level: 'error', message, extra }),
+  };
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    rig = await createKubePollerRig(dynamo.endpoint);
+  });
+  afterAll(async () => {
+    rig.destroy();
+    await server.close();
+    await dynamo.close();
+  });
+  beforeEach(() => {
+    logs.length = 0;
+    failures.length = 0;
+  });
+
+  const handlerFor = (options: Parameters<KubePollerRig['newPoller']>[1] = {}) =>
+    createHandler({ poll: rig.newPoller(server, options), logger, now: () => NOW, countFailure: (cluster, reason) => failures.push([cluster, reason]) });
+
+  test('fails on 401 with a log line naming the cluster and a counted failure', async () => {
+    await expect(handlerFor({ token: 'stale' })({ cluster: 'blue' })).rejects.toThrow(/poll of cluster "blue" failed: the API server refused the token \(401/);
+    expect(failures).toEqual([['blue', expect.stringContaining('401')]]);
+    expect(logs).toEqual([{ level: 'error', message: 'poll failed', extra: expect.objectContaining({ cluster: 'blue' }) }]);
+  });
+
+  test('fails on a 500 of the API server', async () => {
+    server.failNext(1, { status: 500, match: (p) => p.startsWith('/api/v1/nodes') });
+    await expect(handlerFor()({ cluster: 'blue' })).rejects.toThrow(/answered 500/);
+    expect(failures).toHaveLength(1);
+  });
+
+  test('fails when a request hangs, after the request timeout', async () => {
+    // A server of its own: no request left over from another test can take the injected hang.
+    const hanging = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    hanging.hangNext(1, (p) => p.startsWith('/api/v1/pods'));
+    const handler = createHandler({ poll: rig.newPoller(hanging, { timeoutMs: 300 }), logger, now: () => NOW, countFailure: (c, r) => failures.push([c, r]) });
+    await expect(handler({ cluster: 'blue' })).rejects.toThrow(/timed out/);
+    expect(failures).toEqual([['blue', expect.stringContaining('timed out')]]);
+    await hanging.close();
+  });
+
+  test('fails when the API server is unreachable', async () => {
+    const gone = await startKubeApiServer({ store: new KubeStore() });
+    await gone.close();
+    const handler = createHandler({ poll: rig.newPoller(gone), logger, now: () => NOW, countFailure: (c, r) => failures.push([c, r]) });
+    await expect(handler({ cluster: 'green' })).rejects.toThrow(/unreachable \(ECONNREFUSED\)/);
+  });
+
+  test('rejects an event without a cluster name', async () => {
+    await expect(handlerFor()({})).rejects.toThrow(/expected the schedule's constant input \{"cluster":"<name>"\}/);
+  });
+
+  test('keeps polling other clusters when one fails', async () => {
+    const handler = handlerFor();
+    server.failNext(1, { status: 503, match: (p) => p.startsWith('/api/v1/nodes') });
+    const [red, green] = await Promise.allSettled([handler({ cluster: 'red' }), handler({ cluster: 'green' })]);
+    expect([red.status, green.status].sort()).toEqual(['fulfilled', 'rejected']);
+    expect(logs.filter((l) => l.message === 'poll done')).toHaveLength(1);
+  });
+});
+
+describe('kinsight poll --dry-run', () => {
+  let server: KubeApiServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 3 })) });
+    dir = mkdtempSync(join(tmpdir(), 'kinsight-poll-'));
+    writeFileSync(join(dir, 'kubeconfig'), server.toKubeconfig());
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stopSignal: new AbortController().signal });
+    return { code, stdout, stderr };
+  };
+
+  test('prints EMF events and node documents as marked JSON lines and exits 0', async () => {
+    const { code, stdout, stderr } = await run(['poll', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster', 'demo', '--dry-run']);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; [k: string]: unknown });
+    const docs = lines.filter((l) => l.kind === 'node-metadata');
+    const emf = lines.filter((l) => l.kind === 'emf') as Array<{ kind: string; logGroup: string; logStream: string; event: Record<string, unknown> }>;
+    expect(docs).toHaveLength(3);
+    expect(docs[0]).toMatchObject({ key: `demo#${toSimNodeName(0)}`, document: { cluster: 'demo', version: 1 } });
+    const cluster = emf.find((l) => l.event.Type === 'Cluster');
+    expect(cluster).toMatchObject({ logGroup: '/aws/containerinsights/demo/performance', logStream: 'kinsight-poller' });
+    expect(cluster?.event).toMatchObject({ ClusterName: 'demo', cluster_node_count: 3, Version: '1' });
+    expect((cluster?.event._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0].Namespace).toBe('ContainerInsights');
+    expect(stderr).toMatch(/3 nodes, 36 pods/);
+  });
+
+  test('fails without --dry-run, with a one-line reason', async () => {
+    const { code, stderr } = await run(['poll', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster', 'demo']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/only --dry-run is supported/);
+  });
+
+  test('fails on an unreadable kubeconfig', async () => {
+    const { code, stderr } = await run(['poll', '--kubeconfig', join(dir, 'missing'), '--cluster', 'demo', '--dry-run']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot read kubeconfig/);
+  });
+});
