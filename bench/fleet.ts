@@ -1,0 +1,236 @@
+/**
+ * Fleet benchmark: a simulated fleet's node records through kinesalite, the real enricher (driven
+ * like Lambda's event source mapping) and the CloudWatch Logs file sink, in compressed time.
+ *
+ *   npm run bench:fleet -- --nodes 2000 --pods-per-node 30 [--minutes 2] [--speed 20] [--shards 4] [--batch-size 500]
+ *
+ * Every simulated minute, each node sends one record (generated from the simulated workload, with
+ * the agent's encoding); a minute of the fleet is put in 60/speed seconds, spread evenly. Prints
+ * sustained node records per second, end-to-end lag (record time to events written) p50 and p99,
+ * bytes per node-minute into Kinesis and into CloudWatch Logs, and the monthly cost per node.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
+import { METADATA_TABLE_KEY, toMetadataItem } from '../core/node-metadata-item';
+import { toKinesisEntry } from '../node-agent/ship/encode-record';
+import { startCloudWatchLogsServer } from '../sim/cloudwatch-logs-server';
+import { createKinesisEventSource } from '../sim/kinesis-event-source';
+import { startDynalite, startKinesalite, toLocalClientConfig } from '../sim/local-aws';
+import { createLocalEnricher } from '../sim/local-deps';
+import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
+import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
+import { advanceSimulatedNodes, createSimulatedCluster } from '../sim/simulated-nodes';
+import { createEmfFileTail } from '../sim/dashboard/emf-file-tail';
+import { createMetricStore } from '../sim/dashboard/metric-store';
+import { toMetricSamples } from '../sim/dashboard/to-metric-samples';
+import { toMonthlyCost } from '../core/cost-model';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '2000' },
+    'pods-per-node': { type: 'string', default: '30' },
+    minutes: { type: 'string', default: '2' },
+    speed: { type: 'string', default: '20' },
+    shards: { type: 'string', default: '4' },
+    'batch-size': { type: 'string', default: '500' },
+  },
+});
+const NODES = Number(values.nodes);
+const PODS = Number(values['pods-per-node']);
+const MINUTES = Number(values.minutes);
+const SPEED = Number(values.speed);
+const SHARDS = Number(values.shards);
+const BATCH = Number(values['batch-size']);
+for (const [name, v] of Object.entries({ nodes: NODES, 'pods-per-node': PODS, minutes: MINUTES, speed: SPEED, shards: SHARDS, 'batch-size': BATCH })) {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} ${String(v)} is not a positive number`);
+}
+
+const CLUSTER = 'bench-fleet';
+const STREAM = 'bench-records';
+const TABLE = 'bench-metadata';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+
+function toFileBytes(dir: string): number {
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    bytes += e.isDirectory() ? toFileBytes(p) : statSync(p).size;
+  }
+  return bytes;
+}
+
+async function main(): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'kinsight-bench-fleet-'));
+  // The emulators run in a worker thread: in AWS they are other machines, here they get the other core.
+  const services = new Worker(__filename, { workerData: { persistDir: outDir } });
+  const endpoints = await new Promise<ServiceEndpoints>((resolve, reject) => {
+    services.once('message', resolve);
+    services.once('error', reject);
+  });
+  const kinesis = new KinesisClient({ ...toLocalClientConfig(endpoints.kinesis), requestHandler: new NodeHttpHandler() });
+  const dynamo = new DynamoDBClient(toLocalClientConfig(endpoints.dynamo));
+  const logs = new CloudWatchLogsClient(toLocalClientConfig(endpoints.logs));
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
+    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
+      }),
+    );
+
+    const minuteMs = 60_000;
+    let sim = createSimulatedCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: PODS, nowMs: Date.now() });
+    // The poller's documents, written once: the benchmark measures the record path.
+    const documents = DynamoDBDocumentClient.from(dynamo);
+    const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimulatedNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
+    const metadataItemBytes = metadataItems.reduce((s, i) => s + i.doc.length, 0) / metadataItems.length;
+    const items = metadataItems.map((item) => ({ PutRequest: { Item: { ...item } } }));
+    for (let i = 0; i < items.length; i += DYNAMODB_MAX_BATCH_WRITE_ITEMS) {
+      await documents.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items.slice(i, i + DYNAMODB_MAX_BATCH_WRITE_ITEMS) } }));
+    }
+
+    const lags: number[] = [];
+    let handlerMs = 0;
+    let events = 0;
+    const problems: string[] = [];
+    const enricher = createLocalEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: 30_000, report: (line) => problems.push(line) });
+    const source = createKinesisEventSource({
+      client: kinesis,
+      streamName: STREAM,
+      batchSize: BATCH,
+      maxBatchingWindowMs: 0,
+      bisectBatchOnFunctionError: true,
+      idlePollMs: 20,
+      handler: async (event) => {
+        const t0 = performance.now();
+        const result = await enricher(event);
+        handlerMs += performance.now() - t0;
+        const done = Date.now();
+        for (const r of event.Records) {
+          const json = JSON.parse(gunzipSync(Buffer.from(r.kinesis.data, 'base64')).toString('utf8')) as { timeMs: number };
+          lags.push(done - json.timeMs);
+        }
+        return result;
+      },
+    });
+
+    let kinesisBytes = 0;
+    let records = 0;
+    const total = NODES * MINUTES;
+    const sliceMs = 200;
+    const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
+    console.log(`fleet: ${NODES} nodes x ${PODS} pods, ${MINUTES} simulated minute(s) at ${SPEED}x (a minute in ${(minuteMs / SPEED / 1000).toFixed(1)} s), ${SHARDS} shards, batch ${BATCH}`);
+    const rssBefore = process.memoryUsage().rss;
+    source.start((error) => problems.push(`event source: ${String(error)}`));
+    const started = Date.now();
+    for (let m = 0; m < MINUTES; m++) {
+      if (m > 0) sim = advanceSimulatedNodes(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
+      const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
+      for (let s = 0; s < slicesPerMinute; s++) {
+        const sliceStart = Date.now();
+        const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
+        const entries = nodes.map((node) => toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), m === 0 ? undefined : minuteMs)));
+        for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
+          const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
+          const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }));
+          if (out.FailedRecordCount) problems.push(`${out.FailedRecordCount} PutRecords entries failed`);
+          for (const e of chunk) kinesisBytes += e.data.length + Buffer.byteLength(e.partitionKey);
+        }
+        records += entries.length;
+        const wait = sliceStart + minuteMs / SPEED / slicesPerMinute - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+    }
+    const putDoneMs = Date.now() - started;
+    while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
+    const elapsedMs = Date.now() - started;
+    await source.stop();
+    const rssAfter = process.memoryUsage().rss;
+
+    const fileBytesTotal = toFileBytes(outDir);
+    // What CloudWatch would make of the files: distinct metric + dimension values = custom metrics.
+    const store = createMetricStore();
+    const written = await createEmfFileTail(outDir).read();
+    for (const { event } of written) store.add(toMetricSamples(event));
+    events = written.length;
+    // Billed ingestion: message bytes plus 26 bytes per event; the files hold each message plus a newline.
+    const logsBytes = fileBytesTotal - events + events * LOGS_EVENT_OVERHEAD_BYTES;
+    const nodeMinutes = NODES * MINUTES;
+    lags.sort((a, b) => a - b);
+    const rate = records / (elapsedMs / 1000);
+    console.log(`records: ${records} put in ${(putDoneMs / 1000).toFixed(1)} s, all enriched after ${(elapsedMs / 1000).toFixed(1)} s (${source.stats.invocations} invocations, ${source.stats.recordsFailed} failed)`);
+    const backlogMs = elapsedMs - putDoneMs;
+    console.log(`sustained node records/s: ${rate.toFixed(0)}  (offered ${(records / (putDoneMs / 1000)).toFixed(0)}/s; backlog drained ${(backlogMs / 1000).toFixed(1)} s after the last put: ${backlogMs < 2_000 ? 'kept up, raise --speed to find the maximum' : 'saturated, this is the maximum here'})`);
+    console.log(`end-to-end lag (record time -> events written): p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${lags.at(-1)} ms`);
+    console.log(`events written: ${events} (${(events / records).toFixed(1)} per node record)`);
+    console.log(`bytes per node-minute: Kinesis ${(kinesisBytes / nodeMinutes).toFixed(0)} B, CloudWatch Logs ${(logsBytes / nodeMinutes).toFixed(0)} B (billed ingestion incl. 26 B/event)`);
+    console.log(`fleet per month (30 days): Kinesis ${((kinesisBytes / nodeMinutes) * 43_200 * NODES / 1024 ** 3).toFixed(1)} GiB, CloudWatch Logs ${((logsBytes / nodeMinutes) * 43_200 * NODES / 1024 ** 3).toFixed(1)} GiB`);
+    const cost = toMonthlyCost(
+      {
+        nodes: NODES,
+        intervalSeconds: 60,
+        customMetrics: store.size(),
+        logsBytes: (fileBytesTotal - events) / MINUTES,
+        recordBytes: kinesisBytes / MINUTES,
+        averageRecordBytes: kinesisBytes / records,
+        enrichMsPerRecord: handlerMs / records,
+        metadataItemBytes,
+      },
+      { batchSize: BATCH, shards: SHARDS },
+    );
+    console.log(`enricher handler wall time per record: ${(handlerMs / records).toFixed(2)} ms (in-process logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
+    console.log(`custom metrics (classic profile): ${store.size()} (${(store.size() / NODES).toFixed(1)} per node)`);
+    const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
+    console.log(
+      `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
+        `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
+    );
+    console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
+    if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
+  } finally {
+    kinesis.destroy();
+    dynamo.destroy();
+    logs.destroy();
+    await services.terminate();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+interface ServiceEndpoints {
+  kinesis: string;
+  dynamo: string;
+  logs: string;
+}
+
+/** The worker: kinesalite, dynalite and the CloudWatch Logs file sink; it lives until terminated. */
+async function serve(persistDir: string): Promise<void> {
+  const [k, d] = await Promise.all([startKinesalite(), startDynalite()]);
+  const l = await startCloudWatchLogsServer({ persistDir, retainEvents: false });
+  const endpoints: ServiceEndpoints = { kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint };
+  parentPort!.postMessage(endpoints);
+}
+
+if (isMainThread) {
+  main().catch((error: unknown) => {
+    console.error(`bench:fleet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  });
+} else {
+  // A failure to start rejects in the worker, which surfaces as the Worker's 'error' event in main().
+  void serve((workerData as { persistDir: string }).persistDir);
+}
