@@ -244,7 +244,10 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     encode,
     declaredMetrics(record) {
       const names: string[] = [];
-      for (const name in record.metrics) {
+      const metrics = record.metrics as Record<string, number | undefined>;
+      for (const name in metrics) {
+        const value = metrics[name];
+        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
         const info = toInfo(record.type, name);
         if (info.group && toDimensions(info.group, record.attributes) !== undefined) names.push(name);
       }

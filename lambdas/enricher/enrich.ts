@@ -1,8 +1,9 @@
 import type { CiRecord } from '../../core/ci-record';
 import type { CiType, MetricsOf } from '../../core/metrics/catalog';
 import { CONTAINER, NODE, NODE_DISKIO, NODE_FS, NODE_NET, POD, POD_NET } from '../../core/metrics/names';
+import { createMetrics, hasMetrics } from '../../core/metrics/metrics-object';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
-import type { ContainerMetadata, NodeMetadata, PodMetadata } from '../../core/node-metadata';
+import type { ContainerMetadata, NodeMetadata, PodMetadata, PodOwner } from '../../core/node-metadata';
 import type { CgroupDeltas, CgroupGauges, ContainerSample, NetDeltas, NetInterface, NodeRecord, PodSample } from '../../core/record';
 
 /**
@@ -48,7 +49,8 @@ export interface EnrichResult {
   containersWithoutMetadata: number;
 }
 
-type Metrics = Record<string, number>;
+type Metrics = Record<string, number | undefined>;
+const newMetrics = (type: CiType) => createMetrics(type) as Metrics;
 
 // Frozen: the EMF encoder serializes frozen values once (see core/emf.ts toJson).
 const SOURCES = {
@@ -166,6 +168,18 @@ interface PodContext {
   meta: PodMetadata | undefined;
 }
 
+const podOwners = new WeakMap<readonly PodOwner[], readonly unknown[]>();
+
+/** The `kubernetes.pod_owners` list of a pod, built once per metadata owners array. */
+function toPodOwners(owners: readonly PodOwner[]): readonly unknown[] {
+  let list = podOwners.get(owners);
+  if (!list) {
+    list = Object.freeze(owners.map((o) => Object.freeze({ owner_kind: o.kind, owner_name: o.name })));
+    podOwners.set(owners, list);
+  }
+  return list;
+}
+
 function toPodContext(record: NodeRecord, node: Record<string, string>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): PodContext {
   const attributes = { ...node };
   const kubernetes: Record<string, unknown> = { host: record.node };
@@ -182,14 +196,15 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
     attributes.Service = service;
     kubernetes.service_name = service;
   }
-  // Frozen copies: shared by the pod's Pod, PodNet and Container events, serialized once by the encoder.
-  if (meta && Object.keys(meta.labels).length > 0) kubernetes.labels = Object.freeze({ ...meta.labels });
-  if (meta && meta.owners.length > 0) kubernetes.pod_owners = Object.freeze(meta.owners.map((o) => Object.freeze({ owner_kind: o.kind, owner_name: o.name })));
+  // Frozen and reused while the metadata document lives (the handler caches documents), so the
+  // encoder serializes a pod's labels and owners once, not once per event.
+  if (meta && Object.keys(meta.labels).length > 0) kubernetes.labels = Object.freeze(meta.labels);
+  if (meta && meta.owners.length > 0) kubernetes.pod_owners = toPodOwners(meta.owners);
   return { attributes, kubernetes: Object.freeze(kubernetes), meta };
 }
 
 function toPodMetrics(record: NodeRecord, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): Metrics {
-  const m: Metrics = {};
+  const m = newMetrics('Pod');
   const cpuCapacity = record.cores * 1000;
   putCgroup(m, POD, sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
   if (!sample.hostNetwork && sample.net) putNet(m, POD.net, sample.net, record.elapsedMs);
@@ -252,7 +267,7 @@ function putPodStatus(m: Metrics, meta: PodMetadata): void {
 }
 
 function toContainerRecord(record: NodeRecord, pod: PodContext, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): CiRecord<'Container'> {
-  const m: Metrics = {};
+  const m = newMetrics('Container');
   putCgroup(m, CONTAINER, sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
   const attributes = { ...pod.attributes };
   const kubernetes: Record<string, unknown> = { ...pod.kubernetes };
@@ -293,7 +308,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   const cpuCapacity = record.cores * 1000;
 
   // Node
-  const nm: Metrics = {};
+  const nm = newMetrics('Node');
   putCgroup(nm, NODE, record.gauges, record.deltas, elapsed, record.cores, record.memTotalBytes);
   put(nm, NODE.cpu_limit, cpuCapacity);
   put(nm, NODE.memory_limit, record.memTotalBytes);
@@ -317,7 +332,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
 
   // NodeFS
   for (const fs of record.filesystems) {
-    const m: Metrics = {};
+    const m = newMetrics('NodeFS');
     put(m, NODE_FS.usage, fs.usageBytes);
     put(m, NODE_FS.capacity, fs.capacityBytes);
     put(m, NODE_FS.available, fs.availableBytes);
@@ -329,23 +344,23 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
 
   // NodeDiskIO: a device with no rate (first sample, reset) gives no record.
   for (const disk of record.disks) {
-    const m: Metrics = {};
+    const m = newMetrics('NodeDiskIO');
     if (disk.deltas) {
       for (const op of ['read', 'write', 'sync', 'async', 'total'] as const) {
         put(m, NODE_DISKIO.serviceBytes[op], toRate(disk.deltas.serviceBytes[op], elapsed));
         put(m, NODE_DISKIO.serviced[op], toRate(disk.deltas.serviced[op], elapsed));
       }
     }
-    if (Object.keys(m).length > 0) {
+    if (hasMetrics(m)) {
       out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: { ...node, device: disk.device }, sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'> });
     }
   }
 
   // NodeNet
   for (const itf of record.net) {
-    const m: Metrics = {};
+    const m = newMetrics('NodeNet');
     putNet(m, NODE_NET, [itf], elapsed);
-    if (Object.keys(m).length > 0) {
+    if (hasMetrics(m)) {
       out.push({ type: 'NodeNet', timestampMs: t, attributes: { ...node, interface: itf.name }, sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'> });
     }
   }
@@ -363,9 +378,9 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     out.push({ type: 'Pod', timestampMs: t, attributes: podAttributes, sources: SOURCES.Pod, kubernetes: pod.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'> });
     if (!sample.hostNetwork) {
       for (const itf of sample.net ?? []) {
-        const m: Metrics = {};
+        const m = newMetrics('PodNet');
         putNet(m, POD_NET, [itf], elapsed);
-        if (Object.keys(m).length > 0) {
+        if (hasMetrics(m)) {
           out.push({ type: 'PodNet', timestampMs: t, attributes: { ...pod.attributes, interface: itf.name }, sources: SOURCES.PodNet, kubernetes: pod.kubernetes, metrics: m as MetricsOf<'PodNet'> });
         }
       }
