@@ -30,8 +30,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     return app;
   };
 
+  let example: App;
   it('pass for the example fleet (public and private clusters) with the acknowledged findings', () => {
-    expect(() => appWithNag(fleetExample, true).synth()).not.toThrow();
+    example = appWithNag(fleetExample, true);
+    expect(() => example.synth()).not.toThrow();
   });
 
   it('pass for a single-cluster IRSA fleet with a provisioned stream', () => {
@@ -49,8 +51,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('gives every acknowledgement a reason of at least a sentence', () => {
-    const app = appWithNag(fleetExample, true);
-    const acknowledgements = app.node
+    const acknowledgements = example.node
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
