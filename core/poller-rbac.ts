@@ -25,5 +25,6 @@ export const POLLER_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['nodes', 'pods'], verbs: READ },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   { apiGroups: ['apps'], resources: ['replicasets', 'deployments', 'daemonsets', 'statefulsets'], verbs: READ },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ },
+  // Jobs only: a Job's owner reference already names its CronJob.
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: READ },
 ];

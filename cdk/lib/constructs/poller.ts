@@ -72,11 +72,11 @@ export class Poller extends Construct {
         resources: props.clusters.map((c) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name })),
       }),
     );
-    // ec2:DescribeInstances (Auto Scaling group tag of each node) supports no resource-level permissions:
-    // AWS requires Resource "*" for it.
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-    // Scan: finding the documents of nodes that left the cluster (the key is `<cluster>#<node>`, no sort key).
-    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan');
+    // ec2:DescribeTags (the Auto Scaling group tag of each node's instance) supports no resource-level
+    // permissions: AWS requires Resource "*" for it.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }));
+    // Node documents are written and deleted in batches (BatchWriteItem carries the deletes).
+    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
 
     for (const cluster of props.clusters) {
       props.logGroups.get(cluster.name)?.grantWrite(this.function);

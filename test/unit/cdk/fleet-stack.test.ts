@@ -105,10 +105,10 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
   });
 
   describe('least-privilege IAM', () => {
-    it('uses a "*" resource only for ec2:DescribeInstances, which supports no resource-level permissions', () => {
+    it('uses a "*" resource only for ec2:DescribeTags, which supports no resource-level permissions', () => {
       const starred = statementsOf(template).filter((s) => asList(s.Resource).includes('*'));
       expect(starred.length).toBeGreaterThan(0);
-      for (const statement of starred) expect(statement.Action).toBe('ec2:DescribeInstances');
+      for (const statement of starred) expect(statement.Action).toBe('ec2:DescribeTags');
     });
 
     it('lets the enricher only read the table and write only the clusters\' performance log groups', () => {
@@ -118,6 +118,12 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       const tableStatements = statements.filter((s) => refersTo(s.Resource, 'MetadataTable'));
       expect(tableStatements.map((s) => asList(s.Action).sort())).toContainEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
       for (const s of tableStatements) expect(asList(s.Action).some((a: string) => a === 'dynamodb:*' || a.includes('Table'))).toBe(false);
+    });
+
+    it('lets the pollers read and write node documents without scans or table administration', () => {
+      const pollerTable = statementsOf(template).filter((s) => refersTo(s.Resource, 'MetadataTable') && asList(s.Action).includes('dynamodb:PutItem'));
+      expect(pollerTable).toHaveLength(2);
+      for (const s of pollerTable) expect(asList(s.Action).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     });
 
     it('lets each poller and applier describe only the clusters it serves', () => {
