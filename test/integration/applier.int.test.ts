@@ -152,6 +152,13 @@ describe('applier against a local Kubernetes API server', () => {
     expect(logs.filter((l) => l.startsWith('already gone'))).toHaveLength(6);
   });
 
+  it('deletes nothing on the rollback Delete of a Create that failed (the physical id is not an installation)', async () => {
+    await expect(applierWith(bundleV1)(event('Delete', properties(bundleV1), 'request-id-of-failed-create'))).resolves.toEqual({
+      PhysicalResourceId: 'request-id-of-failed-create',
+    });
+    expect(writes).toHaveLength(0);
+  });
+
   it('deletes nothing when the cluster itself no longer exists', async () => {
     const gone = async (): Promise<never> => {
       throw new ClusterGoneError('no cluster prod-eu');
