@@ -1,6 +1,6 @@
-import { runCli } from '../../../cli/main';
+import { costCommand, toFleetInterval } from '../../../cli/cost';
+import { ConfigError } from '../../../core/errors';
 import type { CliIo } from '../../../cli/io';
-import { toFleetInterval } from '../../../cli/cost';
 import { toCustomMetricsUsd, toMonthlyCost, LOGS_INGESTION_USD_PER_GB, SECONDS_PER_MONTH } from '../../../core/cost-model';
 import { PROFILES } from '../../../core/metrics/profiles';
 
@@ -8,7 +8,13 @@ async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { env: {}, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stopSignal: new AbortController().signal };
-  return { code: await runCli(argv, io), stdout, stderr };
+  // As cli/main.ts does: a ConfigError is one line on stderr and exit code 1.
+  const code = await costCommand.run(argv.slice(1), io).catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr += `${error.message}\n`;
+    return 1;
+  });
+  return { code, stdout, stderr };
 }
 
 describe('cost model', () => {

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../cli/main';
+import { replayCommand } from '../../../cli/replay';
+import { ConfigError } from '../../../core/errors';
 import type { CliIo } from '../../../cli/io';
 import { expectValidEmf } from '../../helpers/emf-validator';
 import { toMetadataFixture, toRecordFixture } from './fixtures';
@@ -16,7 +17,12 @@ async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { env: {}, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stopSignal: new AbortController().signal };
-  const code = await runCli(argv, io);
+    // As cli/main.ts does: a ConfigError is one line on stderr and exit code 1.
+  const code = await replayCommand.run(argv.slice(1), io).catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr += `${error.message}\n`;
+    return 1;
+  });
   return { code, stdout, stderr };
 }
 async function file(name: string, text: string) {
