@@ -1,8 +1,8 @@
+import type { AgentConfig } from '../node-agent/agent-config';
 import { collectNode } from '../node-agent/collect/collect-node';
+import type { Logger } from '../node-agent/log';
+import { runAgent } from '../node-agent/run-agent';
 import { createHostReader } from '../node-agent/collect/host-reader';
-import type { NodeSample } from '../node-agent/collect/node-sample';
-import { toNodeRecord } from '../node-agent/delta';
-import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { createKinesisPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -24,21 +24,79 @@ import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipeline
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One node's agent, in process: the agent's own collect, delta and producer steps (what
- * `node-agent/run-agent.ts` runs on a timer), driven once per pipeline cycle.
+ * One node's agent, in process: the agent's own loop (`runAgent`: collect, delta, agent stats,
+ * producer with its bounded buffer and retries), whose wait between cycles is the pipeline's
+ * tick instead of a timer, so that every agent samples once per pipeline cycle.
  */
-function createLocalAgent(options: LocalAgentOptions): LocalAgent {
+export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
   const host = createHostReader(options.hostRoot);
   const producer = createProducer({ port: createKinesisPort(options.kinesis, options.streamName), random: Math.random, sleep, now: () => performance.now() });
-  let previous: NodeSample | undefined;
+  const stop = new AbortController();
+  let nowMs = 0;
+  let release: (() => void) | undefined;
+  let cycle: { resolve: (sent: number) => void; reject: (error: Error) => void } | undefined;
+  let sentBefore = 0;
+  let loop: Promise<unknown> | undefined;
+  const finishCycle = (error?: Error): void => {
+    const current = cycle;
+    cycle = undefined;
+    if (!current) return;
+    if (error) return current.reject(error);
+    const sent = producer.stats().sent;
+    current.resolve(sent - sentBefore);
+    sentBefore = sent;
+  };
+  const log: Logger = {
+    info: () => undefined,
+    warn: (message, fields) => options.report?.(`agent ${options.node}: ${message} ${JSON.stringify(fields ?? {})}`),
+    error: (message, fields) => {
+      if (message === 'cycle failed') finishCycle(new Error(`agent ${options.node}: ${String(fields?.error ?? message)}`));
+      else options.report?.(`agent ${options.node}: ${message} ${JSON.stringify(fields ?? {})}`);
+    },
+  };
+  const config: AgentConfig = {
+    hostRoot: options.hostRoot,
+    cluster: options.cluster,
+    node: options.node,
+    dryRun: false,
+    once: false,
+    intervalMs: options.intervalMs,
+    streamName: options.streamName,
+    bufferRecords: 60,
+    shutdownMs: 5_000,
+  };
   return {
-    async runOnce(nowMs) {
-      const sample = collectNode(host, nowMs);
-      const step = toNodeRecord(previous, sample, { cluster: options.cluster, node: options.node });
-      previous = step.next;
-      producer.enqueue(toKinesisEntry(step.record));
-      const flushed = await producer.flush();
-      return flushed.sent;
+    runOnce(at) {
+      nowMs = at;
+      const done = new Promise<number>((resolve, reject) => (cycle = { resolve, reject }));
+      if (!loop) {
+        loop = runAgent(config, {
+          collect: (t) => collectNode(host, t),
+          producer,
+          print: () => undefined,
+          log,
+          now: () => nowMs,
+          monotonic: () => performance.now(),
+          // The agent's wait between cycles ends at the pipeline's next tick (or at stop).
+          sleep: (_ms, signal) =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+              signal.addEventListener('abort', () => resolve(), { once: true });
+            }),
+          rssBytes: () => process.memoryUsage().rss,
+          stopSignal: stop.signal,
+          onCycle: () => finishCycle(),
+        });
+      } else {
+        const next = release;
+        release = undefined;
+        next?.();
+      }
+      return done;
+    },
+    async close() {
+      stop.abort();
+      await loop;
     },
   };
 }

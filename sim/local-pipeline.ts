@@ -22,6 +22,8 @@ import { createEmfFileTail } from './dashboard/emf-file-tail';
 export interface LocalAgent {
   /** Collects one sample at `nowMs` and ships its record; resolves to the records put into Kinesis. */
   runOnce(nowMs: number): Promise<number>;
+  /** Stops the agent (its final flush). @default nothing to stop */
+  close?(): Promise<void>;
 }
 
 /** What an agent of the local pipeline is given. */
@@ -32,6 +34,9 @@ export interface LocalAgentOptions {
   readonly hostRoot: string;
   readonly kinesis: KinesisClient;
   readonly streamName: string;
+  readonly intervalMs: number;
+  /** Where warnings go (the progress output). @default dropped */
+  readonly report?: (line: string) => void;
 }
 
 /** The poller of one cluster as its schedule fires it. */
@@ -258,8 +263,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
 
     const agents = sim.nodes.map((node) =>
-      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, streamName: STREAM }),
+      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, streamName: STREAM, intervalMs, report: progress }),
     );
+    cleanups.push(() => Promise.all(agents.map((agent) => agent.close?.())).then(() => undefined));
     const poller = deps.createPoller({
       cluster,
       kube: { server: kube.url, caData: kube.caPem, token: kube.token },

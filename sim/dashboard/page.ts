@@ -97,6 +97,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   }
   function niceMax(max, unit) {
     if (max <= 0) return unit === 'Percent' ? 10 : 1;
+    // A busy CPU reads a hair above 100 %: keep the 0-100 scale rather than jump to 200.
+    if (unit === 'Percent' && max > 100 && max <= 103) return 100;
     var p = Math.pow(10, Math.floor(Math.log10(max)));
     var steps = unit === 'Percent' && max <= 100 ? [1, 2, 4, 6, 8, 10] : [1, 2, 4, 8, 10];
     for (var i = 0; i < steps.length; i++) if (steps[i] * p >= max) return steps[i] * p;
