@@ -61,6 +61,11 @@ export interface EnricherDeps {
    * @default true
    */
   serviceAttribute?: boolean;
+  /**
+   * Receives each invocation's counters (handler.ts prints them as an EMF line: pipeline metrics).
+   * @default counters are only logged
+   */
+  onSummary?: (summary: InvocationSummary) => void;
 }
 
 /** The counters of one invocation, logged as one structured line ("enricher batch"). */
@@ -80,6 +85,37 @@ export interface InvocationSummary {
   nodesWithoutMetadata: number;
   podsWithoutMetadata: number;
   containersWithoutMetadata: number;
+}
+
+/** The namespace of the pipeline's own health metrics, shared with the poller and the CDK alarms. */
+export const PIPELINE_METRICS_NAMESPACE = 'kinsight';
+
+const PIPELINE_METRICS: readonly (keyof InvocationSummary)[] = [
+  'records',
+  'poison',
+  'failedRecords',
+  'eventsWritten',
+  'eventsDroppedTooOld',
+  'eventsDroppedTooNew',
+  'eventsDroppedTooLarge',
+  'eventsRejected',
+  'streamsFailed',
+  'throttleRetries',
+  'nodesWithoutMetadata',
+  'podsWithoutMetadata',
+  'containersWithoutMetadata',
+];
+
+/** One EMF line of an invocation's counters (namespace `kinsight`, metric names prefixed `Enricher`, no dimension). */
+export function toPipelineMetricsLine(summary: InvocationSummary, nowMs: number): string {
+  const doc: Record<string, unknown> = {};
+  const metrics = PIPELINE_METRICS.map((key) => {
+    const name = `Enricher${key[0].toUpperCase()}${key.slice(1)}`;
+    doc[name] = summary[key];
+    return { Name: name, Unit: 'Count' };
+  });
+  doc._aws = { Timestamp: nowMs, CloudWatchMetrics: [{ Namespace: PIPELINE_METRICS_NAMESPACE, Dimensions: [[]], Metrics: metrics }] };
+  return JSON.stringify(doc);
 }
 
 /** The Lambda handler type. */
@@ -205,6 +241,7 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
     }
     summary.failedRecords = failed.size;
     deps.logger.info('enricher batch', { ...summary });
+    deps.onSummary?.(summary);
 
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
     const recordHandler = async (record: KinesisStreamRecord) => {

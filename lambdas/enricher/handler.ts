@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError } from '../../core/errors';
 import { parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
 import { createLogWriter } from '../common/log-writer';
-import { createHandler } from './create-handler';
+import { createHandler, toPipelineMetricsLine } from './create-handler';
 import { createMetadataReader } from './metadata-reader';
 
 /**
@@ -64,6 +64,8 @@ export const handler = createHandler({
     cacheTtlMs: toPositiveInt(process.env.KINSIGHT_METADATA_CACHE_MS, 'KINSIGHT_METADATA_CACHE_MS', 30_000),
     onBadItem: (key, reason) => logger.warn('unusable metadata item treated as missing', { key, reason }),
   }),
+  // Lambda turns EMF lines on stdout into metrics: kinsight/EnricherPoison, EnricherFailedRecords, ...
+  onSummary: (summary) => process.stdout.write(`${toPipelineMetricsLine(summary, Date.now())}\n`),
   logger: {
     info: (message, extra) => logger.info(message, { ...(extra as object) }),
     warn: (message, extra) => logger.warn(message, { ...(extra as object) }),

@@ -29,10 +29,11 @@ export function toEmfProblems(message: string): string[] {
   }
   if (!isObject(doc)) return ['root is not a JSON object'];
   if (doc._aws === undefined) {
-    if (doc.Version !== '0') problems.push(`an event without _aws must carry Version "0", got ${JSON.stringify(doc.Version)}`);
+    // awsemf's convention (not the specification's): Version "0" on events without directives.
+    if (doc.Version !== undefined && doc.Version !== '0') problems.push(`an event without _aws carries Version "0" when it has one, got ${JSON.stringify(doc.Version)}`);
     return problems;
   }
-  if (doc.Version !== '1') problems.push(`an event with _aws must carry Version "1", got ${JSON.stringify(doc.Version)}`);
+  if (doc.Version !== undefined && doc.Version !== '1') problems.push(`an event with _aws carries Version "1" when it has one, got ${JSON.stringify(doc.Version)}`);
   const aws = doc._aws;
   if (!isObject(aws)) return [...problems, '_aws is not an object'];
   if (typeof aws.Timestamp !== 'number' || !Number.isInteger(aws.Timestamp)) problems.push(`_aws.Timestamp must be integer ms, got ${JSON.stringify(aws.Timestamp)}`);
