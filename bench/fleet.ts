@@ -144,7 +144,8 @@ async function main(): Promise<void> {
       for (let s = 0; s < slicesPerMinute; s++) {
         const sliceStart = Date.now();
         const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
-        const entries = nodes.map((node) => toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), m === 0 ? undefined : minuteMs)));
+        // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
+        const entries = nodes.map((node) => toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), minuteMs)));
         for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
           const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
           const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }));
