@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError } from '../../core/errors';
-import { parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
+import { parseDeclarations, parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
 import { createLogWriter } from '../common/log-writer';
 import { createHandler, toPipelineMetricsLine } from './create-handler';
 import { createMetadataReader } from './metadata-reader';
@@ -16,6 +16,7 @@ import { createMetadataReader } from './metadata-reader';
  * - `KINSIGHT_TABLE_NAME` (required): the node metadata table.
  * - `KINSIGHT_PROFILE`: declaration profile, `classic` (default), `lean` or `enhanced`.
  * - `KINSIGHT_CLUSTER_PROFILES`: JSON object of cluster name -> profile name, for clusters that differ.
+ * - `KINSIGHT_DECLARATIONS`: JSON array of metric declarations replacing those of the fleet profile (validated).
  * - `KINSIGHT_LOGS_CONCURRENCY`: log streams written in parallel (default 8).
  * - `KINSIGHT_METADATA_CACHE_MS`: metadata cache TTL (default 30000).
  */
@@ -24,6 +25,21 @@ function toProfile(name: string, where: string): DeclarationProfile {
   const parsed = parseProfileName(name);
   if (!parsed.ok) throw new ConfigError(`${where}: ${parsed.error}`);
   return parsed.value;
+}
+
+/** The fleet profile, with user declarations when `KINSIGHT_DECLARATIONS` is set. */
+function toFleetProfile(name: string, declarations: string | undefined): DeclarationProfile {
+  const profile = toProfile(name, 'KINSIGHT_PROFILE');
+  if (!declarations) return profile;
+  let value: unknown;
+  try {
+    value = JSON.parse(declarations);
+  } catch (error) {
+    throw new ConfigError(`KINSIGHT_DECLARATIONS is not JSON (${(error as Error).message}); expected [{"dimensions":[[...]],"metricNameSelectors":[...]}]`);
+  }
+  const parsed = parseDeclarations(value);
+  if (!parsed.ok) throw new ConfigError(`KINSIGHT_DECLARATIONS: ${parsed.error}`);
+  return { ...profile, name: 'custom', declarations: parsed.value };
 }
 
 function toClusterProfiles(text: string | undefined): Record<string, DeclarationProfile> {
@@ -55,7 +71,7 @@ const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 /** The Lambda entry point. */
 export const handler = createHandler({
-  profile: toProfile(process.env.KINSIGHT_PROFILE || 'classic', 'KINSIGHT_PROFILE'),
+  profile: toFleetProfile(process.env.KINSIGHT_PROFILE || 'classic', process.env.KINSIGHT_DECLARATIONS),
   clusterProfiles: toClusterProfiles(process.env.KINSIGHT_CLUSTER_PROFILES),
   writer: createLogWriter({ client: logsClient, concurrency: toPositiveInt(process.env.KINSIGHT_LOGS_CONCURRENCY, 'KINSIGHT_LOGS_CONCURRENCY', 8) }),
   metadata: createMetadataReader({

@@ -82,6 +82,8 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
       for (let i = 0; i < missing.length; i += DYNAMODB_MAX_BATCH_GET_KEYS) {
         await fetch(missing.slice(i, i + DYNAMODB_MAX_BATCH_GET_KEYS), fetched);
       }
+      // Nodes come and go: drop expired entries now and then so the cache tracks the live fleet.
+      if (cache.size > 20_000) for (const [key, entry] of cache) if (entry.expiresAt <= t) cache.delete(key);
       const expiresAt = now() + ttl;
       for (const key of missing) {
         const doc = fetched.get(key);
