@@ -44,6 +44,13 @@ export interface PipelineMonitoringProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/** The enricher's per-invocation counters (EMF, namespace `kinsight`, no dimension; lambdas/enricher/create-handler.ts). */
+const ENRICHER_COUNTERS = {
+  records: ['EnricherPoison', 'EnricherFailedRecords'],
+  events: ['EnricherEventsWritten', 'EnricherEventsDroppedTooOld', 'EnricherEventsDroppedTooNew', 'EnricherEventsRejected'],
+  metadata: ['EnricherNodesWithoutMetadata', 'EnricherPodsWithoutMetadata', 'EnricherContainersWithoutMetadata'],
+} as const;
+
 /**
  * Alarms on the pipeline's own health (enricher iterator age, errors and throttles, failure-queue depth,
  * poller failures per cluster) and a CloudWatch dashboard of it. Alarms carry no action: subscribe
@@ -113,6 +120,13 @@ export class PipelineMonitoring extends Construct {
       graph('Failure queue: batches', [depth]),
       graph('Poller: failed polls per cluster', perCluster.length > 0 ? perCluster : [depth]),
       graph('Poller: duration (ms)', props.pollers.map((p) => p.function.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }))),
+    );
+    const counters = (names: readonly string[]): cloudwatch.Metric[] =>
+      names.map((metricName) => new cloudwatch.Metric({ namespace: PIPELINE_NAMESPACE, metricName, statistic: 'Sum', period: FIVE_MINUTES }));
+    this.dashboard.addWidgets(
+      graph('Enricher: poison and failed records', counters(ENRICHER_COUNTERS.records)),
+      graph('Enricher: EMF events written and dropped', counters(ENRICHER_COUNTERS.events)),
+      graph('Enricher: records without metadata yet', counters(ENRICHER_COUNTERS.metadata)),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'kinsight alarms', alarms: this.alarms, width: 24 }));
   }

@@ -206,8 +206,11 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       for (const alarm of alarms) expect(alarm).toMatchObject({ Namespace: 'kinsight', Statistic: 'Sum', Threshold: 3, TreatMissingData: 'notBreaching' });
     });
 
-    it('draws the pipeline on one dashboard', () => {
+    it('draws the pipeline on one dashboard: stream, enricher and its counters, failure queue, polls, alarms', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = JSON.stringify(ofType(template, 'AWS::CloudWatch::Dashboard')[0].DashboardBody);
+      for (const metric of ['IncomingRecords', 'IteratorAge', 'EnricherPoison', 'ApproximateNumberOfMessagesVisible', 'PollFailures']) expect(body).toContain(metric);
+      expect(body).toContain('\\"type\\":\\"alarm\\"');
     });
   });
 });
