@@ -21,6 +21,9 @@ import { startCloudWatchLogsServer } from './cloudwatch-logs-server';
 import type { KinesisBatchHandler } from './kinesis-event-source';
 import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipelineDeps, LocalPoller, LocalPollerOptions } from './local-pipeline';
 
+/** The agent's interval as far as its flush deadline is concerned. */
+const MIN_FLUSH_INTERVAL_MS = 10_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -60,7 +63,9 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     node: options.node,
     dryRun: false,
     once: false,
-    intervalMs: options.intervalMs,
+    // The agent gives its flush 80 % of the interval; a demo interval of 1 s on a busy machine is too
+    // short for that, and the pipeline's tick (not this value) decides when the next cycle runs.
+    intervalMs: Math.max(options.intervalMs, MIN_FLUSH_INTERVAL_MS),
     streamName: options.streamName,
     bufferRecords: 60,
     shutdownMs: 5_000,

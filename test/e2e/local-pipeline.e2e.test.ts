@@ -72,7 +72,7 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     finalState = pipeline.state();
     stop.abort(); // what Ctrl-C does
     reports = await pipeline.done;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(() => {
     rmSync(outDir, { recursive: true, force: true });
