@@ -69,6 +69,13 @@ export const DASHBOARD_HTML = `<!doctype html>
   var SVG = 'http://www.w3.org/2000/svg';
   var params = new URLSearchParams(location.search);
   var refreshMs = Math.max(500, Number(params.get('refresh') || 2) * 1000);
+  // One color per series name for the page's life: a node keeps its color in every chart and refresh.
+  var colors = {};
+  var colorCount = 0;
+  function colorOf(label) {
+    if (!(label in colors)) colors[label] = PALETTE[colorCount++ % PALETTE.length];
+    return colors[label];
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -116,7 +123,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     if (chart.lines.length === 0) { card.appendChild(el('div', { 'class': 'empty' }, 'waiting for data...')); return card; }
     var W = 480, H = 170, L = 54, R = 8, T = 8, B = 20;
     var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', role: 'img', 'aria-label': chart.title });
-    var x0 = data.fromMs, x1 = Math.max(data.generatedAtMs, x0 + data.periodMs);
+    var x0 = data.firstMs, x1 = Math.max(data.lastMs + data.periodMs, x0 + data.periodMs);
     var max = 0;
     chart.lines.forEach(function (line) { line.points.forEach(function (p) { if (p[1] > max) max = p[1]; }); });
     var yMax = niceMax(max, chart.unit);
@@ -137,8 +144,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       grid.appendChild(tl);
     }
     svg.appendChild(grid);
-    chart.lines.forEach(function (line, k) {
-      var color = PALETTE[k % PALETTE.length];
+    chart.lines.forEach(function (line) {
+      var color = line.label === chart.title ? PALETTE[0] : colorOf(line.label);
       var d = line.points.map(function (p, n) { return (n === 0 ? 'M' : 'L') + X(p[0] + data.periodMs / 2).toFixed(1) + ' ' + Y(p[1]).toFixed(1); }).join(' ');
       svg.appendChild(svgEl('path', { 'class': 'line', d: d, stroke: color }));
       line.points.forEach(function (p) {
@@ -147,9 +154,9 @@ export const DASHBOARD_HTML = `<!doctype html>
     });
     card.appendChild(svg);
     var legend = el('div', { 'class': 'legend' });
-    chart.lines.forEach(function (line, k) {
+    chart.lines.forEach(function (line) {
       var item = el('span', { title: line.label });
-      item.appendChild(el('i', { style: 'background:' + PALETTE[k % PALETTE.length] }));
+      item.appendChild(el('i', { style: 'background:' + (line.label === chart.title ? PALETTE[0] : colorOf(line.label)) }));
       item.appendChild(document.createTextNode(line.label + ' '));
       item.appendChild(el('em', {}, format(line.latest, chart.unit)));
       legend.appendChild(item);
@@ -191,7 +198,18 @@ export const DASHBOARD_HTML = `<!doctype html>
       'aggregated per ' + data.periodMs / 1000 + ' s from the _aws directives, as CloudWatch would \\u00b7 updated ' + clock(data.generatedAtMs);
   }
 
+  // Every chart shares one time axis: from the first period with data (within the window) to the last.
+  function timeRange(data) {
+    var first = Infinity, last = -Infinity;
+    data.views.forEach(function (v) { v.charts.forEach(function (c) { c.lines.forEach(function (l) {
+      l.points.forEach(function (p) { if (p[0] < first) first = p[0]; if (p[0] > last) last = p[0]; });
+    }); }); });
+    data.firstMs = isFinite(first) ? Math.max(first, data.fromMs) : data.fromMs;
+    data.lastMs = isFinite(last) ? last : data.generatedAtMs;
+  }
+
   function render(data) {
+    timeRange(data);
     var nav = document.getElementById('nav');
     if (!nav.childElementCount) data.views.forEach(function (v) { nav.appendChild(el('a', { href: '#' + v.id }, v.title)); });
     var root = document.getElementById('views');
