@@ -65,4 +65,33 @@ describe('local pipeline orchestration', () => {
     expect(invocations.length).toBeGreaterThanOrEqual(4);
     expect(pipeline.status()).toMatchObject({ cycles: 3, nodes: 1, pods: 2, recordsIn: 2 });
   });
+
+  it('stops at the --duration bound, counted on the injected clock', async () => {
+    let clock = Date.UTC(2026, 10, 24, 13, 0, 0);
+    const polls: number[] = [];
+    const pipeline = await startLocalPipeline(
+      {
+        nodes: 1,
+        podsPerNode: 1,
+        localNode: false,
+        dashboard: false,
+        intervalMs: 60_000,
+        durationMs: 150_000,
+        outDir,
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+      {
+        createAgent: () => ({ runOnce: async () => 0 }),
+        createPoller: () => ({ runOnce: async (nowMs) => void polls.push(nowMs) }),
+        createEnricher: () => async () => ({ batchItemFailures: [] }),
+        startLogsServer: (dir) => startCloudWatchLogsServer({ persistDir: dir, retainEvents: false }),
+      },
+    );
+    const reports = await pipeline.done;
+    expect(reports).toHaveLength(3);
+    expect(polls.map((t) => t - polls[0])).toEqual([0, 60_000, 120_000]);
+  });
 });
