@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { version } from '../package.json';
 import { parseAgentConfig } from './agent-config';
-import { collectNode } from './collect/collect-node';
+import { collectNode, createCollectMemory } from './collect/collect-node';
 import { createHostReader } from './collect/host-reader';
 import { startHealthServer } from './health-server';
 import { createLogger } from './log';
@@ -38,6 +38,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   const config = parseAgentConfig(argv, io.env);
   const log = createLogger(io.stderr);
   const host = createHostReader(config.hostRoot);
+  const memory = createCollectMemory();
   const client = config.dryRun
     ? undefined
     : new KinesisClient({
@@ -64,7 +65,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   log.info('agent started', { cluster: config.cluster, node: config.node, hostRoot: config.hostRoot, intervalMs: config.intervalMs, dryRun: config.dryRun, stream: config.streamName, healthPort: health?.port, version });
   try {
     const result = await runAgent(config, {
-      collect: (nowMs) => collectNode(host, nowMs),
+      collect: (nowMs) => collectNode(host, nowMs, memory),
       producer,
       // Dry-run prints what would be sent: the record encoded as on the wire, then decoded.
       print: (record) => io.stdout(`${JSON.stringify(fromKinesisData(toKinesisEntry(record).data), null, config.once ? 2 : undefined)}\n`),

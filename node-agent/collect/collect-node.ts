@@ -25,6 +25,19 @@ interface PodListing {
 }
 
 /**
+ * What the collector remembers between cycles: which container cgroups are pod sandboxes
+ * ("pause") and which are regular containers, so that each is probed (cgroup.procs, comm) once.
+ * Pruned every cycle to the containers still present.
+ */
+export interface CollectMemory {
+  sandboxIds: Set<string>;
+  appIds: Set<string>;
+}
+
+/** An empty {@link CollectMemory}, for the first cycle. */
+export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set() });
+
+/**
  * Reads one sample of a host: /proc (uptime, cpuinfo, meminfo, stat, net/dev, diskstats, mounts
  * and statfs) and the cgroup tree (root, every kubepods pod and container). Never calls the
  * Kubernetes API or IMDS. Values that cannot be read are omitted and counted in `readErrors`; a
@@ -32,8 +45,10 @@ interface PodListing {
  *
  * Throws a KinsightError only when the host cannot be a Linux node at all: no monotonic clock
  * (/proc/uptime), no CPU count or no MemTotal.
+ *
+ * @param memory what earlier cycles learnt about the containers; updated in place. @default a new, empty one
  */
-export function collectNode(host: HostReader, nowMs: number): NodeSample {
+export function collectNode(host: HostReader, nowMs: number, memory: CollectMemory = createCollectMemory()): NodeSample {
   const tally: ReadTally = { readErrors: 0 };
   const monotonicMs = parseUptime(readOrCount(host, 'proc/uptime', tally) ?? '');
   if (monotonicMs === undefined) throw new KinsightError('cannot read the monotonic clock from <host-root>/proc/uptime; expected "<seconds> <idle>"; is --host-root the root of a Linux host?');
@@ -64,16 +79,20 @@ export function collectNode(host: HostReader, nowMs: number): NodeSample {
   let podsVanished = 0;
   const pods: PodReading[] = [];
   const hostNetns = tryReadLink(host, 'proc/1/ns/net');
+  const seen = createCollectMemory();
   for (const listing of listPods(host, layout)) {
     const podTally: ReadTally = { readErrors: 0 };
-    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net });
-    if (!host.exists(`${layout.listing}/${listing.rel}`)) {
+    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net, memory, seen });
+    // Reads of a pod that ended fail: only then is it worth asking whether the pod is gone.
+    if (podTally.readErrors > 0 && !host.exists(`${layout.listing}/${listing.rel}`)) {
       podsVanished += 1;
       continue;
     }
     tally.readErrors += podTally.readErrors;
     pods.push(pod);
   }
+  memory.sandboxIds = seen.sandboxIds;
+  memory.appIds = seen.appIds;
   return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
 }
 
@@ -192,32 +211,49 @@ function readPod(
   layout: CgroupLayout,
   listing: PodListing,
   tally: ReadTally,
-  hostView: { hostNetns?: string; hostNet: NetReading[] },
+  context: { hostNetns?: string; hostNet: NetReading[]; memory: CollectMemory; seen: CollectMemory },
 ): PodReading {
+  const { memory, seen } = context;
   const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false }, tally);
   const containers: ContainerReading[] = [];
   let sandboxPid: number | undefined;
-  let anyPid: number | undefined;
+  let sandboxRel: string | undefined;
   for (const c of listing.containers) {
-    if (!host.exists(`${layout.listing}/${c.rel}`)) continue;
-    const pid = findPid(host, layout, [c.rel]);
-    anyPid ??= pid;
-    // The sandbox ("pause") container holds the pod's namespaces; it is not a container of the pod spec.
-    if (pid !== undefined && tryReadText(host, `proc/${pid}/comm`)?.trim() === 'pause') {
-      sandboxPid = pid;
+    if (memory.sandboxIds.has(c.id)) {
+      seen.sandboxIds.add(c.id);
+      sandboxRel = c.rel;
       continue;
     }
-    containers.push({ id: c.id, ...(c.runtime ? { runtime: c.runtime } : {}), cgroup: readCgroup(host, layout, c.rel, { isRoot: false }, tally) });
+    if (!memory.appIds.has(c.id)) {
+      // The sandbox ("pause") container holds the pod's namespaces; it is not a container of the pod spec.
+      const pid = findPid(host, layout, [c.rel]);
+      const comm = pid === undefined ? undefined : tryReadText(host, `proc/${pid}/comm`);
+      if (comm?.trim() === 'pause') {
+        seen.sandboxIds.add(c.id);
+        sandboxPid = pid;
+        continue;
+      }
+      // Remembered only once a process of it was seen; an empty cgroup is probed again next cycle.
+      if (comm !== undefined) seen.appIds.add(c.id);
+    } else {
+      seen.appIds.add(c.id);
+    }
+    const containerTally: ReadTally = { readErrors: 0 };
+    const reading = readCgroup(host, layout, c.rel, { isRoot: false }, containerTally);
+    // A container that ended while being read is left out, without read errors.
+    if (containerTally.readErrors > 0 && !host.exists(`${layout.listing}/${c.rel}`)) continue;
+    tally.readErrors += containerTally.readErrors;
+    containers.push({ id: c.id, ...(c.runtime ? { runtime: c.runtime } : {}), cgroup: reading });
   }
   const pod: PodReading = { uid: listing.uid, qos: listing.qos, cgroup, containers };
-  const pid = sandboxPid ?? anyPid ?? findPid(host, layout, [listing.rel]);
+  const pid = sandboxPid ?? findPid(host, layout, [...(sandboxRel ? [sandboxRel] : []), ...listing.containers.map((c) => c.rel), listing.rel]);
   if (pid === undefined) return pod;
-  const podNetns = hostView.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
-  if (podNetns !== undefined && podNetns === hostView.hostNetns) return { ...pod, hostNetwork: true };
+  const podNetns = context.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
+  if (podNetns !== undefined && podNetns === context.hostNetns) return { ...pod, hostNetwork: true };
   const net = readNet(host, `proc/${pid}/net/dev`, tally);
   if (net === undefined) return pod;
   // Without namespace links, a pod that sees exactly the host's interfaces and counters is on the host network.
-  if (podNetns === undefined && hostView.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(hostView.hostNet)) {
+  if (podNetns === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
     return { ...pod, hostNetwork: true };
   }
   return { ...pod, hostNetwork: false, net };

@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync, statfsSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, statfsSync } from 'node:fs';
 
 /** Space figures of one mounted filesystem, as statfs reports them. */
 export interface FsStats {
@@ -27,12 +26,30 @@ export interface HostReader {
 
 /**
  * Creates a {@link HostReader} over a directory of the real filesystem (`/` on a node, a fixture
- * tree in tests). Synchronous reads: procfs and cgroupfs files are small and served from memory.
+ * tree in tests). Synchronous reads into one reused buffer: procfs and cgroupfs files are small
+ * and served from memory, and a node has thousands of them to read per cycle, so the usual
+ * readFileSync (stat, allocation, options) costs more than the read itself.
  */
 export function createHostReader(hostRoot: string): HostReader {
-  const at = (path: string): string => join(hostRoot, path);
+  const base = hostRoot.replace(/\/+$/, '');
+  const at = (path: string): string => `${base}/${path}`;
+  let buffer = Buffer.allocUnsafe(64 * 1024);
   return {
-    readText: (path) => readFileSync(at(path), 'utf8'),
+    readText: (path) => {
+      const fd = openSync(at(path), 'r');
+      try {
+        let length = 0;
+        for (;;) {
+          if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+          // procfs and cgroupfs report a size of 0: read until the kernel says end of file.
+          const n = readSync(fd, buffer, length, buffer.length - length, null);
+          if (n === 0) return buffer.toString('utf8', 0, length);
+          length += n;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
     listDirs: (path) =>
       readdirSync(at(path), { withFileTypes: true })
         .filter((e) => e.isDirectory())

@@ -14,6 +14,8 @@ export function parseCounter(token: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
 /**
  * Parses `key value` lines (cgroup memory.stat, cpu.stat, cpuacct.stat) and `Key: value kB`
  * lines (/proc/meminfo, where kB values are converted to bytes). A line whose value is not a
@@ -24,23 +26,27 @@ export function parseCounter(token: string | undefined): number | undefined {
 export function parseKeyValues(text: string, keys?: ReadonlySet<string>): Parsed<Map<string, number>> {
   const value = new Map<string, number>();
   let unreadable = 0;
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '') continue;
-    const [rawKey, rawValue, unit] = trimmed.split(/\s+/);
-    const key = rawKey.endsWith(':') ? rawKey.slice(0, -1) : rawKey;
-    if (keys !== undefined && !keys.has(key)) continue;
-    const n = parseCounter(rawValue);
-    if (n === undefined) {
-      unreadable += 1;
-      continue;
+  // A hand-rolled scan: this runs for every cgroup of the node every cycle.
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let i = start;
+    while (i < end && isBlank(text.charCodeAt(i))) i += 1;
+    let keyEnd = i;
+    while (keyEnd < end && !isBlank(text.charCodeAt(keyEnd))) keyEnd += 1;
+    if (keyEnd > i) {
+      const rawKey = text.slice(i, keyEnd);
+      const key = rawKey.endsWith(':') ? rawKey.slice(0, -1) : rawKey;
+      if (keys === undefined || keys.has(key)) {
+        const [rawValue, unit] = text.slice(keyEnd, end).trim().split(/\s+/);
+        const n = parseCounter(rawValue);
+        const bytes = n !== undefined && unit === 'kB' ? n * 1024 : n;
+        if (bytes === undefined || !Number.isSafeInteger(bytes)) unreadable += 1;
+        else value.set(key, bytes);
+      }
     }
-    const bytes = unit === 'kB' ? n * 1024 : n;
-    if (!Number.isSafeInteger(bytes)) {
-      unreadable += 1;
-      continue;
-    }
-    value.set(key, bytes);
+    start = end + 1;
   }
   return { value, unreadable };
 }

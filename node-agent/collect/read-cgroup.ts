@@ -4,7 +4,7 @@ import type { HostReader } from './host-reader';
 import type { CgroupReading } from './node-sample';
 import { USER_HZ } from './parse-proc-stat';
 import { parseCounter, parseKeyValues } from './parse-values';
-import { readOrCount, type ReadTally } from './read-tally';
+import { isSystemError, readOrCount, type ReadTally } from './read-tally';
 
 /** How to read one cgroup. */
 export interface ReadCgroupOptions {
@@ -44,6 +44,22 @@ const V1_MEMORY_STAT = new Set(
 );
 const V2_CPU_STAT = new Set(['usage_usec', 'user_usec', 'system_usec', 'nr_periods', 'nr_throttled', 'throttled_usec']);
 const V2_MEMORY_STAT = new Set(['anon', 'file', 'file_mapped', 'inactive_file', 'pgfault', 'pgmajfault']);
+
+/** Reads a single-value file that may legitimately be absent: absent is undefined, not an error. */
+function readOptional(host: HostReader, path: string, tally: ReadTally): number | undefined {
+  let text: string;
+  try {
+    text = host.readText(path);
+  } catch (error) {
+    if (isSystemError(error) && error.code === 'ENOENT') return undefined;
+    if (!isSystemError(error)) throw error;
+    tally.readErrors += 1;
+    return undefined;
+  }
+  const n = parseCounter(text.trim());
+  if (n === undefined) tally.readErrors += 1;
+  return n;
+}
 
 function readMap(host: HostReader, path: string, keys: ReadonlySet<string>, tally: ReadTally): Map<string, number> | undefined {
   const text = readOrCount(host, path, tally);
@@ -91,8 +107,7 @@ function readV1(host: HostReader, layout: CgroupLayout, rel: string, tally: Read
     gauges.memoryMaxUsageBytes = readSingle(host, join(dir, rel, 'memory.max_usage_in_bytes'), tally);
     gauges.memoryFailcnt = readSingle(host, join(dir, rel, 'memory.failcnt'), tally);
     // memsw exists only with swap accounting on; without it memory.stat's swap key is the source.
-    const memswPath = join(dir, rel, 'memory.memsw.usage_in_bytes');
-    const memsw = host.exists(memswPath) ? readSingle(host, memswPath, tally) : undefined;
+    const memsw = readOptional(host, join(dir, rel, 'memory.memsw.usage_in_bytes'), tally);
     gauges.memorySwapBytes = memsw !== undefined && usage !== undefined ? Math.max(0, memsw - usage) : pick('swap');
     // The non-hierarchical keys, as cAdvisor reads them (catalog section 6).
     counters.memoryPgfault = stat?.get('pgfault');
@@ -132,11 +147,9 @@ function readV2(host: HostReader, dir: string, options: ReadCgroupOptions, tally
   if (options.isRoot) {
     gauges.memorySwapBytes = options.hostSwapBytes;
   } else {
-    // memory.peak needs kernel 5.19+, memory.swap.current swap accounting: optional, not errors.
-    const peak = `${dir}/memory.peak`;
-    if (host.exists(peak)) gauges.memoryMaxUsageBytes = readSingle(host, peak, tally);
-    const swap = `${dir}/memory.swap.current`;
-    if (host.exists(swap)) gauges.memorySwapBytes = readSingle(host, swap, tally);
+    // memory.peak needs kernel 5.19+, memory.swap.current swap accounting: optional, their absence is no error.
+    gauges.memoryMaxUsageBytes = readOptional(host, `${dir}/memory.peak`, tally);
+    gauges.memorySwapBytes = readOptional(host, `${dir}/memory.swap.current`, tally);
   }
   return { gauges: compact(gauges), counters: compact(counters) };
 }
