@@ -219,7 +219,13 @@ export function toAgentManifest(options: AgentManifestOptions): KubeObject[] {
   const namespace = options.namespace ?? AGENT_NAMESPACE;
   const bundleSha256 = toBundleSha256(options.agentBundle);
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: labelsOf('kinsight') } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      // hostPID and hostPath volumes are outside the Pod Security "baseline" level: a cluster that enforces
+      // baseline by default would reject the agent pods, so the namespace states the level it needs.
+      metadata: { name: namespace, labels: { ...labelsOf('kinsight'), 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    },
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',

@@ -100,6 +100,10 @@ describe('toAgentManifest', () => {
     expect(container({ ...options, resources }).resources).toEqual(resources);
   });
 
+  it('labels the namespace with the Pod Security level that hostPID and hostPath need', () => {
+    expect(find(toAgentManifest(options), 'Namespace').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+  });
+
   it('tolerates every taint and rolls out node by node in bounded steps', () => {
     const ds = daemonSet();
     expect(ds.spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
