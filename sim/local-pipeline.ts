@@ -153,10 +153,10 @@ export interface LocalPipeline {
 }
 
 const STREAM = 'kinsight-records';
+const TABLE = 'kinsight-metadata';
 /** Share of its memory a node under memory pressure uses (the kubelet's eviction threshold is near). */
 const MEMORY_PRESSURE_UTILIZATION = 0.93;
 const toPodSpec = (pod: SimulatedPod): SimPodSpec => ({ uid: pod.uid, qos: pod.qos, containers: pod.containers.map((c) => ({ id: c.id })) });
-const TABLE = 'kinsight-metadata';
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolveSleep) => {
