@@ -127,6 +127,32 @@ describe('kinesis event source (local event source mapping)', () => {
     expect(shards.size).toBe(2);
   });
 
+  it('keeps reading for the batching window to fill a batch, on an injected clock', async () => {
+    const streamName = await newStream(['a']);
+    let clock = 0;
+    let late = ['b', 'c'];
+    const seen: string[][] = [];
+    const source = createKinesisEventSource({
+      client,
+      streamName,
+      batchSize: 10,
+      maxBatchingWindowMs: 500,
+      now: () => clock,
+      // While the mapping waits, more records arrive; then time moves on.
+      sleep: async (ms) => {
+        if (late.length > 0) {
+          await client.send(new PutRecordsCommand({ StreamName: streamName, Records: late.map((r) => ({ Data: Buffer.from(r), PartitionKey: 'c/n1' })) }));
+          late = [];
+        }
+        clock += ms;
+      },
+      handler: async (e) => void seen.push(texts(e)),
+    });
+    await source.drain();
+    expect(seen).toEqual([['a', 'b', 'c']]);
+    expect(clock).toBeGreaterThanOrEqual(500);
+  });
+
   it('rejects a batch size above the Lambda limit', () => {
     expect(() => createKinesisEventSource({ client, streamName: 'x', batchSize: 10_001, handler: async () => undefined })).toThrow(/batchSize 10001/);
   });
