@@ -299,8 +299,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     return fault;
   };
 
+  // One prepared page per resource (lists of different resources run in parallel).
+  const prefetched = new Map<SimResource, { key: string; body: string; next: number }>();
+
   const serveList = (res: ServerResponse, route: Route, query: URLSearchParams): void => {
-    const info = RESOURCES[route.resource];
     const limit = Math.min(Number(query.get('limit')) || maxPageSize, maxPageSize);
     let start = 0;
     let rv = store.resourceVersion;
@@ -321,6 +323,31 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     }
     const byLabel = toSelector(query.get('labelSelector'), readLabel);
     const byField = toSelector(query.get('fieldSelector'), readField);
+    const plain = route.namespace === undefined && !byLabel && !byField;
+    const key = `${route.resource}|${start}|${limit}|${rv}|${generation}|${store.resourceVersion}`;
+    const hit = prefetched.get(route.resource);
+    const cached = plain && hit?.key === key ? hit : undefined;
+    const page = cached ?? toPage(route, start, limit, rv, byLabel, byField);
+    send(res, 200, page.body);
+    // Like the API server's watch cache, have the next page ready before the client asks for it:
+    // the client parses this page meanwhile, so a paginated list is not server time + client time.
+    if (plain && page.next >= 0) {
+      const nextKey = `${route.resource}|${page.next}|${limit}|${rv}|${generation}|${store.resourceVersion}`;
+      setImmediate(() => {
+        if (prefetched.get(route.resource)?.key !== nextKey) prefetched.set(route.resource, { key: nextKey, ...toPage(route, page.next, limit, rv, undefined, undefined) });
+      });
+    }
+  };
+
+  const toPage = (
+    route: Route,
+    start: number,
+    limit: number,
+    rv: string,
+    byLabel: ((o: KubeObject) => boolean) | undefined,
+    byField: ((o: KubeObject) => boolean) | undefined,
+  ): { body: string; next: number } => {
+    const info = RESOURCES[route.resource];
     const items: string[] = [];
     let next = -1;
     for (const [index, object] of store.iterate(route.resource, start)) {
@@ -339,7 +366,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       metadata.remainingItemCount = Math.max(0, store.count(route.resource) - next);
     }
     const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-    send(res, 200, `{"kind":"${info.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[${items.join(',')}]}`);
+    return { body: `{"kind":"${info.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[${items.join(',')}]}`, next };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -1,5 +1,6 @@
 import type { CiRecord } from '../../core/ci-record';
-import { toContentHash, toMetadataItem, type NodeMetadataItem } from '../../core/node-metadata-item';
+import { createHash } from 'node:crypto';
+import { toMetadataItem, type NodeMetadataItem } from '../../core/node-metadata-item';
 import type { NodeMetadata } from '../../core/node-metadata';
 import type { AutoScalingGroupResolver } from './asg-resolver';
 import type { KubeConnector } from './eks-connector';
@@ -88,17 +89,9 @@ interface ClusterState {
  * a real restart (delta > 0), and its return to 0 a minute later, do.
  */
 export function toWriteHash(doc: NodeMetadata): string {
-  const pods = doc.pods.map((p) =>
-    p.restartDelta === undefined && p.containers.every((c) => c.restartDelta === undefined)
-      ? p
-      : {
-          ...p,
-          restartDelta: p.restartDelta || undefined,
-          containers: p.containers.map((c) => (c.restartDelta ? c : { ...c, restartDelta: undefined })),
-        },
-  );
-  // JSON.stringify skips undefined members: the zero deltas vanish from the hashed text.
-  return toContentHash({ ...doc, pods });
+  const { observedAtMs: _ignored, ...content } = doc;
+  const text = JSON.stringify(content, (key, value: unknown) => (key === 'restartDelta' && value === 0 ? undefined : value));
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -332,8 +332,7 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
       orphans += 1;
       continue;
     }
-    const { nodeName: _node, ownerReferences, ...rest } = facts;
-    const { workloadName, owners } = resolveWorkload({ name: facts.name, namespace: facts.namespace, ownerReferences }, lookup);
+    const { workloadName, owners } = resolveWorkload({ name: facts.name, namespace: facts.namespace, ownerReferences: facts.ownerReferences }, lookup);
     let podDelta: number | undefined;
     const containers = facts.containers.map((c) => {
       const key = `${facts.uid}/${c.name}`;
@@ -344,14 +343,23 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
       podDelta = (podDelta ?? 0) + restartDelta;
       return { ...c, restartDelta };
     });
-    list.push({
-      ...rest,
+    // Listed member by member (no object rest/spread): this loop runs once per pod of the cluster.
+    const pod: PodMetadata = {
+      uid: facts.uid,
+      name: facts.name,
+      namespace: facts.namespace,
       workloadName,
       owners,
+      labels: facts.labels,
       services: [...(servicesByPod.get(`${facts.namespace}/${facts.name}`) ?? [])].sort(),
+      phase: facts.phase,
+      conditions: facts.conditions,
       containers,
-      ...(podDelta !== undefined ? { restartDelta: podDelta } : {}),
-    });
+    };
+    if (facts.qos) pod.qos = facts.qos;
+    if (facts.hostNetwork) pod.hostNetwork = true;
+    if (podDelta !== undefined) pod.restartDelta = podDelta;
+    list.push(pod);
   }
   if (orphans > 0) warnings.push(`${orphans} pods name a node that the node list did not return (node joined or left during the poll)`);
 

@@ -1,0 +1,120 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toKubeConfig } from '../lambdas/common/kube-client';
+import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
+import { createKubeLists } from '../lambdas/poller/kube-lists';
+import { createMetadataStore } from '../lambdas/poller/metadata-store';
+import { createSimCluster, toSimAutoScalingGroup } from '../sim/cluster';
+import { KubeStore, startKubeApiServer } from '../sim/kube-api-server';
+import { startDynalite, toLocalClientConfig } from '../sim/local-aws';
+
+/**
+ * `npm run bench:poller`: one poll of a simulated 5,000-node, 150,000-pod cluster, then a second
+ * poll of the unchanged cluster. The local API server and dynalite run in a child process, so the
+ * peak RSS printed is the poller's alone. Documents are written to the real DynamoDB emulator.
+ *
+ * Options (environment): KINSIGHT_BENCH_NODES (default 5000), KINSIGHT_BENCH_PODS_PER_NODE (default 30).
+ * Targets: under 60 s and under 1 GiB per poll.
+ */
+
+interface ServerReady {
+  readonly url: string;
+  readonly caPem: string;
+  readonly token: string;
+  readonly dynamoEndpoint: string;
+}
+
+const TABLE = 'kinsight-bench-metadata';
+
+/** The child: API server over the simulated cluster + dynalite; answers `requests` with the request count. */
+async function serve(nodes: number, podsPerNode: number): Promise<void> {
+  const cluster = createSimCluster({ name: 'bench', nodeCount: nodes, podsPerNode });
+  const server = await startKubeApiServer({ store: KubeStore.fromCluster(cluster) });
+  const dynamo = await startDynalite();
+  const client = new DynamoDBClient(toLocalClientConfig(dynamo.endpoint));
+  await client.send(
+    new CreateTableCommand({ TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+  );
+  client.destroy();
+  process.on('message', (message: unknown) => {
+    if (message === 'requests') process.send?.({ requests: server.requests.length });
+    if (message === 'stop') void Promise.all([server.close(), dynamo.close()]).then(() => process.exit(0));
+  });
+  process.send?.({ url: server.url, caPem: server.caPem, token: server.token, dynamoEndpoint: dynamo.endpoint } satisfies ServerReady);
+}
+
+const ask = <T>(child: ChildProcess, message: string): Promise<T> =>
+  new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply as T));
+    child.send(message);
+  });
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+async function main(): Promise<void> {
+  const nodes = Number(process.env.KINSIGHT_BENCH_NODES ?? 5000);
+  const podsPerNode = Number(process.env.KINSIGHT_BENCH_PODS_PER_NODE ?? 30);
+  if (process.argv[2] === '--serve') {
+    await serve(nodes, podsPerNode);
+    return;
+  }
+  const child = fork(__filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<ServerReady>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ServerReady));
+    child.once('exit', (code) => reject(new Error(`bench server exited with code ${code}`)));
+  });
+
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient(toLocalClientConfig(ready.dynamoEndpoint)));
+  let writeCalls = 0;
+  const counting = {
+    send: (command: unknown) => {
+      if (command instanceof BatchWriteCommand) writeCalls += 1;
+      return documentClient.send(command as never);
+    },
+  } as Pick<DynamoDBDocumentClient, 'send'>;
+  let asgCalls = 0;
+  const poll = createPoller({
+    connect: async () => createKubeLists(toKubeConfig({ server: ready.url, caData: ready.caPem, token: ready.token }), 30_000),
+    // A fake EC2: one call per 200 instance ids, as DescribeTags is batched.
+    autoScalingGroups: {
+      resolve: async (ids) => {
+        asgCalls += Math.ceil(ids.length / 200);
+        return new Map(ids.map((id) => [id, toSimAutoScalingGroup('bench', id)]));
+      },
+    },
+    store: createMetadataStore({ client: counting, tableName: TABLE }),
+    writeEvents: async () => undefined,
+    isEnhanced: () => true,
+  });
+
+  console.log(`poller benchmark: ${nodes} nodes x ${podsPerNode} pods = ${nodes * podsPerNode} pods (server and dynalite in a child process; documents written to dynalite)`);
+  const runs: Array<[string, number]> = [
+    ['first poll (cold, empty table)', Date.UTC(2026, 10, 24, 16, 0, 0)],
+    ['second poll (warm, unchanged cluster)', Date.UTC(2026, 10, 24, 16, 1, 0)],
+  ];
+  for (const [label, nowMs] of runs) {
+    const before = (await ask<{ requests: number }>(child, 'requests')).requests;
+    const writesBefore = writeCalls;
+    const started = performance.now();
+    const summary: PollSummary = await poll('bench', nowMs);
+    const wallMs = performance.now() - started;
+    const requests = (await ask<{ requests: number }>(child, 'requests')).requests - before;
+    console.log(
+      `${label}: wall ${(wallMs / 1000).toFixed(1)} s, peak RSS so far ${mib(process.resourceUsage().maxRSS * 1024)}, API requests ${requests}, ` +
+        `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
+        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, ASG lookups ${asgCalls}`,
+    );
+  }
+  console.log(`heap used after the polls ${mib(process.memoryUsage().heapUsed)}; targets: < 60 s and < 1024 MiB per poll`);
+  documentClient.destroy();
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.send('stop');
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
