@@ -38,7 +38,7 @@ async function serve(nodes: number, podsPerNode: number): Promise<void> {
   );
   client.destroy();
   process.on('message', (message: unknown) => {
-    if (message === 'requests') process.send?.({ requests: server.requests.length });
+    if (message === 'requests') process.send?.({ requests: server.requests.length, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
     if (message === 'stop') void Promise.all([server.close(), dynamo.close()]).then(() => process.exit(0));
   });
   process.send?.({ url: server.url, caPem: server.caPem, token: server.token, dynamoEndpoint: dynamo.endpoint } satisfies ServerReady);
@@ -94,16 +94,20 @@ async function main(): Promise<void> {
     ['second poll (warm, unchanged cluster)', Date.UTC(2026, 10, 24, 16, 1, 0)],
   ];
   for (const [label, nowMs] of runs) {
-    const before = (await ask<{ requests: number }>(child, 'requests')).requests;
+    const before = await ask<{ requests: number; cpuMs: number }>(child, 'requests');
     const writesBefore = writeCalls;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const summary: PollSummary = await poll('bench', nowMs);
+    const cpu = process.cpuUsage(cpuBefore);
     const wallMs = performance.now() - started;
-    const requests = (await ask<{ requests: number }>(child, 'requests')).requests - before;
+    const after = await ask<{ requests: number; cpuMs: number }>(child, 'requests');
+    const requests = after.requests - before.requests;
     console.log(
       `${label}: wall ${(wallMs / 1000).toFixed(1)} s, peak RSS so far ${mib(process.resourceUsage().maxRSS * 1024)}, API requests ${requests}, ` +
         `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
-        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, ASG lookups ${asgCalls}`,
+        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, ASG lookups ${asgCalls}; ` +
+        `CPU: poller ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s`,
     );
   }
   console.log(`heap used after the polls ${mib(process.memoryUsage().heapUsed)}; targets: < 60 s and < 1024 MiB per poll`);
