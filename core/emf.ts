@@ -158,12 +158,16 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     return group;
   }
 
-  function toInfo(type: CiType, name: string): MetricInfo {
+  function toInfoMap(type: CiType): Map<string, MetricInfo> {
     let byName = infoByType.get(type);
     if (!byName) {
       byName = new Map();
       infoByType.set(type, byName);
     }
+    return byName;
+  }
+
+  function toInfo(byName: Map<string, MetricInfo>, type: CiType, name: string): MetricInfo {
     let info = byName.get(name);
     if (!info) {
       const quoted = JSON.stringify(name);
@@ -209,11 +213,12 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
 
     const metrics = record.metrics as Record<string, number | undefined>;
     let byGroup: Map<Group, string[]> | undefined;
+    const byName = toInfoMap(record.type);
     // for-in, not Object.keys: no array per event, and the enricher's fixed-shape objects enumerate from V8's cache.
     for (const name in metrics) {
       const value = metrics[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      const info = toInfo(record.type, name);
+      const info = toInfo(byName, record.type, name);
       out += `,${info.member}${value}`;
       if (info.group) {
         byGroup ??= new Map();
@@ -244,10 +249,11 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     declaredMetrics(record) {
       const names: string[] = [];
       const metrics = record.metrics as Record<string, number | undefined>;
+      const byName = toInfoMap(record.type);
       for (const name in metrics) {
         const value = metrics[name];
         if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-        const info = toInfo(record.type, name);
+        const info = toInfo(byName, record.type, name);
         if (info.group && toDimensions(info.group, record.attributes) !== undefined) names.push(name);
       }
       return names;

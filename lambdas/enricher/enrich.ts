@@ -168,6 +168,11 @@ interface PodContext {
   meta: PodMetadata | undefined;
 }
 
+const hasKeys = (o: object): boolean => {
+  for (const _ in o) return true;
+  return false;
+};
+
 const podOwners = new WeakMap<readonly PodOwner[], readonly unknown[]>();
 
 /** The `kubernetes.pod_owners` list of a pod, built once per metadata owners array. */
@@ -198,7 +203,7 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
   }
   // Frozen and reused while the metadata document lives (the handler caches documents), so the
   // encoder serializes a pod's labels and owners once, not once per event.
-  if (meta && Object.keys(meta.labels).length > 0) kubernetes.labels = Object.freeze(meta.labels);
+  if (meta && hasKeys(meta.labels)) kubernetes.labels = Object.freeze(meta.labels);
   if (meta && meta.owners.length > 0) kubernetes.pod_owners = toPodOwners(meta.owners);
   return { attributes, kubernetes: Object.freeze(kubernetes), meta };
 }
