@@ -12,7 +12,6 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -105,6 +104,8 @@ async function main(): Promise<void> {
     }
 
     const lags: number[] = [];
+    // Sample times of the records in flight, per partition key (decoding each record again would skew the figures).
+    const sampleTimes = new Map<string, number[]>();
     let handlerMs = 0;
     let events = 0;
     const problems: string[] = [];
@@ -122,8 +123,9 @@ async function main(): Promise<void> {
         handlerMs += performance.now() - t0;
         const done = Date.now();
         for (const r of event.Records) {
-          const json = JSON.parse(gunzipSync(Buffer.from(r.kinesis.data, 'base64')).toString('utf8')) as { timeMs: number };
-          lags.push(done - json.timeMs);
+          // A node's records travel in order on its shard: the oldest put time of its key is this record's.
+          const sampled = sampleTimes.get(r.kinesis.partitionKey)?.shift();
+          if (sampled !== undefined) lags.push(done - sampled);
         }
         return result;
       },
@@ -145,7 +147,14 @@ async function main(): Promise<void> {
         const sliceStart = Date.now();
         const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
         // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
-        const entries = nodes.map((node) => toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), minuteMs)));
+        const entries = nodes.map((node) => {
+          const timeMs = Date.now();
+          const entry = toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, timeMs, minuteMs));
+          const queue = sampleTimes.get(entry.partitionKey) ?? [];
+          queue.push(timeMs);
+          sampleTimes.set(entry.partitionKey, queue);
+          return entry;
+        });
         for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
           const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
           const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }));
