@@ -1,6 +1,8 @@
 // Benchmark of the node agent on a generated host: 110 pods, 250 containers (plus one pause
 // container per pod). Prints figures; asserts nothing. Run with `npm run bench:agent`.
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import type { NodeRecord } from '../core/record';
 import type { NodeSample } from '../node-agent/collect/node-sample';
 import { toNodeRecord } from '../node-agent/delta';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
+import { createKinesisPort, type PutRecordsPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
 import { createHostTree, generateSimPods, type HostTreeSpec } from '../sim/host-tree';
 
@@ -32,10 +35,10 @@ const median = (xs: number[]): number => {
 };
 
 /** The agent's work of one cycle, as the loop does it: collect, diff, encode, buffer and send (to a no-op Kinesis). */
-function createCycle(root: string) {
+function createCycle(root: string, port: PutRecordsPort = { putRecords: async (entries) => entries.map(() => ({})) }) {
   const host = createHostReader(root);
   const memory = createCollectMemory();
-  const producer = createProducer({ port: { putRecords: async (entries) => entries.map(() => ({})) }, random: Math.random, sleep: async () => undefined, now: () => 0 });
+  const producer = createProducer({ port, random: Math.random, sleep: async () => undefined, now: () => 0 });
   let previous: NodeSample | undefined;
   let clock = 0;
   return async () => {
@@ -52,8 +55,25 @@ function createCycle(root: string) {
   };
 }
 
+/**
+ * The agent's process as deployed: the real Kinesis client (serialisation, signing, parsing)
+ * with only the network replaced by an in-process answer, so its memory counts too.
+ */
 async function child(root: string): Promise<void> {
-  const cycle = createCycle(root);
+  const client = new KinesisClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: {
+      handle: async () => ({
+        response: {
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: Readable.from([Buffer.from(JSON.stringify({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 'shardId-000000000000' }] }))]),
+        },
+      }),
+    },
+  });
+  const cycle = createCycle(root, createKinesisPort(client, 'bench'));
   for (let i = 0; i < CYCLES; i += 1) await cycle();
   const m = process.memoryUsage();
   process.stdout.write(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed }));

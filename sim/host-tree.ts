@@ -150,7 +150,8 @@ function toContainerDir(spec: HostTreeSpec, id: string): string {
  * cgroupfs driver and containerd or docker naming. Returns a handle that advances the host in time.
  */
 export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
-  const random = createRandom(spec.seed ?? 1);
+  // Not the seed of generateSimPods: the same stream would make pause ids equal to container ids.
+  const random = createRandom(((spec.seed ?? 1) ^ 0x5a17) + 0x9e3779b9);
   const write = (path: string, text: string): void => {
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });

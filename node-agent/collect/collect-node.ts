@@ -61,6 +61,7 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   const swapTotal = meminfo.value.get('SwapTotal');
   const swapFree = meminfo.value.get('SwapFree');
   const hostSwapBytes = swapTotal !== undefined && swapFree !== undefined ? Math.max(0, swapTotal - swapFree) : undefined;
+  const hostHasSwap = swapTotal !== 0;
 
   const layout = detectCgroupLayout(host);
   const root = readCgroup(host, layout, '', { isRoot: true, hostSwapBytes }, tally);
@@ -82,7 +83,7 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   const seen = createCollectMemory();
   for (const listing of listPods(host, layout)) {
     const podTally: ReadTally = { readErrors: 0 };
-    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net, memory, seen });
+    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net, hostHasSwap, memory, seen });
     // Reads of a pod that ended fail: only then is it worth asking whether the pod is gone.
     if (podTally.readErrors > 0 && !host.exists(`${layout.listing}/${listing.rel}`)) {
       podsVanished += 1;
@@ -211,10 +212,10 @@ function readPod(
   layout: CgroupLayout,
   listing: PodListing,
   tally: ReadTally,
-  context: { hostNetns?: string; hostNet: NetReading[]; memory: CollectMemory; seen: CollectMemory },
+  context: { hostNetns?: string; hostNet: NetReading[]; hostHasSwap: boolean; memory: CollectMemory; seen: CollectMemory },
 ): PodReading {
   const { memory, seen } = context;
-  const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false }, tally);
+  const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false, hostHasSwap: context.hostHasSwap }, tally);
   const containers: ContainerReading[] = [];
   let sandboxPid: number | undefined;
   let sandboxRel: string | undefined;
@@ -239,7 +240,7 @@ function readPod(
       seen.appIds.add(c.id);
     }
     const containerTally: ReadTally = { readErrors: 0 };
-    const reading = readCgroup(host, layout, c.rel, { isRoot: false }, containerTally);
+    const reading = readCgroup(host, layout, c.rel, { isRoot: false, hostHasSwap: context.hostHasSwap }, containerTally);
     // A container that ended while being read is left out, without read errors.
     if (containerTally.readErrors > 0 && !host.exists(`${layout.listing}/${c.rel}`)) continue;
     tally.readErrors += containerTally.readErrors;

@@ -41,10 +41,13 @@ export function createHostReader(hostRoot: string): HostReader {
         let length = 0;
         for (;;) {
           if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
-          // procfs and cgroupfs report a size of 0: read until the kernel says end of file.
-          const n = readSync(fd, buffer, length, buffer.length - length, null);
-          if (n === 0) return buffer.toString('utf8', 0, length);
+          // procfs and cgroupfs report a size of 0, so the size is unknown. Their reads (seq_file), like
+          // those of regular files, fill the buffer unless the end is reached: a short read is the end,
+          // which saves the second read that would return 0.
+          const wanted = buffer.length - length;
+          const n = readSync(fd, buffer, length, wanted, null);
           length += n;
+          if (n < wanted) return buffer.toString('utf8', 0, length);
         }
       } finally {
         closeSync(fd);

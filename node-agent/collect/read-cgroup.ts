@@ -12,6 +12,8 @@ export interface ReadCgroupOptions {
   isRoot: boolean;
   /** Swap in use from /proc/meminfo (SwapTotal - SwapFree): the v2 root's swap. @default undefined (omitted) */
   hostSwapBytes?: number;
+  /** False when the host has no swap (SwapTotal 0, as on EKS AMIs): swap is then 0 without reading a file per cgroup. @default true */
+  hostHasSwap?: boolean;
 }
 
 const NS_PER_TICK = 1e9 / USER_HZ;
@@ -24,7 +26,7 @@ const NS_PER_TICK = 1e9 / USER_HZ;
  * cannot be read leaves its values out and counts in `tally`.
  */
 export function readCgroup(host: HostReader, layout: CgroupLayout, rel: string, options: ReadCgroupOptions, tally: ReadTally): CgroupReading {
-  return layout.version === 2 ? readV2(host, rel === '' ? `${layout.unified}` : `${layout.unified}/${rel}`, options, tally) : readV1(host, layout, rel, tally);
+  return layout.version === 2 ? readV2(host, rel === '' ? `${layout.unified}` : `${layout.unified}/${rel}`, options, tally) : readV1(host, layout, rel, options, tally);
 }
 
 const join = (dir: string, rel: string, file: string): string => (rel === '' ? `${dir}/${file}` : `${dir}/${rel}/${file}`);
@@ -79,7 +81,7 @@ function compact<T extends object>(o: T): T {
   return o;
 }
 
-function readV1(host: HostReader, layout: CgroupLayout, rel: string, tally: ReadTally): CgroupReading {
+function readV1(host: HostReader, layout: CgroupLayout, rel: string, options: ReadCgroupOptions, tally: ReadTally): CgroupReading {
   const counters: CgroupDeltas = {};
   const gauges: CgroupGauges = {};
   if (layout.cpuacct) {
@@ -107,7 +109,7 @@ function readV1(host: HostReader, layout: CgroupLayout, rel: string, tally: Read
     gauges.memoryMaxUsageBytes = readSingle(host, join(dir, rel, 'memory.max_usage_in_bytes'), tally);
     gauges.memoryFailcnt = readSingle(host, join(dir, rel, 'memory.failcnt'), tally);
     // memsw exists only with swap accounting on; without it memory.stat's swap key is the source.
-    const memsw = readOptional(host, join(dir, rel, 'memory.memsw.usage_in_bytes'), tally);
+    const memsw = options.hostHasSwap === false ? undefined : readOptional(host, join(dir, rel, 'memory.memsw.usage_in_bytes'), tally);
     gauges.memorySwapBytes = memsw !== undefined && usage !== undefined ? Math.max(0, memsw - usage) : pick('swap');
     // The non-hierarchical keys, as cAdvisor reads them (catalog section 6).
     counters.memoryPgfault = stat?.get('pgfault');
@@ -149,7 +151,7 @@ function readV2(host: HostReader, dir: string, options: ReadCgroupOptions, tally
   } else {
     // memory.peak needs kernel 5.19+, memory.swap.current swap accounting: optional, their absence is no error.
     gauges.memoryMaxUsageBytes = readOptional(host, `${dir}/memory.peak`, tally);
-    gauges.memorySwapBytes = readOptional(host, `${dir}/memory.swap.current`, tally);
+    gauges.memorySwapBytes = options.hostHasSwap === false ? 0 : readOptional(host, `${dir}/memory.swap.current`, tally);
   }
   return { gauges: compact(gauges), counters: compact(counters) };
 }
