@@ -1,5 +1,5 @@
 import { toAgentManifest, toBundleSha256, type KubeObject } from '../../core/agent-manifest';
-import { ConfigError, toSnippet } from '../../core/errors';
+import { ConfigError, KinsightError, toSnippet } from '../../core/errors';
 import type { KubeObjectClient } from './kube-object-client';
 
 /** The custom resource event, as the CDK Provider framework passes it to its onEvent handler. */
@@ -93,7 +93,18 @@ export function createApplier(deps: ApplierDeps): (event: AgentResourceEvent) =>
     const objects = render(props, deps.readBundle(), true);
     const client = await deps.connect(props.clusterName);
     for (const object of objects) {
-      await client.apply(object);
+      try {
+        await client.apply(object);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 403) throw error;
+        // The usual cause: the one-time RBAC bootstrap of applierAccess "rbac-group" was not applied.
+        throw new KinsightError(
+          `the applier may not apply ${object.kind} ${object.metadata.name} in cluster ${props.clusterName} (403 Forbidden); expected its access entry ` +
+            'to grant it: with applierAccess "rbac-group", run `kinsight manifest --applier-rbac | kubectl apply --server-side -f -` once in that cluster ' +
+            '(docs/operations.md), or use applierAccess "cluster-admin"',
+          { cause: error },
+        );
+      }
       deps.log('applied', { cluster: props.clusterName, kind: object.kind, name: object.metadata.name });
     }
   };

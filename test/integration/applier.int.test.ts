@@ -169,9 +169,16 @@ describe('applier against a local Kubernetes API server', () => {
     expect(writes).toHaveLength(0);
   });
 
-  it('fails a Create when the API server refuses the apply, so that CloudFormation rolls back', async () => {
+  it('fails a Create when the API server refuses the apply, naming the object and the bootstrap to run', async () => {
     forbidPatches = true;
-    await expect(applierWith(bundleV1)(event('Create', properties(bundleV1)))).rejects.toMatchObject({ code: 403 });
+    const failure = applierWith(bundleV1)(event('Create', properties(bundleV1)));
+    await expect(failure).rejects.toThrow(/may not apply Namespace kinsight in cluster prod-eu \(403 Forbidden\).*kinsight manifest --applier-rbac/);
+    await expect(failure).rejects.toMatchObject({ cause: { code: 403 } });
+  });
+
+  it('fails a Create on any other API error with that error', async () => {
+    server.failNext(1, { status: 500, match: (path) => path.includes('/configmaps/') });
+    await expect(applierWith(bundleV1)(event('Create', properties(bundleV1)))).rejects.toMatchObject({ code: 500 });
   });
 
   it('fails before touching the cluster when the packaged bundle is not the one the stack expects', async () => {
