@@ -302,7 +302,9 @@ function toContainerRecord(record: NodeRecord, pod: PodContext, sample: Containe
 
 /**
  * Turns one agent record and its node's metadata (undefined when none is known) into Container
- * Insights records. Pure: the same inputs give the same output.
+ * Insights records. The same inputs give the same output; the only effect on the inputs is that the
+ * metadata pods' `labels` objects are frozen (they are shared, read-only, by the events and the
+ * encoder's cache), so a caller must not mutate them afterwards.
  */
 export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefined, options: EnrichOptions): EnrichResult {
   const out: CiRecord[] = [];
