@@ -135,6 +135,16 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     }
   });
 
+  it('joins every simulated pod read from its host tree with its API object: Pod events carry its uid, namespace and workload', () => {
+    const events = readEvents(outDir).map((e) => e.event);
+    const lastCycleMs = Math.max(...events.filter((e) => e.Type === 'Pod').map((e) => e._aws?.Timestamp ?? 0));
+    const podEvents = events.filter((e) => e.Type === 'Pod' && e._aws?.Timestamp === lastCycleMs);
+    for (const pod of finalState.nodes.flatMap((n) => n.pods)) {
+      const event = podEvents.find((e) => (e.kubernetes as { pod_id?: string } | undefined)?.pod_id === pod.uid);
+      expect([pod.uid, event?.Namespace, event?.PodName]).toEqual([pod.uid, pod.namespace, pod.workload]);
+    }
+  });
+
   const browserIt = existsSync(CHROMIUM) ? it : it.skip;
   browserIt('renders the live dashboard in chromium: every view, charts with data, a screenshot in test-output/', () => {
     expect(browserCheck).toBeDefined();
