@@ -17,5 +17,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "ensure-chromium: installing Debian's chromium for the browser test (once)" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends chromium >/dev/null
+if ! { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; then
+  echo "ensure-chromium: apt-get could not install chromium (no Debian mirror reachable?); install it by hand or set KINSIGHT_CHROMIUM to a Chromium binary" >&2
+  exit 1
+fi
