@@ -30,6 +30,8 @@ export interface HandlerDeps {
 
 /** Why a poll failed, in words an operator can act on. */
 export function describePollError(error: unknown): string {
+  // Our own errors already say what failed and what to check.
+  if (error instanceof KinsightError) return error.message;
   const status = toStatusCode(error);
   if (status === 401) return 'the API server refused the token (401 Unauthorized): check the EKS access entry of the poller role and the cluster name signed in the token';
   if (status === 403) return 'the API server denied a list (403 Forbidden): check that the kinsight-poller ClusterRole is bound to the kinsight-pollers group';

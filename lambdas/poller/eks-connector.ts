@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { ConfigError } from '../../core/errors';
+import { ConfigError, TransientError } from '../../core/errors';
 import type { EksTokenSource } from '../common/eks-token';
 import { toKubeConfig } from '../common/kube-client';
 import { createKubeLists, type KubeLists } from './kube-lists';
@@ -32,7 +32,16 @@ export function createEksConnector(options: EksConnectorOptions): KubeConnector 
   return async (cluster, nowMs) => {
     let hit = described.get(cluster);
     if (!hit || hit.expiresAtMs <= nowMs) {
-      const out = await options.eks.send(new DescribeClusterCommand({ name: cluster }));
+      let out;
+      try {
+        out = await options.eks.send(new DescribeClusterCommand({ name: cluster }));
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'ResourceNotFoundException') {
+          throw new ConfigError(`EKS cluster "${cluster}" does not exist in this account and region; expected the name of an EKS cluster (check the fleet configuration)`, { cause: error });
+        }
+        throw new TransientError(`EKS DescribeCluster of "${cluster}" failed (${name}: ${(error as Error).message}); check eks:DescribeCluster on the poller role and the network path to the EKS API`, { cause: error });
+      }
       const server = out.cluster?.endpoint;
       const caData = out.cluster?.certificateAuthority?.data;
       if (!server || !caData) {

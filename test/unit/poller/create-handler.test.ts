@@ -1,0 +1,72 @@
+import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHandler, describePollError } from '../../../lambdas/poller/create-handler';
+import { createEksConnector } from '../../../lambdas/poller/eks-connector';
+import { KubeApiError } from '../../../lambdas/poller/kube-lists';
+
+describe('describePollError', () => {
+  test.each([
+    [new KubeApiError(401, 'GET /api/v1/nodes answered 401'), /refused the token \(401 Unauthorized\)/],
+    [new KubeApiError(403, 'forbidden'), /403 Forbidden.*kinsight-poller ClusterRole/],
+    [new KubeApiError(503, 'unavailable'), /answered 503/],
+    [Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }), /timed out/],
+    [Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), /unreachable \(ECONNREFUSED\)/],
+  ])('explains %s in words an operator can act on', (error, expected) => {
+    expect(describePollError(error)).toMatch(expected);
+  });
+});
+
+describe('createHandler', () => {
+  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7 };
+
+  test('polls the cluster named by the event at the injected time and logs one line', async () => {
+    const calls: Array<[string, number]> = [];
+    const lines: string[] = [];
+    const handler = createHandler({
+      poll: async (cluster, nowMs) => {
+        calls.push([cluster, nowMs]);
+        return { ...summary, cluster };
+      },
+      logger: { info: (m) => lines.push(m), error: (m) => lines.push(m) },
+      now: () => 1234,
+      countFailure: () => undefined,
+    });
+    await expect(handler({ cluster: 'blue' })).resolves.toMatchObject({ cluster: 'blue', documentsWritten: 1 });
+    expect(calls).toEqual([['blue', 1234]]);
+    expect(lines).toEqual(['poll done']);
+  });
+
+  test('rejects an event whose cluster is not a non-empty string', async () => {
+    const handler = createHandler({ poll: async () => summary, logger: { info: () => undefined, error: () => undefined }, now: () => 0, countFailure: () => undefined });
+    await expect(handler({ cluster: 42 })).rejects.toThrow(/poller event has no cluster name: \{"cluster":42\}/);
+  });
+});
+
+describe('createEksConnector', () => {
+  const eks = mockClient(EKSClient);
+  afterEach(() => eks.reset());
+  afterAll(() => eks.restore());
+  const tokens = { getToken: async () => 'k8s-aws-v1.token' };
+
+  test('caches DescribeCluster answers for an hour', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: { endpoint: 'https://abc.eks.amazonaws.com', certificateAuthority: { data: Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64') } } });
+    const connect = createEksConnector({ eks: new EKSClient({ region: 'us-east-1' }), tokens, requestTimeoutMs: 1000 });
+    await connect('c', 0);
+    await connect('c', 3_599_999);
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+    await connect('c', 3_600_000);
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(2);
+  });
+
+  test('fails with the cluster name when the cluster does not exist', async () => {
+    eks.on(DescribeClusterCommand).rejects(new ResourceNotFoundException({ message: 'No cluster found for name: ghost.', $metadata: {} }));
+    const connect = createEksConnector({ eks: new EKSClient({ region: 'us-east-1' }), tokens, requestTimeoutMs: 1000 });
+    await expect(connect('ghost', 0)).rejects.toThrow(/EKS cluster "ghost" does not exist/);
+  });
+
+  test('fails when the cluster has no endpoint yet', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: { status: 'CREATING' } });
+    const connect = createEksConnector({ eks: new EKSClient({ region: 'us-east-1' }), tokens, requestTimeoutMs: 1000 });
+    await expect(connect('new', 0)).rejects.toThrow(/no endpoint or certificate authority \(status CREATING\)/);
+  });
+});
