@@ -1,0 +1,67 @@
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { NODE_METADATA_VERSION, type NodeMetadata } from '../../../core/node-metadata';
+import { toMetadataItem } from '../../../core/node-metadata-item';
+import { createMetadataStore } from '../../../lambdas/poller/metadata-store';
+
+const doc = (node: string, restartCount: number): NodeMetadata => ({
+  version: NODE_METADATA_VERSION,
+  cluster: 'c',
+  node,
+  autoScalingGroup: '',
+  capacity: {},
+  allocatable: {},
+  conditions: {},
+  pods: [{ uid: 'u1', name: 'p', namespace: 'n', workloadName: 'p', owners: [], labels: {}, services: [], phase: 'Running', conditions: {}, containers: [{ name: 'main', requests: {}, limits: {}, restartCount }] }],
+  observedAtMs: 1000,
+});
+
+describe('createMetadataStore', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+  const sleeps: number[] = [];
+  const store = (maxAttempts = 5) => createMetadataStore({ client, tableName: 't', maxAttempts, sleep: async (ms) => void sleeps.push(ms) });
+  afterEach(() => {
+    ddb.reset();
+    sleeps.length = 0;
+  });
+  afterAll(() => ddb.restore());
+
+  test('writes 25 items per BatchWriteItem and retries only the unprocessed ones with backoff', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => toMetadataItem(doc(`n${i}`, 0), 1000, 3600));
+    let first = true;
+    ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => {
+      const requests = input.RequestItems.t;
+      if (first && requests.length === 25) {
+        first = false;
+        return { UnprocessedItems: { t: requests.slice(0, 2) } };
+      }
+      return {};
+    });
+    await store().putDocuments(items);
+    const sizes = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.t.length);
+    expect(sizes.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([2, 5, 25]);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  test('fails with a TransientError when items stay unprocessed', async () => {
+    ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({ UnprocessedItems: { t: input.RequestItems.t } }));
+    await expect(store(3).putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600)])).rejects.toThrow(/left 1 items unprocessed after 3 attempts/);
+  });
+
+  test('reads stored hashes and restart counts, ignoring expired and unreadable items', async () => {
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        t: [
+          { ...toMetadataItem(doc('fresh', 4), 1000, 3600), hash: 'h1' },
+          { ...toMetadataItem(doc('expired', 1), 1000, 1), hash: 'h2' },
+          { pk: 'c#broken', doc: new Uint8Array([1, 2, 3]), hash: 'h3', ttl: 9_999_999_999 },
+        ],
+      },
+    });
+    const found = await store().readNodes('c', ['fresh', 'expired', 'broken'], 10_000);
+    expect([...found.keys()]).toEqual(['fresh']);
+    expect(found.get('fresh')).toEqual({ hash: 'h1', writtenAtMs: 1000, restarts: new Map([['u1/main', 4]]) });
+  });
+});
