@@ -157,6 +157,13 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, text);
   };
+  // Files whose content never changes are written once: advance() then rewrites only counters and gauges.
+  const written = new Set<string>();
+  const writeOnce = (path: string, text: string): void => {
+    if (written.has(path)) return;
+    write(path, text);
+    written.add(path);
+  };
   const newCgroup = (rel: string, weight: number, memBytes: number): SimCgroup => ({
     rel, cpuNs: 0, userNs: 0, systemNs: 0, periods: 0, throttled: 0, throttledNs: 0, pgfault: 0, pgmajfault: 0,
     anon: Math.round(memBytes * 0.7 / PAGE) * PAGE, file: Math.round(memBytes * 0.3 / PAGE) * PAGE,
@@ -217,9 +224,9 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
         write(`${d}/memory.current`, `${usage}\n`);
         write(`${d}/memory.peak`, `${c.peak}\n`);
         write(`${d}/memory.swap.current`, '0\n');
-        write(`${d}/memory.max`, 'max\n');
-        write(`${d}/cpu.max`, 'max 100000\n');
-        write(`${d}/cgroup.procs`, procs.map((p) => `${p}\n`).join(''));
+        writeOnce(`${d}/memory.max`, 'max\n');
+        writeOnce(`${d}/cpu.max`, 'max 100000\n');
+        writeOnce(`${d}/cgroup.procs`, procs.map((p) => `${p}\n`).join(''));
       }
       return;
     }
@@ -228,12 +235,12 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     write(at(cpu, 'cpuacct.usage'), `${c.cpuNs}\n`);
     write(at(cpu, 'cpuacct.stat'), `user ${Math.floor(c.userNs / 1e7)}\nsystem ${Math.floor(c.systemNs / 1e7)}\n`);
     write(at(cpu, 'cpu.stat'), `nr_periods ${c.periods}\nnr_throttled ${c.throttled}\nthrottled_time ${c.throttledNs}\n`);
-    write(at(cpu, 'cgroup.procs'), procs.map((p) => `${p}\n`).join(''));
+    writeOnce(at(cpu, 'cgroup.procs'), procs.map((p) => `${p}\n`).join(''));
     write(at(memory, 'memory.usage_in_bytes'), `${usage}\n`);
     write(at(memory, 'memory.max_usage_in_bytes'), `${c.peak}\n`);
-    write(at(memory, 'memory.failcnt'), '0\n');
-    write(at(memory, 'memory.limit_in_bytes'), '9223372036854771712\n');
-    write(at(memory, 'cgroup.procs'), procs.map((p) => `${p}\n`).join(''));
+    writeOnce(at(memory, 'memory.failcnt'), '0\n');
+    writeOnce(at(memory, 'memory.limit_in_bytes'), '9223372036854771712\n');
+    writeOnce(at(memory, 'cgroup.procs'), procs.map((p) => `${p}\n`).join(''));
     const own = [`cache ${c.file}`, `rss ${c.anon}`, 'rss_huge 0', 'shmem 0', `mapped_file ${c.mapped}`, 'dirty 0', 'writeback 0', 'swap 0',
       `pgpgin ${c.pgfault}`, `pgpgout ${c.pgfault}`, `pgfault ${c.pgfault}`, `pgmajfault ${c.pgmajfault}`,
       `inactive_anon 0`, `active_anon ${c.anon}`, `inactive_file ${c.inactiveFile}`, `active_file ${c.file - c.inactiveFile}`, 'unevictable 0'];
@@ -245,7 +252,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     const memUsed = root.anon + root.file;
     const memTotalKb = Math.floor(spec.memTotalBytes / 1024);
     write('proc/uptime', `${(uptimeMs / 1000).toFixed(2)} ${((uptimeMs / 1000) * spec.cores * 0.6).toFixed(2)}\n`);
-    write('proc/cpuinfo', Array.from({ length: spec.cores }, (_u, i) =>
+    writeOnce('proc/cpuinfo', Array.from({ length: spec.cores }, (_u, i) =>
       `processor\t: ${i}\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz\ncpu MHz\t\t: 2499.998\ncore id\t\t: ${i >> 1}\ncpu cores\t: ${Math.max(1, spec.cores >> 1)}\n\n`).join(''));
     write('proc/meminfo', [`MemTotal:       ${memTotalKb} kB`, `MemFree:        ${Math.max(0, memTotalKb - Math.floor(memUsed / 1024))} kB`,
       `MemAvailable:   ${Math.max(0, memTotalKb - Math.floor(root.anon / 1024))} kB`, 'Buffers:           2048 kB', `Cached:         ${Math.floor(root.file / 1024)} kB`,
@@ -266,7 +273,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       `${name.padStart(6)}: ${rx} ${rxp} 0 0 0 0 0 0 ${tx} ${txp} 0 0 0 0 0 0\n`;
     write('proc/net/dev', netHeader + line('lo', 123456, 1200, 123456, 1200) + line('eth0', hostRx, Math.floor(hostRx / 800), hostTx, Math.floor(hostTx / 600)) +
       pods.filter((p) => !p.spec.hostNetwork).map((p, i) => line(`eni${i.toString(16).padStart(11, '0')}`, p.txBytes, p.txPackets, p.rxBytes, p.rxPackets)).join(''));
-    write('proc/mounts', ['/dev/nvme0n1p1 / xfs rw,noatime,attr2,inode64,logbufs=8,logbsize=32k,noquota 0 0', 'proc /proc proc rw,relatime 0 0',
+    writeOnce('proc/mounts', ['/dev/nvme0n1p1 / xfs rw,noatime,attr2,inode64,logbufs=8,logbsize=32k,noquota 0 0', 'proc /proc proc rw,relatime 0 0',
       'tmpfs /run tmpfs rw,nosuid,nodev,mode=755 0 0', `cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0`,
       ...pods.slice(0, 3).map((p) => `tmpfs /var/lib/kubelet/pods/${p.spec.uid}/volumes/kubernetes.io~projected/kube-api-access tmpfs rw,relatime 0 0`),
       ...pods.slice(0, 3).map((p) => `overlay /run/containerd/io.containerd.runtime.v2.task/k8s.io/${p.containers[0].rel.slice(-12)}/rootfs overlay rw,relatime 0 0`), ''].join('\n'));
@@ -287,8 +294,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     }
     writeCgroup(root, true, [1]);
     if (spec.cgroupVersion === 2) {
-      write('sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
-      write('sys/fs/cgroup/cgroup.subtree_control', 'cpuset cpu io memory hugetlb pids\n');
+      writeOnce('sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
+      writeOnce('sys/fs/cgroup/cgroup.subtree_control', 'cpuset cpu io memory hugetlb pids\n');
     } else {
       const blkio = (kind: 'bytes' | 'ops'): string => {
         const [r, w] = kind === 'bytes' ? [disk.readSectors * 512, disk.writeSectors * 512] : [disk.readOps, disk.writeOps];
@@ -298,7 +305,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       write('sys/fs/cgroup/blkio/blkio.throttle.io_serviced', blkio('ops'));
       for (const name of ['cpu', 'cpuacct']) link('cpu,cpuacct', `sys/fs/cgroup/${name}`);
       if (spec.hybrid) {
-        write('sys/fs/cgroup/unified/cgroup.controllers', '');
+        writeOnce('sys/fs/cgroup/unified/cgroup.controllers', '');
         write('sys/fs/cgroup/unified/cpu.stat', `usage_usec ${Math.floor(root.cpuNs / 1000)}\nuser_usec ${Math.floor(root.userNs / 1000)}\nsystem_usec ${Math.floor(root.systemNs / 1000)}\n`);
       }
     }
