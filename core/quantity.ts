@@ -54,17 +54,29 @@ function toCeilInteger(q: ExactQuantity, scale10: number): number {
   return Number(quotient);
 }
 
-/** Parses a CPU quantity into millicores (`250m` -> 250, `0.5` -> 500, `2` -> 2000), rounded up. */
-export function parseCpuMillicores(text: string): Result<number> {
-  const q = toExact(text);
-  return q.ok ? ok(toCeilInteger(q.value, 3)) : q;
+// A cluster spells few distinct quantities ('250m', '1Gi', ...) over and over: remember the
+// conversions. A result depends on the text only, so this is memoization, not state.
+const MEMO_LIMIT = 10_000;
+
+function memoized(scale10: number): (text: string) => Result<number> {
+  const memo = new Map<string, Result<number>>();
+  return (text) => {
+    let result = memo.get(text);
+    if (result === undefined) {
+      const q = toExact(text);
+      result = q.ok ? ok(toCeilInteger(q.value, scale10)) : q;
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(text, result);
+    }
+    return result;
+  };
 }
 
+/** Parses a CPU quantity into millicores (`250m` -> 250, `0.5` -> 500, `2` -> 2000), rounded up. */
+export const parseCpuMillicores: (text: string) => Result<number> = memoized(3);
+
 /** Parses a memory (or any byte) quantity into bytes (`128Mi` -> 134217728, `1G` -> 1e9), rounded up. */
-export function parseBytes(text: string): Result<number> {
-  const q = toExact(text);
-  return q.ok ? ok(toCeilInteger(q.value, 0)) : q;
-}
+export const parseBytes: (text: string) => Result<number> = memoized(0);
 
 /** Parses a count quantity (`pods: "110"`) into an integer, rounded up. */
 export const parseCount = parseBytes;

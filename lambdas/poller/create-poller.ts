@@ -90,7 +90,9 @@ interface ClusterState {
  */
 export function toWriteHash(doc: NodeMetadata): string {
   const { observedAtMs: _ignored, ...content } = doc;
-  const text = JSON.stringify(content, (key, value: unknown) => (key === 'restartDelta' && value === 0 ? undefined : value));
+  // restartDelta is never an object's first member, and label values are strings: this pattern
+  // only matches the numeric zero deltas. Cheaper than a replacer called for every member.
+  const text = JSON.stringify(content).replace(/,"restartDelta":0(?=[,}])/g, '');
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
 
