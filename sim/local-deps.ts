@@ -1,17 +1,17 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createEmfEncoder } from '../core/emf';
+import { PROFILES } from '../core/metrics/profiles';
 import type { AgentConfig } from '../node-agent/agent-config';
 import { collectNode } from '../node-agent/collect/collect-node';
+import { createHostReader } from '../node-agent/collect/host-reader';
 import type { Logger } from '../node-agent/log';
 import { runAgent } from '../node-agent/run-agent';
-import { createHostReader } from '../node-agent/collect/host-reader';
 import { createKinesisPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PROFILES } from '../core/metrics/profiles';
+import { toKubeConfig } from '../lambdas/common/kube-client';
 import { createLogWriter } from '../lambdas/common/log-writer';
 import { createHandler, type EnricherLogger } from '../lambdas/enricher/create-handler';
 import { createMetadataReader } from '../lambdas/enricher/metadata-reader';
-import { createEmfEncoder } from '../core/emf';
-import { toKubeConfig } from '../lambdas/common/kube-client';
 import { createHandler as createPollerHandler } from '../lambdas/poller/create-handler';
 import { createPoller } from '../lambdas/poller/create-poller';
 import { createEmfEventWriter } from '../lambdas/poller/emf-event-writer';
@@ -20,6 +20,12 @@ import { createMetadataStore } from '../lambdas/poller/metadata-store';
 import { startCloudWatchLogsServer } from './cloudwatch-logs-server';
 import type { KinesisBatchHandler } from './kinesis-event-source';
 import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipelineDeps, LocalPoller, LocalPollerOptions } from './local-pipeline';
+
+/**
+ * The real parts `kinsight local` runs (agent loop, poller handler, enricher handler, CloudWatch
+ * Logs endpoint), adapted to what the local pipeline drives. The composition root of local mode
+ * besides cli/local.ts: the only place that knows which module implements which part.
+ */
 
 /** The agent's interval as far as its flush deadline is concerned. */
 const MIN_FLUSH_INTERVAL_MS = 10_000;
