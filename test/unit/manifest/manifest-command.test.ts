@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { runCli } from '../../../cli/main';
 import type { CliIo } from '../../../cli/io';
+import { manifestCommand } from '../../../cli/manifest';
 
 describe('kinsight manifest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kinsight-manifest-'));
@@ -16,7 +16,11 @@ describe('kinsight manifest', () => {
     let stdout = '';
     let stderr = '';
     const io: CliIo = { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stopSignal: new AbortController().signal };
-    const code = await runCli(['manifest', ...argv], io);
+    // What `kinsight` does with a ConfigError (cli/main.ts): one line on stderr, exit 1.
+    const code = await manifestCommand.run(argv, io).catch((error: Error) => {
+      stderr += `kinsight manifest: ${error.message}\n`;
+      return error.name === 'ConfigError' ? 1 : 2;
+    });
     return { code, stdout, stderr };
   };
 
