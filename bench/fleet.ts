@@ -10,7 +10,7 @@
  * bytes per node-minute into Kinesis and into CloudWatch Logs, and the monthly cost per node.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -140,6 +140,7 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     source.start((error) => problems.push(`event source: ${String(error)}`));
     const started = Date.now();
+    const eluStart = performance.eventLoopUtilization();
     for (let m = 0; m < MINUTES; m++) {
       if (m > 0) sim = advanceSimulatedNodes(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
       const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     const putDoneMs = Date.now() - started;
     while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
     const elapsedMs = Date.now() - started;
+    const elu = performance.eventLoopUtilization(eluStart);
     await source.stop();
     const rssAfter = process.memoryUsage().rss;
 
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
       `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
         `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
     );
+    console.log(`main thread (enricher, event source, generator) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators on a worker thread; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
     console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
     if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
   } finally {
