@@ -87,7 +87,7 @@ export const pollCommand: Command = {
           print({ kind: 'emf', logGroup: toPerformanceLogGroup(cluster), logStream: POLLER_NODE_NAME, timestamp: r.timestampMs, event: JSON.parse(encoder.encode(r)) });
         }
       },
-      isEnhanced: () => profile.value.name === 'enhanced',
+      isEnhanced: () => profile.value.enhancedMetrics,
     });
     const summary = await poll(args.cluster, Date.now());
     io.stderr(

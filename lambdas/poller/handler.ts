@@ -78,7 +78,7 @@ const poll = createPoller({
   autoScalingGroups: createAsgResolver({ ec2: new EC2Client({}) }),
   store: createMetadataStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName }),
   writeEvents: createEmfEventWriter({ writer: createLogWriter({ client: new CloudWatchLogsClient({ maxAttempts: 1 }) }), encoderOf }),
-  isEnhanced: (cluster) => encoderOf(cluster).profile.name === 'enhanced',
+  isEnhanced: (cluster) => encoderOf(cluster).profile.enhancedMetrics,
   ttlSeconds: toPositiveInt(process.env.KINSIGHT_METADATA_TTL_SECONDS, 'KINSIGHT_METADATA_TTL_SECONDS', 3600),
 });
 
