@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toBundleSha256 } from '../../core/agent-manifest';
+import { toAgentManifest, toBundleSha256 } from '../../core/agent-manifest';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
 import { createKubeObjectClient, FIELD_MANAGER } from '../../lambdas/applier/kube-object-client';
@@ -117,6 +117,9 @@ describe('applier against a local Kubernetes API server', () => {
       expect(write.query.get('fieldManager')).toBe(FIELD_MANAGER);
       expect(write.query.get('force')).toBe('true');
     }
+    // The client's serializer drops no field: every body is the rendered object, whole.
+    const rendered = toAgentManifest({ clusterName: 'prod-eu', streamName: 'kinsight-records', region: 'eu-west-1', image: 'node:22-alpine', interval: '60s', agentBundle: bundleV1 });
+    expect(writes.map((w) => w.body)).toEqual(JSON.parse(JSON.stringify(rendered)));
     expect(objects.get('/api/v1/namespaces/kinsight/configmaps/kinsight-agent').data['agent.js']).toBe(bundleV1);
     const ds = objects.get('/apis/apps/v1/namespaces/kinsight/daemonsets/kinsight-agent');
     expect(ds.spec.template.spec.hostPID).toBe(true);
