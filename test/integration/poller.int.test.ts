@@ -9,6 +9,7 @@ import { toIndexKey } from '../../lambdas/poller/metadata-store';
 import { createSimCluster, toSimNodeName, type KubeObject } from '../../sim/cluster';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
 import { startDynalite, type LocalService } from '../../sim/local-aws';
+import { toEmfProblems } from '../helpers/emf-validator';
 import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-rig';
 
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
@@ -240,6 +241,19 @@ describe('kinsight poll --dry-run', () => {
     expect(cluster?.event).toMatchObject({ ClusterName: 'demo', cluster_node_count: 3, Version: '1' });
     expect((cluster?.event._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0].Namespace).toBe('ContainerInsights');
     expect(stderr).toMatch(/3 nodes, 36 pods/);
+    expect(emf.flatMap((l) => toEmfProblems(JSON.stringify(l.event)))).toEqual([]);
+  });
+
+  test('prints valid EMF for the enhanced records too', async () => {
+    const { code, stdout } = await run(['poll', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster', 'demo', '--dry-run', '--profile', 'enhanced']);
+    expect(code).toBe(0);
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; event?: Record<string, unknown> }).filter((l) => l.kind === 'emf');
+    const types = new Set(events.map((l) => l.event?.Type));
+    for (const t of ['Cluster', 'ClusterNamespace', 'ClusterService', 'ClusterDeployment', 'ClusterDaemonSet', 'ClusterStatefulSet', 'ClusterReplicaSet', 'Node']) expect(types).toContain(t);
+    expect(events.flatMap((l) => toEmfProblems(JSON.stringify(l.event)))).toEqual([]);
+    const node = events.find((l) => l.event?.Type === 'Node')?.event as Record<string, unknown>;
+    expect(node).toMatchObject({ NodeName: toSimNodeName(0), InstanceId: 'i-00000000000000000', node_status_condition_ready: 1 });
+    expect(JSON.stringify(node._aws)).toContain('node_status_condition_ready');
   });
 
   test('fails without --dry-run, with a one-line reason', async () => {
