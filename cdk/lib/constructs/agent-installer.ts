@@ -15,10 +15,15 @@ import { toVpcPlacement } from './poller';
 
 /** The agent's settings in one cluster: what the applier renders the manifest from (the bundle aside). */
 export interface AgentSettings {
+  /** The stream the agents write to (a token at synth). */
   readonly streamName: string;
+  /** The stream's region. */
   readonly region: string;
+  /** Image with a node binary. */
   readonly image: string;
+  /** Collection interval, a duration. */
   readonly interval: string;
+  /** ServiceAccount annotations (the IRSA role). @default none */
   readonly serviceAccountAnnotations?: Record<string, string>;
 }
 

@@ -15,15 +15,21 @@ export const POLLER_FAILURES_METRIC = 'PollFailures';
 
 /** A poller function and the clusters it polls. */
 export interface MonitoredPoller {
+  /** The poller function. */
   readonly function: lambda.IFunction;
+  /** The clusters it polls: one failed-poll alarm each. */
   readonly clusterNames: readonly string[];
 }
 
 /** Props of {@link PipelineMonitoring}. */
 export interface PipelineMonitoringProps {
+  /** The agents' stream. */
   readonly stream: kinesis.IStream;
+  /** The enricher function. */
   readonly enricher: lambda.IFunction;
+  /** The enricher's on-failure destination. */
   readonly failureQueue: sqs.IQueue;
+  /** Every poller, with its clusters. */
   readonly pollers: readonly MonitoredPoller[];
   /**
    * Alarm when the enricher's oldest unread record is older than this.
