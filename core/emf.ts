@@ -131,6 +131,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
   }));
   const groups = new Map<string, Group>();
   const infoByType = new Map<CiType, Map<string, MetricInfo>>();
+  const prefixes = new WeakMap<object, { type: CiType; sources: readonly string[]; kubernetes: unknown; json: string }>();
 
   function toGroup(name: string): Group | undefined {
     const matched: number[] = [];
@@ -200,7 +201,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     return json;
   }
 
-  function encode(record: CiRecord): string {
+  function toPrefix(record: CiRecord): string {
     const attributes = record.attributes;
     let out = `{"Type":${toJsonString(record.type)}`;
     for (const key in attributes) {
@@ -209,7 +210,23 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     }
     out += `,"Sources":${toJson(record.sources)}`;
     if (record.kubernetes !== undefined) out += `,"kubernetes":${toJson(record.kubernetes)}`;
-    out += `,"Timestamp":"${record.timestampMs}"`;
+    return out;
+  }
+
+  /** The event up to its metrics; remembered for frozen attribute objects (the enricher reuses them while a pod lives). */
+  function toCachedPrefix(record: CiRecord): string {
+    const attributes = record.attributes;
+    if (!Object.isFrozen(attributes)) return toPrefix(record);
+    const hit = prefixes.get(attributes);
+    if (hit && hit.type === record.type && hit.sources === record.sources && hit.kubernetes === record.kubernetes) return hit.json;
+    const json = toPrefix(record);
+    prefixes.set(attributes, { type: record.type, sources: record.sources, kubernetes: record.kubernetes, json });
+    return json;
+  }
+
+  function encode(record: CiRecord): string {
+    const attributes = record.attributes;
+    let out = `${toCachedPrefix(record)},"Timestamp":"${record.timestampMs}"`;
 
     const metrics = record.metrics as Record<string, number | undefined>;
     let byGroup: Map<Group, string[]> | undefined;

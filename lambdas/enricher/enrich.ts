@@ -208,6 +208,76 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
   return { attributes, kubernetes: Object.freeze(kubernetes), meta };
 }
 
+/**
+ * The attribute and kubernetes objects of a pod's events, frozen and reused while the pod's
+ * metadata object lives (the metadata reader keeps a document's object while its content hash does
+ * not change): the encoder then serializes them once per pod instead of once per event and interval.
+ */
+interface PodView {
+  readonly profile: DeclarationProfile;
+  readonly serviceAttribute: boolean;
+  readonly uid: string;
+  readonly context: PodContext;
+  readonly podAttributes: Record<string, string>;
+  readonly netAttributes: Map<string, Record<string, string>>;
+}
+
+interface ContainerView {
+  readonly pod: PodView;
+  readonly id: string;
+  readonly runtime: string | undefined;
+  readonly name: string | undefined;
+  readonly attributes: Record<string, string>;
+  readonly kubernetes: Record<string, unknown>;
+}
+
+const podViews = new WeakMap<PodMetadata, PodView>();
+const containerViews = new WeakMap<ContainerMetadata, ContainerView>();
+
+function toPodView(record: NodeRecord, node: Record<string, string>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): PodView {
+  const serviceAttribute = options.serviceAttribute !== false;
+  if (meta) {
+    const hit = podViews.get(meta);
+    if (hit && hit.profile === options.profile && hit.serviceAttribute === serviceAttribute && hit.uid === sample.uid) return hit;
+  }
+  const context = toPodContext(record, node, sample, meta, options);
+  Object.freeze(context.attributes);
+  const podAttributes = meta ? { ...context.attributes, pod_status: meta.phase } : context.attributes;
+  const view: PodView = { profile: options.profile, serviceAttribute, uid: sample.uid, context, podAttributes: Object.freeze(podAttributes), netAttributes: new Map() };
+  if (meta) podViews.set(meta, view);
+  return view;
+}
+
+function toNetAttributes(view: PodView, name: string): Record<string, string> {
+  let attributes = view.netAttributes.get(name);
+  if (!attributes) {
+    attributes = Object.freeze({ ...view.context.attributes, interface: name });
+    view.netAttributes.set(name, attributes);
+  }
+  return attributes;
+}
+
+function toContainerView(pod: PodView, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): ContainerView {
+  if (meta) {
+    const hit = containerViews.get(meta);
+    if (hit && hit.pod === pod && hit.id === sample.id && hit.runtime === sample.runtime && hit.name === sample.name) return hit;
+  }
+  const attributes: Record<string, string> = { ...pod.context.attributes };
+  const kubernetes: Record<string, unknown> = { ...pod.context.kubernetes };
+  const name = meta?.name ?? sample.name;
+  if (name !== undefined) kubernetes.container_name = name;
+  const runtime = meta?.runtime ?? sample.runtime;
+  if (runtime) kubernetes[runtime] = Object.freeze({ container_id: sample.id });
+  else kubernetes.container_id = sample.id;
+  if (name !== undefined && options.profile.containerNameAttribute) attributes.ContainerName = name;
+  if (meta?.state) attributes.container_status = meta.state;
+  if (meta?.stateReason) attributes.container_status_reason = meta.stateReason;
+  if (meta?.lastTerminationReason) attributes.container_last_termination_reason = meta.lastTerminationReason;
+  const view: ContainerView = { pod, id: sample.id, runtime: sample.runtime, name: sample.name, attributes: Object.freeze(attributes), kubernetes: Object.freeze(kubernetes) };
+  if (meta) containerViews.set(meta, view);
+  return view;
+}
+
 function toPodMetrics(record: NodeRecord, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): Metrics {
   const m = newMetrics('Pod');
   const cpuCapacity = record.cores * 1000;
@@ -271,17 +341,10 @@ function putPodStatus(m: Metrics, meta: PodMetadata): void {
   for (const [name, n] of reasons) if (n > 0) m[name] = n;
 }
 
-function toContainerRecord(record: NodeRecord, pod: PodContext, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): CiRecord<'Container'> {
+function toContainerRecord(record: NodeRecord, pod: PodView, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): CiRecord<'Container'> {
   const m = newMetrics('Container');
   putCgroup(m, CONTAINER, sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
-  const attributes = { ...pod.attributes };
-  const kubernetes: Record<string, unknown> = { ...pod.kubernetes };
-  const name = meta?.name ?? sample.name;
-  if (name !== undefined) kubernetes.container_name = name;
-  const runtime = meta?.runtime ?? sample.runtime;
-  if (runtime) kubernetes[runtime] = { container_id: sample.id };
-  else kubernetes.container_id = sample.id;
-  if (name !== undefined && options.profile.containerNameAttribute) attributes.ContainerName = name;
+  const view = toContainerView(pod, sample, meta, options);
   if (meta) {
     const usage = m[CONTAINER.cpu_usage_total];
     put(m, CONTAINER.cpu_limit, meta.limits.cpuMillicores);
@@ -293,11 +356,8 @@ function toContainerRecord(record: NodeRecord, pod: PodContext, sample: Containe
       put(m, CONTAINER.cpu_utilization_over_container_limit, percent(usage, meta.limits.cpuMillicores));
       put(m, CONTAINER.memory_utilization_over_container_limit, percent(sample.gauges.memoryWorkingSetBytes, meta.limits.memoryBytes));
     }
-    if (meta.state) attributes.container_status = meta.state;
-    if (meta.stateReason) attributes.container_status_reason = meta.stateReason;
-    if (meta.lastTerminationReason) attributes.container_last_termination_reason = meta.lastTerminationReason;
   }
-  return { type: 'Container', timestampMs: record.timeMs, attributes, sources: SOURCES.Container, kubernetes, metrics: m as MetricsOf<'Container'> };
+  return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: m as MetricsOf<'Container'> };
 }
 
 /**
@@ -379,16 +439,14 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   for (const sample of record.pods) {
     const meta = podsByUid.get(sample.uid);
     if (!meta) podsWithoutMetadata += 1;
-    const pod = toPodContext(record, node, sample, meta, options);
-    const podAttributes = { ...pod.attributes };
-    if (meta) podAttributes.pod_status = meta.phase;
-    out.push({ type: 'Pod', timestampMs: t, attributes: podAttributes, sources: SOURCES.Pod, kubernetes: pod.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'> });
+    const pod = toPodView(record, node, sample, meta, options);
+    out.push({ type: 'Pod', timestampMs: t, attributes: pod.podAttributes, sources: SOURCES.Pod, kubernetes: pod.context.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'> });
     if (!sample.hostNetwork) {
       for (const itf of sample.net ?? []) {
         const m = newMetrics('PodNet');
         putNet(m, POD_NET, [itf], elapsed);
         if (hasMetrics(m)) {
-          out.push({ type: 'PodNet', timestampMs: t, attributes: { ...pod.attributes, interface: itf.name }, sources: SOURCES.PodNet, kubernetes: pod.kubernetes, metrics: m as MetricsOf<'PodNet'> });
+          out.push({ type: 'PodNet', timestampMs: t, attributes: toNetAttributes(pod, itf.name), sources: SOURCES.PodNet, kubernetes: pod.context.kubernetes, metrics: m as MetricsOf<'PodNet'> });
         }
       }
     }

@@ -7,7 +7,8 @@ import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-
 /**
  * Reads node metadata documents from the DynamoDB table with BatchGetItem (at most 100 keys per
  * call, UnprocessedKeys retried with backoff) and keeps them in memory for a short TTL, including
- * the "no document" answers, so a warm enricher asks DynamoDB about a node about once per TTL.
+ * the "no document" answers, so a warm enricher asks DynamoDB about a node about once per TTL. A
+ * re-read item whose content hash is unchanged yields the same document object as before.
  * An expired, corrupt or unknown-version item is treated as no document and reported to `onBadItem`.
  */
 
@@ -48,6 +49,7 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cache = new Map<string, { doc: NodeMetadata | undefined; expiresAt: number }>();
+  const lastDocs = new Map<string, { hash: string; doc: NodeMetadata }>();
 
   async function fetch(keys: string[], into: Map<string, NodeMetadata | undefined>): Promise<void> {
     let pending: Record<string, unknown>[] = keys.map((k) => ({ [METADATA_TABLE_KEY]: k }));
@@ -60,9 +62,22 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
       const t = now();
       for (const item of out.Responses?.[options.tableName] ?? []) {
         const key = String(item[METADATA_TABLE_KEY]);
+        // Same content hash as the document read last time: keep that object (no gunzip, no parse,
+        // and the enricher's per-pod caches keyed on it stay warm).
+        const last = lastDocs.get(key);
+        const expired = typeof item.ttl === 'number' && item.ttl * 1000 <= t;
+        if (last && !expired && typeof item.hash === 'string' && item.hash === last.hash) {
+          into.set(key, last.doc);
+          continue;
+        }
         const parsed = parseMetadataItem(item, t);
-        if (parsed.ok) into.set(key, parsed.value);
-        else options.onBadItem?.(key, parsed.error);
+        if (parsed.ok) {
+          into.set(key, parsed.value);
+          if (typeof item.hash === 'string') {
+            if (lastDocs.size >= 50_000) lastDocs.clear();
+            lastDocs.set(key, { hash: item.hash, doc: parsed.value });
+          }
+        } else options.onBadItem?.(key, parsed.error);
       }
       pending = (out.UnprocessedKeys?.[options.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }

@@ -324,4 +324,17 @@ describe('edge cases', () => {
     const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), { ...classic, serviceAttribute: false });
     expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').attributes.Service).toBeUndefined();
   });
+
+  it('reuses the attribute objects of a pod while its metadata object lives, per profile', () => {
+    const metadata = toMetadataFixture();
+    const first = toCiRecords(toRecordFixture(), metadata, classic).records;
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic).records;
+    expect(podNamed(again, 'web-7d9f8b6c5-x2x4q').attributes).toBe(podNamed(first, 'web-7d9f8b6c5-x2x4q').attributes);
+    expect(Object.isFrozen(podNamed(again, 'web-7d9f8b6c5-x2x4q').attributes)).toBe(true);
+    const rich = toCiRecords(toRecordFixture(), metadata, enhanced).records;
+    const app = ofType(rich, 'Container').find((r) => r.kubernetes?.container_name === 'app');
+    expect(app?.attributes.ContainerName).toBe('app');
+    expect(podNamed(rich, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBe('web-7d9f8b6c5-x2x4q');
+    expect(podNamed(toCiRecords(toRecordFixture(), metadata, classic).records, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBeUndefined();
+  });
 });

@@ -79,4 +79,15 @@ describe('metadata reader', () => {
     expect(docs.get('prod#a')).toBeUndefined();
     expect(bad.sort()).toEqual(['prod#a', 'prod#b']);
   });
+
+  it('returns the same document object when a re-read item has an unchanged content hash', async () => {
+    const client = fakeClient(['a']);
+    let now = NOW;
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => now, cacheTtlMs: 1000 });
+    const first = (await reader.get(['prod#a'])).get('prod#a');
+    now += 2000;
+    const second = (await reader.get(['prod#a'])).get('prod#a');
+    expect(client.calls).toHaveLength(2);
+    expect(second).toBe(first);
+  });
 });
