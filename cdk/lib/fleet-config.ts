@@ -71,7 +71,11 @@ const INTERVAL = /^([1-9][0-9]*)(s|m)$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/;
 const MIN_INTERVAL_SECONDS = 10;
 const MAX_INTERVAL_SECONDS = 300;
-/** @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html */
+/**
+ * A sanity bound on the shard count; the account's shard quota (1,000 to 20,000 depending on the region)
+ * is the real limit and CloudFormation reports it.
+ * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
+ */
 const MAX_SHARDS = 10_000;
 const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn'];
