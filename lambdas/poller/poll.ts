@@ -53,7 +53,7 @@ export interface WorkloadFacts {
   readonly type: 'ClusterDeployment' | 'ClusterDaemonSet' | 'ClusterStatefulSet' | 'ClusterReplicaSet';
   readonly namespace: string;
   readonly name: string;
-  readonly metrics: Record<string, number>;
+  readonly metrics: MetricsOf<'ClusterDeployment'> | MetricsOf<'ClusterDaemonSet'> | MetricsOf<'ClusterStatefulSet'> | MetricsOf<'ClusterReplicaSet'>;
 }
 
 /** Everything one poll read, as facts. */
@@ -219,7 +219,7 @@ export function toWorkloadFacts(
 ): WorkloadFacts {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
-  let metrics: Record<string, number>;
+  let metrics: WorkloadFacts['metrics'];
   if (type === 'ClusterDaemonSet') {
     const s = (object as V1DaemonSet).status;
     metrics = {
@@ -227,15 +227,18 @@ export function toWorkloadFacts(
       status_replicas_unavailable: s?.numberUnavailable ?? 0,
       replicas_desired: s?.desiredNumberScheduled ?? 0,
       replicas_ready: s?.currentNumberScheduled ?? 0,
-    };
+    } satisfies MetricsOf<'ClusterDaemonSet'>;
   } else {
     const o = object as V1Deployment;
-    metrics = {
+    const common = {
       replicas_desired: o.spec?.replicas ?? 0,
       replicas_ready: o.status?.readyReplicas ?? 0,
       status_replicas_available: o.status?.availableReplicas ?? 0,
-    };
-    if (type === 'ClusterDeployment') metrics.status_replicas_unavailable = o.status?.unavailableReplicas ?? 0;
+    } satisfies MetricsOf<'ClusterStatefulSet'> & MetricsOf<'ClusterReplicaSet'>;
+    metrics =
+      type === 'ClusterDeployment'
+        ? ({ ...common, status_replicas_unavailable: o.status?.unavailableReplicas ?? 0 } satisfies MetricsOf<'ClusterDeployment'>)
+        : common;
   }
   return { type, namespace, name, metrics };
 }
@@ -311,7 +314,7 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
 
   if (ctx.enhanced) {
     for (const w of input.workloads) {
-      records.push(record(w.type, ctx, { PodName: w.name, Namespace: w.namespace }, w.metrics as MetricsOf<typeof w.type>));
+      records.push(record(w.type, ctx, { PodName: w.name, Namespace: w.namespace }, w.metrics));
     }
   }
 
