@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectNode } from '../../../node-agent/collect/collect-node';
+import { collectNode, createCollectMemory } from '../../../node-agent/collect/collect-node';
 import { createHostReader, type HostReader } from '../../../node-agent/collect/host-reader';
 import { createMemoryHost } from './memory-host';
 
@@ -126,6 +126,42 @@ describe('collectNode on a hybrid host (v1 controllers plus an empty unified cgr
 
   it('adds no sync/async/total split when the root blkio counts nothing', () => {
     expect(sample.disks[0].serviceBytes).toEqual({ read: 4123504 * 512, write: 61233504 * 512 });
+  });
+});
+
+describe('collectNode across cycles', () => {
+  it('probes each container for the sandbox once and remembers the verdict, forgetting containers that are gone', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    const reads: string[] = [];
+    const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
+    const memory = createCollectMemory();
+    const first = collectNode(counting, 1, memory);
+    expect(reads.filter((p) => p.endsWith('/comm'))).toHaveLength(7);
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6')]));
+    reads.length = 0;
+    const second = collectNode(counting, 2, memory);
+    expect(reads.filter((p) => p.endsWith('/comm'))).toEqual([]);
+    expect(second.pods).toEqual(first.pods.map((p) => ({ ...p })));
+    const withoutPodB: HostReader = { ...counting, listDirs: (path) => counting.listDirs(path).filter((d) => !d.includes('a1b2c3d4')) };
+    collectNode(withoutPodB, 3, memory);
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('6')]));
+    expect(memory.appIds).toEqual(new Set([id('2'), id('7')]));
+  });
+
+  it('reports swap 0 without reading swap files when the host has no swap', () => {
+    const pod = 'sys/fs/cgroup/kubepods/pod11111111-2222-4333-8444-555555555555';
+    const files = {
+      'proc/uptime': '1.00 1.00\n',
+      'proc/cpuinfo': 'processor\t: 0\n',
+      'proc/meminfo': 'MemTotal: 1024 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n',
+      'sys/fs/cgroup/cgroup.controllers': 'cpu memory\n',
+      [`${pod}/memory.current`]: '4096\n',
+      [`${pod}/memory.swap.current`]: '8192\n',
+    };
+    const pods = collectNode(createMemoryHost(files), 0).pods;
+    expect(pods[0].cgroup.gauges.memorySwapBytes).toBe(0);
+    const withSwap = collectNode(createMemoryHost({ ...files, 'proc/meminfo': 'MemTotal: 1024 kB\nSwapTotal: 64 kB\nSwapFree: 64 kB\n' }), 0).pods;
+    expect(withSwap[0].cgroup.gauges.memorySwapBytes).toBe(8192);
   });
 });
 
