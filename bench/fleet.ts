@@ -9,7 +9,7 @@
  * sustained node records per second, end-to-end lag (record time to events written) p50 and p99,
  * bytes per node-minute into Kinesis and into CloudWatch Logs, and the monthly cost per node.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
@@ -29,8 +29,7 @@ import { createLocalEnricher } from '../sim/local-deps';
 import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
 import { advanceSimulatedNodes, createSimulatedCluster } from '../sim/simulated-nodes';
-import { createEmfFileTail } from '../sim/dashboard/emf-file-tail';
-import { createMetricStore } from '../sim/dashboard/metric-store';
+import { createMetricStore, type MetricStore } from '../sim/dashboard/metric-store';
 import { toMetricSamples } from '../sim/dashboard/to-metric-samples';
 import { toMonthlyCost } from '../core/cost-model';
 
@@ -60,13 +59,26 @@ const TABLE = 'bench-metadata';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 
-function toFileBytes(dir: string): number {
+/** Reads the sink's files one at a time (the whole output would not fit in memory at 2,000 nodes): bytes, events, and what CloudWatch would make of them. */
+function readSink(dir: string, store: MetricStore): { bytes: number; events: number } {
   let bytes = 0;
+  let events = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    bytes += e.isDirectory() ? toFileBytes(p) : statSync(p).size;
+    if (e.isDirectory()) {
+      const inner = readSink(p, store);
+      bytes += inner.bytes;
+      events += inner.events;
+      continue;
+    }
+    bytes += statSync(p).size;
+    for (const line of readFileSync(p, 'utf8').split('\n')) {
+      if (line === '') continue;
+      events += 1;
+      store.add(toMetricSamples(JSON.parse(line)));
+    }
   }
-  return bytes;
+  return { bytes, events };
 }
 
 async function main(): Promise<void> {
@@ -174,12 +186,11 @@ async function main(): Promise<void> {
     await source.stop();
     const rssAfter = process.memoryUsage().rss;
 
-    const fileBytesTotal = toFileBytes(outDir);
     // What CloudWatch would make of the files: distinct metric + dimension values = custom metrics.
     const store = createMetricStore();
-    const written = await createEmfFileTail(outDir).read();
-    for (const { event } of written) store.add(toMetricSamples(event));
-    events = written.length;
+    const sink = readSink(outDir, store);
+    const fileBytesTotal = sink.bytes;
+    events = sink.events;
     // The files hold each message plus a newline; PutLogEvents counts 26 more bytes per event against its limits.
     const logsBytes = fileBytesTotal - events;
     const logsQuotaBytes = logsBytes + events * LOGS_EVENT_OVERHEAD_BYTES;
