@@ -142,8 +142,12 @@ export class FleetStack extends Stack {
           applierRole: installer.role,
           applierAccess: fleet.applierAccess,
         });
-        // The applier needs its access entry before it can apply; the poller's schedule can start any time.
-        installer.installations.get(cluster.name)?.node.addDependency(access.applierEntry);
+        // The applier needs its access entry before it can apply. Pods started before their Pod Identity
+        // association exists get no credentials until restarted, so the association comes first too.
+        const installation = installer.installations.get(cluster.name);
+        installation?.node.addDependency(access.applierEntry);
+        const association = identity.associations.get(cluster.name);
+        if (association) installation?.node.addDependency(association);
       }
     }
 

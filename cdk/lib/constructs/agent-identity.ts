@@ -27,6 +27,8 @@ export interface AgentIdentityProps {
 export class AgentIdentity extends Construct {
   /** The role of each cluster's agents, by cluster name. */
   readonly roles = new Map<string, iam.IRole>();
+  /** The Pod Identity association of each cluster, by cluster name (none with IRSA). */
+  readonly associations = new Map<string, eks.CfnPodIdentityAssociation>();
   private readonly mode: AgentIdentityMode;
 
   constructor(scope: Construct, id: string, props: AgentIdentityProps) {
@@ -47,12 +49,13 @@ export class AgentIdentity extends Construct {
         inlinePolicies: { PutRecords: permissions },
       });
       for (const cluster of props.clusters) {
-        new eks.CfnPodIdentityAssociation(this, `Association${toConstructId(cluster.name)}`, {
+        const association = new eks.CfnPodIdentityAssociation(this, `Association${toConstructId(cluster.name)}`, {
           clusterName: cluster.name,
           namespace: AGENT_NAMESPACE,
           serviceAccount: AGENT_NAME,
           roleArn: role.roleArn,
         });
+        this.associations.set(cluster.name, association);
         this.roles.set(cluster.name, role);
       }
       return;

@@ -184,14 +184,18 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       for (const a of associations) expect(a).toMatchObject({ Namespace: 'kinsight', ServiceAccount: 'kinsight-agent' });
     });
 
-    it('installs the agent in each cluster through a custom resource that waits for the applier access entry', () => {
+    it('installs the agent in each cluster through a custom resource that waits for the applier access entry and the Pod Identity association', () => {
       const installs = template.findResources('Custom::KinsightAgent') as Resources;
       expect(Object.values(installs).map((r) => r.Properties.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
-      const entryIds = Object.keys(template.findResources('AWS::EKS::AccessEntry'));
+      const entries = template.findResources('AWS::EKS::AccessEntry') as Resources;
+      const associations = template.findResources('AWS::EKS::PodIdentityAssociation') as Resources;
       for (const install of Object.values(installs)) {
+        const cluster = install.Properties.ClusterName;
         expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64) });
         expect(install.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^Stream/) });
-        expect(install.DependsOn?.some((id) => entryIds.includes(id) && id.includes('Applier'))).toBe(true);
+        const dependsOn = install.DependsOn ?? [];
+        expect(dependsOn.some((id) => entries[id]?.Properties.ClusterName === cluster && refersTo(entries[id].Properties.PrincipalArn, 'Installer'))).toBe(true);
+        expect(dependsOn.some((id) => associations[id]?.Properties.ClusterName === cluster)).toBe(true);
       }
     });
   });
