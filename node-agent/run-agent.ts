@@ -79,6 +79,12 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         deps.print(record);
       }
       result.cycles += 1;
+      deps.log.info('cycle completed', {
+        pods: record.pods.length,
+        containers: record.pods.reduce((n, p) => n + p.containers.length, 0),
+        collectionMs,
+        buffered: deps.producer?.stats().buffered ?? 0,
+      });
       deps.onCycle?.(deps.monotonic());
     } catch (error) {
       result.failedCycles += 1;

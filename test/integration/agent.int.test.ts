@@ -140,6 +140,45 @@ describe('node agent against kinesalite', () => {
   });
 });
 
+describe('the standalone agent process', () => {
+  let kinesis: LocalService;
+  let client: KinesisClient;
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+    client = kinesisClient(kinesis.endpoint);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await kinesis.close();
+  });
+
+  (existsSync(join(ROOT, 'dist/agent.js')) ? it : it.skip)('sends a record, stops on SIGTERM with nothing unsent and exits 0', async () => {
+    await createStream(client, 'records-3');
+    const child = spawn(process.execPath, ['dist/agent.js'], {
+      cwd: ROOT,
+      env: { ...process.env, KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n', KINSIGHT_HOST_ROOT: FIXTURE, KINSIGHT_STREAM_NAME: 'records-3', KINSIGHT_KINESIS_ENDPOINT: kinesis.endpoint, KINSIGHT_INTERVAL: '1h' },
+    });
+    const lines: Record<string, unknown>[] = [];
+    let pending = '';
+    child.stderr.on('data', (d: Buffer) => {
+      pending += d.toString();
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+        if (lines.at(-1)?.message === 'cycle completed') child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(lines.map((l) => l.message)).toEqual(['agent started', 'cycle completed', 'agent stopped']);
+    expect(lines[2]).toMatchObject({ level: 'info', cycles: 1, failedCycles: 0, unsent: 0 });
+    const got = await readStream(client, 'records-3');
+    expect(got).toHaveLength(1);
+    expectValidRecord(got[0].record);
+  });
+});
+
 describe('kinsight agent on the command line', () => {
   it('prints the record it would send, decoded, as one JSON document with --dry-run --once', async () => {
     const { out, io } = captureIo();
