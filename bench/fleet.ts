@@ -85,10 +85,17 @@ async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'kinsight-bench-fleet-'));
   // The emulators run in a worker thread: in AWS they are other machines, here they get the other core.
   const services = new Worker(__filename, { workerData: { persistDir: outDir } });
-  const endpoints = await new Promise<ServiceEndpoints>((resolve, reject) => {
-    services.once('message', resolve);
-    services.once('error', reject);
-  });
+  let endpoints: ServiceEndpoints;
+  try {
+    endpoints = await new Promise<ServiceEndpoints>((resolve, reject) => {
+      services.once('message', resolve);
+      services.once('error', reject);
+    });
+  } catch (error) {
+    await services.terminate();
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
   const kinesis = new KinesisClient({ ...toLocalClientConfig(endpoints.kinesis), requestHandler: new NodeHttpHandler() });
   const dynamo = new DynamoDBClient(toLocalClientConfig(endpoints.dynamo));
   const logs = new CloudWatchLogsClient(toLocalClientConfig(endpoints.logs));
