@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       `${label}: wall ${(wallMs / 1000).toFixed(1)} s, peak RSS so far ${mib(process.resourceUsage().maxRSS * 1024)}, API requests ${requests}, ` +
         `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
         `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, ASG lookups ${asgCalls}; ` +
+        `phases: list ${(summary.phasesMs.list / 1000).toFixed(1)} s, build ${(summary.phasesMs.build / 1000).toFixed(1)} s, write ${(summary.phasesMs.write / 1000).toFixed(1)} s; ` +
         `CPU: poller ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s`,
     );
   }

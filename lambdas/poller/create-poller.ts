@@ -71,6 +71,8 @@ export interface PollSummary {
   readonly rebuiltState: boolean;
   readonly warnings: readonly string[];
   readonly durationMs: number;
+  /** Where the time went: listing the API, building records and documents, writing the table and the events. */
+  readonly phasesMs: { readonly list: number; readonly build: number; readonly write: number };
 }
 
 /** Polls one cluster. */
@@ -153,6 +155,7 @@ export function createPoller(deps: PollerDeps): Poller {
       enhanced ? guard(listAll(lists.daemonSets, (d) => toWorkloadFacts(d, 'ClusterDaemonSet'), { what: 'daemonsets', onPage, signal })) : none,
       enhanced ? guard(listAll(lists.statefulSets, (s) => toWorkloadFacts(s, 'ClusterStatefulSet'), { what: 'statefulsets', onPage, signal })) : none,
     ]);
+    const listedAt = elapsedMs();
     const instanceIds = nodes.flatMap((n) => (n.instanceId ? [n.instanceId] : []));
     const autoScalingGroups = await deps.autoScalingGroups.resolve(instanceIds, nowMs);
     const nodeNames = nodes.map((n) => n.name);
@@ -185,6 +188,7 @@ export function createPoller(deps: PollerDeps): Poller {
     const current = new Set(nodeNames);
     const gone = [...new Set([...state.nodes.keys(), ...(state.index?.nodes ?? [])])].filter((n) => !current.has(n));
 
+    const builtAt = elapsedMs();
     await deps.store.putDocuments(items);
     if (gone.length > 0) await deps.store.deleteNodes(cluster, gone);
     const indexNodes = [...nodeNames].sort();
@@ -207,6 +211,7 @@ export function createPoller(deps: PollerDeps): Poller {
       rebuiltState,
       warnings,
       durationMs: Math.round(elapsedMs() - started),
+      phasesMs: { list: Math.round(listedAt - started), build: Math.round(builtAt - listedAt), write: Math.round(elapsedMs() - builtAt) },
     };
   };
 }

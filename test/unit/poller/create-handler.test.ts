@@ -17,7 +17,7 @@ describe('describePollError', () => {
 });
 
 describe('createHandler', () => {
-  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7 };
+  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7, phasesMs: { list: 4, build: 2, write: 1 } };
 
   test('polls the cluster named by the event at the injected time and logs one line', async () => {
     const calls: Array<[string, number]> = [];
