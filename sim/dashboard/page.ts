@@ -104,6 +104,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   }
   function niceMax(max, unit) {
     if (max <= 0) return unit === 'Percent' ? 10 : 1;
+    // Small counts get whole-number ticks (0..4) rather than quarters of 1.
+    if (unit === 'Count' && max <= 4) return 4;
     // A busy CPU reads a hair above 100 %: keep the 0-100 scale rather than jump to 200.
     if (unit === 'Percent' && max > 100 && max <= 103) return 100;
     var p = Math.pow(10, Math.floor(Math.log10(max)));
