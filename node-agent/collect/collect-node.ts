@@ -94,6 +94,7 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   }
   memory.sandboxIds = seen.sandboxIds;
   memory.appIds = seen.appIds;
+  host.release?.();
   return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
 }
 
