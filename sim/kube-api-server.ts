@@ -156,6 +156,13 @@ export interface KubeApiServerOptions {
    * @default 500
    */
   readonly maxPageSize?: number;
+  /**
+   * Keep every list page served (or prepared) until the store changes, instead of only the next
+   * page of each resource: the simulator's JSON generation is then paid once, as a real API server
+   * serves lists from its watch cache. For benchmarks; costs the memory of the serialized lists.
+   * @default false
+   */
+  readonly cachePages?: boolean;
 }
 
 /** Which requests an injected fault applies to. */
@@ -301,6 +308,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
 
   // One prepared page per resource (lists of different resources run in parallel).
   const prefetched = new Map<SimResource, { key: string; body: string; next: number }>();
+  // With cachePages: every page by key; the key holds the store's resourceVersion, so a change retires all.
+  const pageCache = options.cachePages ? new Map<string, { key: string; body: string; next: number }>() : undefined;
+  let cachedVersion = store.resourceVersion;
 
   const serveList = (res: ServerResponse, route: Route, query: URLSearchParams): void => {
     const limit = Math.min(Number(query.get('limit')) || maxPageSize, maxPageSize);
@@ -324,17 +334,25 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     const byLabel = toSelector(query.get('labelSelector'), readLabel);
     const byField = toSelector(query.get('fieldSelector'), readField);
     const plain = route.namespace === undefined && !byLabel && !byField;
+    if (pageCache && cachedVersion !== store.resourceVersion) {
+      pageCache.clear();
+      cachedVersion = store.resourceVersion;
+    }
     const key = `${route.resource}|${start}|${limit}|${rv}|${generation}|${store.resourceVersion}`;
-    const hit = prefetched.get(route.resource);
+    const hit = pageCache?.get(key) ?? prefetched.get(route.resource);
     const cached = plain && hit?.key === key ? hit : undefined;
     const page = cached ?? toPage(route, start, limit, rv, byLabel, byField);
+    if (plain && pageCache && !cached) pageCache.set(key, { key, ...page });
     send(res, 200, page.body);
     // Like the API server's watch cache, have the next page ready before the client asks for it:
     // the client parses this page meanwhile, so a paginated list is not server time + client time.
     if (plain && page.next >= 0) {
       const nextKey = `${route.resource}|${page.next}|${limit}|${rv}|${generation}|${store.resourceVersion}`;
       setImmediate(() => {
-        if (prefetched.get(route.resource)?.key !== nextKey) prefetched.set(route.resource, { key: nextKey, ...toPage(route, page.next, limit, rv, undefined, undefined) });
+        if (pageCache?.has(nextKey) || prefetched.get(route.resource)?.key === nextKey) return;
+        const prepared = { key: nextKey, ...toPage(route, page.next, limit, rv, undefined, undefined) };
+        prefetched.set(route.resource, prepared);
+        pageCache?.set(nextKey, prepared);
       });
     }
   };

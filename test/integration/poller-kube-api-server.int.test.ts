@@ -99,4 +99,16 @@ describe('local Kubernetes API server', () => {
     expect(server.store.remove('pods', pod.metadata.namespace, pod.metadata.name)).toBe(true);
     expect((await get(server, `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`)).status).toBe(404);
   });
+
+  test('with cachePages, serves cached pages until the store changes', async () => {
+    const cachedServer = await startKubeApiServer({ store: KubeStore.fromCluster(cluster), cachePages: true });
+    const first = await get(cachedServer, '/api/v1/nodes?limit=2');
+    expect((await get(cachedServer, '/api/v1/nodes?limit=2')).body).toEqual(first.body);
+    const node = cachedServer.store.list('nodes')[0];
+    cachedServer.store.upsert('nodes', { ...node, metadata: { ...node.metadata, labels: { fresh: 'true' } } });
+    const after = await get(cachedServer, '/api/v1/nodes?limit=2');
+    expect(after.body.metadata.resourceVersion).toBe(cachedServer.store.resourceVersion);
+    expect(after.body.items.some((n: { metadata: { labels: Record<string, string> } }) => n.metadata.labels.fresh === 'true')).toBe(true);
+    await cachedServer.close();
+  });
 });
