@@ -2,6 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ConfigError } from '../core/errors';
 import { version } from '../package.json';
 import { parseAgentConfig } from './agent-config';
 import { collectNode, createCollectMemory } from './collect/collect-node';
@@ -60,7 +61,10 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
       : undefined;
   let lastCycleMs = performance.now();
   const health = config.healthPort
-    ? await startHealthServer(config.healthPort, () => performance.now() - lastCycleMs <= 3 * config.intervalMs)
+    ? await startHealthServer(config.healthPort, () => performance.now() - lastCycleMs <= 3 * config.intervalMs).catch((error: unknown) => {
+        client?.destroy();
+        throw new ConfigError(`cannot listen on 127.0.0.1:${config.healthPort} for the liveness endpoint (${String((error as { code?: unknown })?.code ?? error)}); choose a free port with --health-port or KINSIGHT_HEALTH_PORT`, { cause: error });
+      })
     : undefined;
   log.info('agent started', { cluster: config.cluster, node: config.node, hostRoot: config.hostRoot, intervalMs: config.intervalMs, dryRun: config.dryRun, stream: config.streamName, healthPort: health?.port, version });
   try {

@@ -246,3 +246,16 @@ describe('liveness endpoint', () => {
     }
   });
 });
+
+describe('liveness endpoint configuration', () => {
+  it('fails with one clear line when the health port is taken', async () => {
+    const taken = await startHealthServer(0, () => true);
+    try {
+      const { out, io } = captureIo();
+      await expect(runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--dry-run', '--once', '--health-port', String(taken.port)], io)).resolves.toBe(1);
+      expect(out.stderr).toMatch(new RegExp(`^kinsight agent: cannot listen on 127.0.0.1:${taken.port} for the liveness endpoint \\(EADDRINUSE\\); choose a free port`));
+    } finally {
+      await taken.close();
+    }
+  });
+});
