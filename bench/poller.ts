@@ -1,7 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { toKubeConfig } from '../lambdas/common/kube-client';
+import { ASG_TAG, createAsgResolver } from '../lambdas/poller/asg-resolver';
 import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
 import { createKubeLists } from '../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
@@ -78,13 +80,16 @@ async function main(): Promise<void> {
   let asgCalls = 0;
   const poll = createPoller({
     connect: async () => createKubeLists(toKubeConfig({ server: ready.url, caData: ready.caPem, token: ready.token }), 30_000),
-    // A fake EC2: one call per 200 instance ids, as DescribeTags is batched.
-    autoScalingGroups: {
-      resolve: async (ids) => {
-        asgCalls += Math.ceil(ids.length / 200);
-        return new Map(ids.map((id) => [id, toSimAutoScalingGroup('bench', id)]));
-      },
-    },
+    // The real resolver (batches of 200, cache) over a fake EC2 that answers DescribeTags from the simulator.
+    autoScalingGroups: createAsgResolver({
+      ec2: {
+        send: async (command: DescribeTagsCommand) => {
+          asgCalls += 1;
+          const ids = command.input.Filters?.find((f) => f.Name === 'resource-id')?.Values ?? [];
+          return { Tags: ids.map((id) => ({ ResourceId: id, Key: ASG_TAG, Value: toSimAutoScalingGroup('bench', id) })) };
+        },
+      } as unknown as Pick<EC2Client, 'send'>,
+    }),
     store: createMetadataStore({ client: counting, tableName: TABLE }),
     writeEvents: async () => undefined,
     isEnhanced: () => true,
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
     console.log(
       `${label}: wall ${(wallMs / 1000).toFixed(1)} s, peak RSS so far ${mib(process.resourceUsage().maxRSS * 1024)}, API requests ${requests}, ` +
         `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
-        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, ASG lookups ${asgCalls}; ` +
+        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, DescribeTags calls so far ${asgCalls}; ` +
         `phases: list ${(summary.phasesMs.list / 1000).toFixed(1)} s, build ${(summary.phasesMs.build / 1000).toFixed(1)} s, write ${(summary.phasesMs.write / 1000).toFixed(1)} s; ` +
         `CPU: poller ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s`,
     );
