@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConfigError } from '../core/errors';
+import { ConfigError, toSnippet } from '../core/errors';
 import { version } from '../package.json';
 import { parseAgentConfig } from './agent-config';
 import { collectNode, createCollectMemory } from './collect/collect-node';
@@ -43,12 +43,19 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   const client = config.dryRun
     ? undefined
     : new KinesisClient({
-        ...(config.region ? { region: config.region } : {}),
+        // A local endpoint (kinesalite) ignores the region; AWS needs one from --region or the SDK's chain.
+        ...(config.region ? { region: config.region } : config.endpoint ? { region: io.env.AWS_REGION ?? 'us-east-1' } : {}),
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
         // kinesalite speaks HTTP/1.1 only; the HTTP/1.1 handler is fine against AWS too.
         requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
         maxAttempts: 2,
       });
+  if (client) {
+    await client.config.region().catch((error: unknown) => {
+      client.destroy();
+      throw new ConfigError(`no AWS region (${toSnippet((error as { message?: unknown })?.message ?? error)}); set --region or AWS_REGION`, { cause: error });
+    });
+  }
   const producer =
     client && config.streamName
       ? createProducer({

@@ -259,3 +259,22 @@ describe('liveness endpoint configuration', () => {
     }
   });
 });
+
+describe('AWS region configuration', () => {
+  it('fails with one clear line when no AWS region is known', async () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    process.env.AWS_CONFIG_FILE = join(ROOT, 'test/fixtures/hosts/no-such-aws-config');
+    try {
+      const { out, io } = captureIo();
+      await expect(runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--stream', 's', '--once'], io)).resolves.toBe(1);
+      expect(out.stderr).toBe('kinsight agent: no AWS region (Region is missing); set --region or AWS_REGION\n');
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});
