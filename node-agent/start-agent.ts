@@ -79,7 +79,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
       collect: (nowMs) => collectNode(host, nowMs, memory),
       producer,
       // Dry-run prints what would be sent: the record encoded as on the wire, then decoded.
-      print: (record) => io.stdout(`${JSON.stringify(fromKinesisData(toKinesisEntry(record).data), null, config.once ? 2 : undefined)}\n`),
+      print: (record) => io.stdout(`${JSON.stringify(fromKinesisData(toKinesisEntry(record).data))}\n`),
       log,
       now: Date.now,
       monotonic: () => performance.now(),
