@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   LOGS_EVENT_OVERHEAD_BYTES,
@@ -42,8 +43,14 @@ export interface LogsRequest {
   operation: string;
   /** The `x-amzn-logs-format` header, when sent. */
   logsFormat?: string;
-  /** Number of events for PutLogEvents. */
+  /**
+   * PutLogEvents that succeeded: the events it stored (rejected ones excluded). Absent on a failed
+   * call, so that summing it over `requests` counts every stored event once, also when a call is
+   * repeated after ResourceNotFoundException or throttling.
+   */
   eventCount?: number;
+  /** The error type a failed call returned (e.g. `ResourceNotFoundException`). */
+  error?: string;
 }
 
 /** Options of {@link startCloudWatchLogsServer}. */
@@ -101,6 +108,8 @@ interface Stream {
   firstEventTimestamp?: number;
   lastEventTimestamp?: number;
   storedBytes: number;
+  /** Events accepted so far (also when they are not retained). */
+  acceptedCount: number;
 }
 
 const TARGET_PREFIX = 'Logs_20140328.';
@@ -137,56 +146,84 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
     return s;
   }
 
-  async function putLogEvents(body: Record<string, unknown>): Promise<unknown> {
+  /** Append-only files of the persisted streams, opened once and kept open until close(). */
+  const files = new Map<string, Promise<WriteStream>>();
+  function fileOf(groupName: string, streamName: string, persistDir: string): Promise<WriteStream> {
+    const streamPath = toFileSegments(streamName);
+    const path = `${join(persistDir, ...toFileSegments(groupName), ...(streamPath.length > 0 ? streamPath : ['_']))}.jsonl`;
+    let file = files.get(path);
+    if (!file) {
+      file = mkdir(dirname(path), { recursive: true }).then(() => {
+        const stream = createWriteStream(path, { flags: 'a' });
+        // Without a listener an open or write error would crash the process; each write reports its own error.
+        stream.on('error', () => undefined);
+        return stream;
+      });
+      files.set(path, file);
+    }
+    return file;
+  }
+  async function append(groupName: string, streamName: string, text: string): Promise<void> {
+    if (!options.persistDir) return;
+    const file = await fileOf(groupName, streamName, options.persistDir);
+    await new Promise<void>((resolve, reject) => file.write(text, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async function putLogEvents(body: Record<string, unknown>, record: LogsRequest): Promise<unknown> {
     const groupName = requireString(body, 'logGroupName');
     const streamName = requireString(body, 'logStreamName');
-    const raw = body.logEvents;
-    if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('InvalidParameterException', "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
-    if (raw.length > LOGS_MAX_EVENTS_PER_PUT) throw new ApiError('InvalidParameterException', `1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to ${LOGS_MAX_EVENTS_PER_PUT}`);
+    const events = body.logEvents;
+    if (!Array.isArray(events) || events.length === 0) throw new ApiError('InvalidParameterException', "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (events.length > LOGS_MAX_EVENTS_PER_PUT) throw new ApiError('InvalidParameterException', `1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to ${LOGS_MAX_EVENTS_PER_PUT}`);
+    // One pass over the parsed events (no copies): shape, sizes (computed once), order.
+    const sizes: number[] = new Array(events.length);
     let bytes = 0;
-    const events: { timestamp: number; message: string }[] = [];
-    for (const e of raw) {
+    let previous = -Infinity;
+    for (let i = 0; i < events.length; i++) {
+      const e: unknown = events[i];
       if (!isRecord(e) || typeof e.timestamp !== 'number' || typeof e.message !== 'string' || e.message === '') {
         throw new ApiError('InvalidParameterException', 'Each log event needs a numeric timestamp and a non-empty message.');
       }
-      bytes += Buffer.byteLength(e.message, 'utf8') + LOGS_EVENT_OVERHEAD_BYTES;
-      events.push({ timestamp: e.timestamp, message: e.message });
+      if (e.timestamp < previous) throw new ApiError('InvalidParameterException', 'Log events in a single PutLogEvents request must be in chronological order.');
+      previous = e.timestamp;
+      sizes[i] = Buffer.byteLength(e.message, 'utf8');
+      bytes += sizes[i] + LOGS_EVENT_OVERHEAD_BYTES;
     }
+    const parsed = events as { timestamp: number; message: string }[];
     if (bytes > LOGS_MAX_BYTES_PER_PUT) throw new ApiError('InvalidParameterException', `Upload too large: ${bytes} bytes exceeds limit of ${LOGS_MAX_BYTES_PER_PUT}`);
-    for (let i = 1; i < events.length; i++) {
-      if (events[i].timestamp < events[i - 1].timestamp) throw new ApiError('InvalidParameterException', 'Log events in a single PutLogEvents request must be in chronological order.');
-    }
-    if (events[events.length - 1].timestamp - events[0].timestamp > LOGS_MAX_BATCH_SPAN_MS) {
+    if (parsed[parsed.length - 1].timestamp - parsed[0].timestamp > LOGS_MAX_BATCH_SPAN_MS) {
       throw new ApiError('InvalidParameterException', 'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
     }
     const s = stream(groupName, streamName);
     const t = now();
     let tooOldEnd = -1;
     let tooNewStart = -1;
-    events.forEach((e, i) => {
-      if (e.timestamp < t - LOGS_MAX_EVENT_AGE_MS) tooOldEnd = i + 1;
-      if (e.timestamp > t + LOGS_MAX_EVENT_FUTURE_MS && tooNewStart < 0) tooNewStart = i;
-    });
-    const accepted = events.slice(Math.max(0, tooOldEnd), tooNewStart < 0 ? events.length : tooNewStart);
-    for (const e of accepted) {
-      if (retain) s.events.push({ ...e, ingestionTime: t });
-      s.storedBytes += Buffer.byteLength(e.message, 'utf8');
+    for (let i = 0; i < parsed.length; i++) {
+      const ts = parsed[i].timestamp;
+      if (ts < t - LOGS_MAX_EVENT_AGE_MS) tooOldEnd = i + 1;
+      if (ts > t + LOGS_MAX_EVENT_FUTURE_MS && tooNewStart < 0) tooNewStart = i;
+    }
+    const from = Math.max(0, tooOldEnd);
+    const to = tooNewStart < 0 ? parsed.length : tooNewStart;
+    let text = '';
+    for (let i = from; i < to; i++) {
+      const e = parsed[i];
+      if (retain) s.events.push({ timestamp: e.timestamp, message: e.message, ingestionTime: t });
+      s.storedBytes += sizes[i];
       s.firstEventTimestamp = Math.min(s.firstEventTimestamp ?? e.timestamp, e.timestamp);
       s.lastEventTimestamp = Math.max(s.lastEventTimestamp ?? e.timestamp, e.timestamp);
+      if (options.persistDir) text += `${e.message.includes('\n') ? e.message.replace(/\n/g, ' ') : e.message}\n`;
     }
-    if (options.persistDir && accepted.length > 0) {
-      const streamPath = toFileSegments(streamName);
-      const file = `${join(options.persistDir, ...toFileSegments(groupName), ...(streamPath.length > 0 ? streamPath : ['_']))}.jsonl`;
-      await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, accepted.map((e) => `${e.message.replace(/\n/g, ' ')}\n`).join(''));
-    }
+    s.acceptedCount += Math.max(0, to - from);
+    record.eventCount = Math.max(0, to - from);
+    if (text !== '') await append(groupName, streamName, text);
     const rejected: Record<string, number> = {};
     if (tooOldEnd >= 0) rejected.tooOldLogEventEndIndex = tooOldEnd;
     if (tooNewStart >= 0) rejected.tooNewLogEventStartIndex = tooNewStart;
-    return { nextSequenceToken: String(s.events.length), ...(Object.keys(rejected).length > 0 ? { rejectedLogEventsInfo: rejected } : {}) };
+    return { nextSequenceToken: String(s.acceptedCount), ...(Object.keys(rejected).length > 0 ? { rejectedLogEventsInfo: rejected } : {}) };
   }
 
-  const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+  const operations: Record<string, (body: Record<string, unknown>, record: LogsRequest) => unknown> = {
     CreateLogGroup(body) {
       const name = requireString(body, 'logGroupName');
       if (groups.has(name)) throw new ApiError('ResourceAlreadyExistsException', 'The specified log group already exists');
@@ -197,7 +234,7 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
       const g = group(requireString(body, 'logGroupName'));
       const name = requireString(body, 'logStreamName');
       if (g.streams.has(name)) throw new ApiError('ResourceAlreadyExistsException', 'The specified log stream already exists');
-      g.streams.set(name, { creationTime: now(), events: [], storedBytes: 0 });
+      g.streams.set(name, { creationTime: now(), events: [], storedBytes: 0, acceptedCount: 0 });
       return {};
     },
     PutLogEvents: putLogEvents,
@@ -236,6 +273,7 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': `local-${requests.length}` });
       res.end(text);
     };
+    let record: LogsRequest | undefined;
     try {
       let body: unknown;
       try {
@@ -243,9 +281,8 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
       } catch (error) {
         throw new ApiError('SerializationException', `request body is not JSON: ${(error as Error).message}`);
       }
-      const record: LogsRequest = { operation };
+      record = { operation };
       if (typeof req.headers['x-amzn-logs-format'] === 'string') record.logsFormat = req.headers['x-amzn-logs-format'];
-      if (isRecord(body) && Array.isArray(body.logEvents)) record.eventCount = body.logEvents.length;
       requests.push(record);
       const op = operations[operation];
       if (!op || !isRecord(body)) throw new ApiError('UnknownOperationException', `operation ${target} is not supported by the local CloudWatch Logs endpoint`);
@@ -256,8 +293,9 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
         if (next.count <= 0) queued.shift();
         throw new ApiError(next.type, next.type === 'ThrottlingException' ? 'Rate exceeded' : `injected ${next.type}`);
       }
-      reply(200, await op(body));
+      reply(200, await op(body, record));
     } catch (error) {
+      if (record !== undefined) record.error = error instanceof ApiError ? error.type : 'ServiceUnavailableException';
       if (error instanceof ApiError) reply(400, { __type: error.type, message: error.message });
       else reply(500, { __type: 'ServiceUnavailableException', message: (error as Error).message });
     }
@@ -280,10 +318,14 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
       list.push({ count, type: errorType });
       failures.set(operation, list);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      const open = await Promise.allSettled([...files.values()]);
+      files.clear();
+      await Promise.all(open.map((f) => (f.status === 'fulfilled' ? new Promise<void>((resolve) => f.value.end(() => resolve())) : undefined)));
+    },
   };
 }

@@ -113,22 +113,27 @@ export interface LogWriterOptions {
 const RETRYABLE = new Set(['ThrottlingException', 'ServiceUnavailableException', 'TooManyRequestsException']);
 const errorName = (error: unknown): string => (error as { name?: string })?.name ?? '';
 
-/** Splits sorted events into PutLogEvents-sized batches (count, bytes with overhead, 24 h span). */
-export function toPutBatches(events: readonly { timestamp: number; message: string; bytes: number }[]): InputLogEvent[][] {
+/**
+ * Splits sorted events into PutLogEvents-sized batches (count, bytes with overhead, 24 h span).
+ * `bytes[i]` is the UTF-8 size of `events[i].message`, computed once by the caller. The events
+ * themselves go into the batches (no copies): only `timestamp` and `message` are serialised.
+ */
+export function toPutBatches(events: readonly LogEventInput[], bytes: readonly number[]): InputLogEvent[][] {
   const batches: InputLogEvent[][] = [];
   let current: InputLogEvent[] = [];
-  let bytes = 0;
+  let total = 0;
   let first = 0;
-  for (const e of events) {
-    const size = e.bytes + LOGS_EVENT_OVERHEAD_BYTES;
-    if (current.length > 0 && (current.length >= LOGS_MAX_EVENTS_PER_PUT || bytes + size > LOGS_MAX_BYTES_PER_PUT || e.timestamp - first > LOGS_MAX_BATCH_SPAN_MS)) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const size = bytes[i] + LOGS_EVENT_OVERHEAD_BYTES;
+    if (current.length > 0 && (current.length >= LOGS_MAX_EVENTS_PER_PUT || total + size > LOGS_MAX_BYTES_PER_PUT || e.timestamp - first > LOGS_MAX_BATCH_SPAN_MS)) {
       batches.push(current);
       current = [];
-      bytes = 0;
+      total = 0;
     }
     if (current.length === 0) first = e.timestamp;
-    current.push({ timestamp: e.timestamp, message: e.message });
-    bytes += size;
+    current.push(e);
+    total += size;
   }
   if (current.length > 0) batches.push(current);
   return batches;
@@ -221,19 +226,31 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   async function write(logGroup: string, logStream: string, events: readonly LogEventInput[]): Promise<LogWriteResult> {
     const result: LogWriteResult = { written: 0, droppedTooOld: 0, droppedTooNew: 0, droppedTooLarge: 0, rejected: 0, calls: 0, retries: 0, created: 0 };
     const t = now();
-    const sendable: { timestamp: number; message: string; bytes: number }[] = [];
+    // Sizes are computed once (Buffer.byteLength walks the whole message) and kept beside the events:
+    // the caller's event objects are sent as they are, no per-event copies.
+    let sendable: LogEventInput[] = [];
+    let sizes: number[] = [];
+    let sorted = true;
     for (const e of events) {
       if (e.timestamp < t - LOGS_MAX_EVENT_AGE_MS) result.droppedTooOld += 1;
       else if (e.timestamp > t + LOGS_MAX_EVENT_FUTURE_MS) result.droppedTooNew += 1;
       else {
         const bytes = Buffer.byteLength(e.message, 'utf8');
         if (bytes > LOGS_MAX_EVENT_BYTES) result.droppedTooLarge += 1;
-        else sendable.push({ timestamp: e.timestamp, message: e.message, bytes });
+        else {
+          if (sendable.length > 0 && e.timestamp < sendable[sendable.length - 1].timestamp) sorted = false;
+          sendable.push(e);
+          sizes.push(bytes);
+        }
       }
     }
-    // Stable sort: events of the same millisecond keep their order.
-    sendable.sort((a, b) => a.timestamp - b.timestamp);
-    for (const batch of toPutBatches(sendable)) await put(logGroup, logStream, batch, result);
+    if (!sorted) {
+      // Stable sort of the indices: events of the same millisecond keep their order.
+      const order = sendable.map((_, i) => i).sort((a, b) => sendable[a].timestamp - sendable[b].timestamp);
+      sendable = order.map((i) => sendable[i]);
+      sizes = order.map((i) => sizes[i]);
+    }
+    for (const batch of toPutBatches(sendable, sizes)) await put(logGroup, logStream, batch, result);
     return result;
   }
 
