@@ -18,7 +18,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
 import { METADATA_TABLE_KEY, toMetadataItem } from '../core/node-metadata-item';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '20' },
     shards: { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '500' },
+    /** Internal: run as the emulator process, persisting the sink under this folder. */
+    serve: { type: 'string' },
   },
 });
 const NODES = Number(values.nodes);
@@ -83,16 +85,18 @@ function readSink(dir: string, store: MetricStore): { bytes: number; events: num
 
 async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'kinsight-bench-fleet-'));
-  // The emulators run in a worker thread: in AWS they are other machines, here they get the other core.
-  const services = new Worker(__filename, { workerData: { persistDir: outDir } });
+  // The emulators run in a child process: in AWS they are other machines; here they get their own
+  // process (own heap and GC, the other core), so the figures are the pipeline's, not the emulators'.
+  const services = fork(__filename, ['--serve', outDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let endpoints: ServiceEndpoints;
   try {
     endpoints = await new Promise<ServiceEndpoints>((resolve, reject) => {
-      services.once('message', resolve);
+      services.once('message', (m) => resolve(m as ServiceEndpoints));
       services.once('error', reject);
+      services.once('exit', (code) => reject(new Error(`the emulator process exited with code ${String(code)} before listening; see its error above`)));
     });
   } catch (error) {
-    await services.terminate();
+    await stopServices(services);
     rmSync(outDir, { recursive: true, force: true });
     throw error;
   }
@@ -231,16 +235,24 @@ async function main(): Promise<void> {
       `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
         `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
     );
-    console.log(`main thread (enricher, event source, generator) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators on a worker thread; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+    console.log(`main thread (enricher, event source, generator) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
     console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
     if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
   } finally {
     kinesis.destroy();
     dynamo.destroy();
     logs.destroy();
-    await services.terminate();
+    await stopServices(services);
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Stops the emulator process (SIGTERM) and waits for it to exit; the sink's files are complete once it has. */
+async function stopServices(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 interface ServiceEndpoints {
@@ -249,20 +261,25 @@ interface ServiceEndpoints {
   logs: string;
 }
 
-/** The worker: kinesalite, dynalite and the CloudWatch Logs file sink; it lives until terminated. */
+/** The emulator process: kinesalite, dynalite and the CloudWatch Logs file sink; it lives until SIGTERM (then closes the sink's files). */
 async function serve(persistDir: string): Promise<void> {
   const [k, d] = await Promise.all([startKinesalite(), startDynalite()]);
   const l = await startCloudWatchLogsServer({ persistDir, retainEvents: false });
+  process.once('SIGTERM', () => {
+    void Promise.all([k.close(), d.close(), l.close()]).finally(() => process.exit(0));
+  });
   const endpoints: ServiceEndpoints = { kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint };
-  parentPort!.postMessage(endpoints);
+  process.send!(endpoints);
 }
 
-if (isMainThread) {
+if (values.serve === undefined) {
   main().catch((error: unknown) => {
     console.error(`bench:fleet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
   });
 } else {
-  // A failure to start rejects in the worker, which surfaces as the Worker's 'error' event in main().
-  void serve((workerData as { persistDir: string }).persistDir);
+  serve(values.serve).catch((error: unknown) => {
+    console.error(`bench:fleet emulators failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  });
 }
