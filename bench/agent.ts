@@ -1,19 +1,20 @@
 // Benchmark of the node agent on a generated host: 110 pods, 250 containers (plus one pause
 // container per pod). Prints figures; asserts nothing. Run with `npm run bench:agent`.
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { execFileSync } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { AGENT_NODE_FLAGS } from '../core/agent-manifest';
 import { collectNode, createCollectMemory } from '../node-agent/collect/collect-node';
 import { createHostReader } from '../node-agent/collect/host-reader';
 import type { NodeRecord } from '../core/record';
 import type { NodeSample } from '../node-agent/collect/node-sample';
 import { toNodeRecord } from '../node-agent/delta';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
-import { createKinesisPort, type PutRecordsPort } from '../node-agent/ship/kinesis-port';
+import type { PutRecordsPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
 import { createHostTree, generateSimPods, type HostTreeSpec } from '../sim/host-tree';
 
@@ -21,11 +22,9 @@ const PODS = 110;
 const CONTAINERS = 250;
 /** Cycles whose CPU is measured (the median is printed) per host layout. */
 const MEASURED_CYCLES = 30;
-/** Cycles run by the agent process before its RSS is read. */
-const CYCLES = 100;
+/** Cycles (1 s apart) run by the deployed agent process before its RSS is read. */
+const DEPLOYED_CYCLES = 100;
 const MIB = 1024 * 1024;
-/** Smaller young generation and a capped old one: the agent's garbage is short-lived and its live set small. */
-const RECOMMENDED_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32'];
 
 const cpuMs = (from: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(from);
@@ -57,28 +56,95 @@ function createCycle(root: string, port: PutRecordsPort = { putRecords: async (e
   };
 }
 
+/** What the parent saw of one agent process. */
+interface DeployedFigures {
+  rssMiB: number;
+  peakRssMiB: number;
+  cpuMsPerCycle: number;
+  collectionWallMs: number;
+  cycles: number;
+}
+
+const procStatus = (pid: number, key: string): number => {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no ${key} in /proc/${pid}/status`);
+  return Number(m[1]) / 1024;
+};
+/** user + system CPU of a process, in ms (clock ticks of 10 ms). */
+const procCpuMs = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
 /**
- * The agent's process as deployed: the real Kinesis client (serialisation, signing, parsing)
- * with only the network replaced by an in-process answer, so its memory counts too.
+ * Runs the agent bundle as the DaemonSet does (`node <flags> agent.js`, configured by KINSIGHT_*
+ * variables) with a 1 s interval, against an in-process HTTP answer to PutRecords (the real SDK
+ * client serialises, signs and parses). Reads its RSS, peak RSS and CPU from /proc.
  */
-async function child(root: string): Promise<void> {
-  const client = new KinesisClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    requestHandler: {
-      handle: async () => ({
-        response: {
-          statusCode: 200,
-          headers: { 'content-type': 'application/x-amz-json-1.1' },
-          body: Readable.from([Buffer.from(JSON.stringify({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 'shardId-000000000000' }] }))]),
-        },
-      }),
-    },
+async function measureDeployedAgent(bundle: string, hostRoot: string, flags: readonly string[], cycles: number): Promise<DeployedFigures> {
+  const warmup = 5;
+  const collectionMs: number[] = [];
+  let records = 0;
+  let cpuAtWarmup = 0;
+  let pid = 0;
+  let reachedEnd: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Records: { Data: string }[] };
+      for (const r of body.Records) {
+        records += 1;
+        const record = JSON.parse(gunzipSync(Buffer.from(r.Data, 'base64')).toString('utf8')) as NodeRecord;
+        if (records > warmup && record.agent) collectionMs.push(record.agent.collectionMs);
+      }
+      if (records === warmup) cpuAtWarmup = procCpuMs(pid);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ FailedRecordCount: 0, Records: body.Records.map(() => ({ SequenceNumber: '1', ShardId: 'shardId-000000000000' })) }));
+      if (records === cycles) reachedEnd();
+    });
   });
-  const cycle = createCycle(root, createKinesisPort(client, 'bench'));
-  for (let i = 0; i < CYCLES; i += 1) await cycle();
-  const m = process.memoryUsage();
-  process.stdout.write(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const child = spawn(process.execPath, [...flags, bundle], {
+    env: {
+      PATH: process.env.PATH,
+      KINSIGHT_CLUSTER_NAME: 'bench',
+      KINSIGHT_NODE_NAME: 'ip-10-0-0-1.ec2.internal',
+      KINSIGHT_HOST_ROOT: hostRoot,
+      KINSIGHT_STREAM_NAME: 'bench',
+      KINSIGHT_INTERVAL: '1s',
+      KINSIGHT_KINESIS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  pid = child.pid ?? 0;
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const early = await Promise.race([ended.then(() => undefined), exited]);
+  if (early !== undefined) {
+    server.close();
+    throw new Error(`the agent exited (code ${early}) after ${records} records: ${stderr.slice(-1000)}`);
+  }
+  const figures: DeployedFigures = {
+    rssMiB: procStatus(pid, 'VmRSS'),
+    peakRssMiB: procStatus(pid, 'VmHWM'),
+    cpuMsPerCycle: (procCpuMs(pid) - cpuAtWarmup) / (cycles - warmup),
+    collectionWallMs: median(collectionMs),
+    cycles,
+  };
+  child.kill('SIGTERM');
+  await exited;
+  server.close();
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -90,15 +156,19 @@ async function main(): Promise<void> {
     dirs.push(dir);
     return createHostTree(dir, { ...spec, cores: 16, memTotalBytes: 64 * 1024 * MIB, pods: generateSimPods(PODS, CONTAINERS) });
   };
-  console.log(`kinsight agent benchmark: ${PODS} pods, ${CONTAINERS} containers (+${PODS} pause), ${CYCLES} cycles, Node ${process.version}`);
+  console.log(`kinsight agent benchmark: ${PODS} pods, ${CONTAINERS} containers (+${PODS} pause), ${DEPLOYED_CYCLES} cycles of the deployed agent, Node ${process.version}`);
   let v2Root = '';
+  let v2Tree: ReturnType<typeof createHostTree> | undefined;
   for (const spec of [
     { label: 'cgroup v2, systemd, containerd', cgroupVersion: 2, driver: 'systemd', runtime: 'containerd' },
     { label: 'cgroup v1, cgroupfs, docker', cgroupVersion: 1, driver: 'cgroupfs', runtime: 'docker' },
   ] as const) {
     const tree = treeFor(spec);
     // The sandbox probes of the first cycle are not part of the steady state measured below.
-    if (spec.cgroupVersion === 2) v2Root = tree.root;
+    if (spec.cgroupVersion === 2) {
+      v2Root = tree.root;
+      v2Tree = tree;
+    }
     const cycle = createCycle(tree.root);
     const collectCpu: number[] = [];
     const cycleCpu: number[] = [];
@@ -124,26 +194,23 @@ async function main(): Promise<void> {
     }
     console.log(`  of which pod UIDs and 64-hex container ids: ${last.entry.data.byteLength - gzipSync(JSON.stringify(noIds)).byteLength} bytes gzipped`);
   }
-  // The agent process as deployed, with node's defaults and with the heap flags node-agent/README.md recommends.
-  for (const flags of [[], RECOMMENDED_NODE_FLAGS]) {
-    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    const rss = JSON.parse(execFileSync(process.execPath, [...flags, __filename, '--child', v2Root], { encoding: 'utf8', env })) as { rss: number; heapUsed: number };
-    console.log(`RSS after ${CYCLES} cycles (v2 host, Kinesis client loaded), node ${flags.join(' ') || '(default flags)'}: ${(rss.rss / MIB).toFixed(1)} MiB, heap used ${(rss.heapUsed / MIB).toFixed(1)} MiB   (target <= 64 MiB)`);
-  }
+  // The agent process as deployed (dist/agent.js), with the DaemonSet's node flags and, for comparison, node's defaults.
+  // Both run at once on the v2 host, which advances every second; process CPU counts after a warm-up of 5 cycles.
   const bundle = join(__dirname, '..', 'agent.js');
+  const advance = setInterval(() => v2Tree?.advance(1), 1000);
+  const deployed = await Promise.all([AGENT_NODE_FLAGS, []].map((flags) => measureDeployedAgent(bundle, v2Root, flags, DEPLOYED_CYCLES)));
+  clearInterval(advance);
+  for (const [i, f] of deployed.entries()) {
+    const flags = i === 0 ? `DaemonSet flags ${AGENT_NODE_FLAGS.join(' ')}` : 'node defaults';
+    console.log(`deployed agent (node ${process.version}, ${flags}), v2 host, after ${f.cycles} cycles: RSS ${f.rssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB   (target <= 64 MiB)`);
+    console.log(`  process CPU per cycle (collect + send, mean): ${f.cpuMsPerCycle.toFixed(1)} ms; collection wall time (median, from its records): ${f.collectionWallMs.toFixed(1)} ms`);
+  }
   const bundleBytes = statSync(bundle).size;
   console.log(`agent bundle dist/agent.js: ${(bundleBytes / 1024).toFixed(0)} KiB, ${(gzipSync(readFileSync(bundle)).byteLength / 1024).toFixed(0)} KiB gzipped`);
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv[3]).catch((error: unknown) => {
-    process.stderr.write(`bench child failed: ${String(error)}\n`);
-    process.exitCode = 1;
-  });
-} else {
-  main().catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

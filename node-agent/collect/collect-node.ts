@@ -24,18 +24,29 @@ interface PodListing {
   containers: { id: string; runtime?: string; rel: string }[];
 }
 
+/** The pause process of a pod sandbox, as found by an earlier cycle. */
+export interface SandboxProcess {
+  pid: number;
+  /** Whether its network namespace is the host's, as its namespace link said. */
+  hostNetwork: boolean;
+}
+
 /**
  * What the collector remembers between cycles: which container cgroups are pod sandboxes
- * ("pause") and which are regular containers, so that each is probed (cgroup.procs, comm) once.
+ * ("pause") and which are regular containers, so that each is probed (cgroup.procs, comm) once,
+ * and the pause process of each sandbox with its network verdict, so that later cycles read only
+ * its net/dev (a sandbox keeps its process and namespace for its life; a new sandbox has a new id).
  * Pruned every cycle to the containers still present.
  */
 export interface CollectMemory {
   sandboxIds: Set<string>;
   appIds: Set<string>;
+  /** Sandbox container id -> its pause process. @default empty */
+  sandboxes: Map<string, SandboxProcess>;
 }
 
 /** An empty {@link CollectMemory}, for the first cycle. */
-export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set() });
+export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set(), sandboxes: new Map() });
 
 /**
  * Reads one sample of a host: /proc (uptime, cpuinfo, meminfo, stat, net/dev, diskstats, mounts
@@ -94,6 +105,7 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   }
   memory.sandboxIds = seen.sandboxIds;
   memory.appIds = seen.appIds;
+  memory.sandboxes = seen.sandboxes;
   host.release?.();
   return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
 }
@@ -220,10 +232,12 @@ function readPod(
   const containers: ContainerReading[] = [];
   let sandboxPid: number | undefined;
   let sandboxRel: string | undefined;
+  let sandboxId: string | undefined;
   for (const c of listing.containers) {
     if (memory.sandboxIds.has(c.id)) {
       seen.sandboxIds.add(c.id);
       sandboxRel = c.rel;
+      sandboxId = c.id;
       continue;
     }
     if (!memory.appIds.has(c.id)) {
@@ -233,6 +247,7 @@ function readPod(
       if (comm?.trim() === 'pause') {
         seen.sandboxIds.add(c.id);
         sandboxPid = pid;
+        sandboxId = c.id;
         continue;
       }
       // Remembered only once a process of it was seen; an empty cgroup is probed again next cycle.
@@ -248,16 +263,41 @@ function readPod(
     containers.push({ id: c.id, ...(c.runtime ? { runtime: c.runtime } : {}), cgroup: reading });
   }
   const pod: PodReading = { uid: listing.uid, qos: listing.qos, cgroup, containers };
-  const pid = sandboxPid ?? findPid(host, layout, [...(sandboxRel ? [sandboxRel] : []), ...listing.containers.map((c) => c.rel), listing.rel]);
+  const known = sandboxId === undefined ? undefined : memory.sandboxes.get(sandboxId);
+  if (sandboxId !== undefined && known !== undefined) {
+    // The remembered pause process: no cgroup.procs, no namespace link. If its net/dev cannot be
+    // read, the process ended (the sandbox is going away): it is looked up again below.
+    if (known.hostNetwork) {
+      seen.sandboxes.set(sandboxId, known);
+      return { ...pod, hostNetwork: true };
+    }
+    const knownTally: ReadTally = { readErrors: 0 };
+    const net = readNet(host, `proc/${known.pid}/net/dev`, knownTally);
+    if (net !== undefined) {
+      seen.sandboxes.set(sandboxId, known);
+      tally.readErrors += knownTally.readErrors;
+      return { ...pod, hostNetwork: false, net };
+    }
+  }
+  if (sandboxPid === undefined && sandboxRel !== undefined) sandboxPid = findPid(host, layout, [sandboxRel]);
+  const pid = sandboxPid ?? findPid(host, layout, [...listing.containers.map((c) => c.rel), listing.rel]);
   if (pid === undefined) return pod;
   const podNetns = context.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
-  if (podNetns !== undefined && podNetns === context.hostNetns) return { ...pod, hostNetwork: true };
+  // Only a verdict read from the namespace link of the sandbox's own process is remembered.
+  const remember = (hostNetwork: boolean): void => {
+    if (sandboxId !== undefined && pid === sandboxPid && podNetns !== undefined) seen.sandboxes.set(sandboxId, { pid, hostNetwork });
+  };
+  if (podNetns !== undefined && podNetns === context.hostNetns) {
+    remember(true);
+    return { ...pod, hostNetwork: true };
+  }
   const net = readNet(host, `proc/${pid}/net/dev`, tally);
   if (net === undefined) return pod;
   // Without namespace links, a pod that sees exactly the host's interfaces and counters is on the host network.
   if (podNetns === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
     return { ...pod, hostNetwork: true };
   }
+  remember(false);
   return { ...pod, hostNetwork: false, net };
 }
 

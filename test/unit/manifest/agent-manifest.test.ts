@@ -34,12 +34,12 @@ describe('toAgentManifest', () => {
     ]);
   });
 
-  it('puts the agent bundle in the ConfigMap and runs it with node from the mounted volume', () => {
+  it('puts the agent bundle in the ConfigMap and runs it with node, with the benchmarked node flags, from the mounted volume', () => {
     const objects = toAgentManifest(options);
     expect(find(objects, 'ConfigMap').data).toEqual({ 'agent.js': options.agentBundle });
     const c = container();
     expect(c.image).toBe(DEFAULT_AGENT_IMAGE);
-    expect(c.command).toEqual(['node', '/opt/kinsight/agent.js']);
+    expect(c.command).toEqual(['node', '--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '/opt/kinsight/agent.js']);
     expect(c.volumeMounts).toContainEqual({ name: 'agent-bundle', mountPath: '/opt/kinsight', readOnly: true });
     expect(daemonSet().spec.template.spec.volumes).toContainEqual({
       name: 'agent-bundle',
@@ -94,8 +94,8 @@ describe('toAgentManifest', () => {
     expect(container().livenessProbe.exec.command.join(' ')).toContain('http://127.0.0.1:8089/healthz');
   });
 
-  it('requests 10m/48Mi and limits 100m/96Mi by default, and takes other sizes', () => {
-    expect(container().resources).toEqual({ requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '100m', memory: '96Mi' } });
+  it('requests 10m/80Mi and limits 100m/128Mi by default, and takes other sizes', () => {
+    expect(container().resources).toEqual({ requests: { cpu: '10m', memory: '80Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
     const resources = { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
     expect(container({ ...options, resources }).resources).toEqual(resources);
   });

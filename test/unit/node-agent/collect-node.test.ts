@@ -148,6 +148,49 @@ describe('collectNode across cycles', () => {
     expect(memory.appIds).toEqual(new Set([id('2'), id('7')]));
   });
 
+  it('reads the pause process of a sandbox once, then only its net/dev, with the same pods as a first read', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    const reads: string[] = [];
+    const counting: HostReader = {
+      ...host,
+      readText: (path) => (reads.push(path), host.readText(path)),
+      readLink: (path) => (reads.push(path), host.readLink(path)),
+    };
+    const memory = createCollectMemory();
+    const first = collectNode(counting, 1, memory);
+    expect(reads.filter((p) => /^proc\/\d+\/ns\/net$/.test(p) && p !== 'proc/1/ns/net')).toHaveLength(3);
+    expect(memory.sandboxes).toEqual(new Map([[id('1'), { pid: 2101, hostNetwork: false }], [id('3'), { pid: 3201, hostNetwork: false }], [id('6'), { pid: 4301, hostNetwork: true }]]));
+    reads.length = 0;
+    const second = collectNode(counting, 2, memory);
+    expect(reads.filter((p) => p.endsWith('/cgroup.procs') || (/^proc\/\d+\/ns\/net$/.test(p) && p !== 'proc/1/ns/net'))).toEqual([]);
+    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/2101/net/dev', 'proc/3201/net/dev']);
+    expect(second.pods).toEqual(first.pods);
+    expect(collectNode(host, 3).pods).toEqual(first.pods);
+  });
+
+  it('finds the pause process again when the remembered one has ended', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    const memory = createCollectMemory();
+    const first = collectNode(host, 1, memory);
+    // Process 2101 (pause of the Guaranteed pod) is gone; its cgroup now lists 9101, which sees the same interfaces.
+    const gone = (path: string): never => {
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    };
+    const moved: HostReader = {
+      ...host,
+      readText: (path) => {
+        if (path.startsWith('proc/2101/')) gone(path);
+        if (path.endsWith(`cri-containerd-${id('1')}.scope/cgroup.procs`)) return '9101\n';
+        return host.readText(path.replace(/^proc\/9101\//, 'proc/2101/'));
+      },
+      readLink: (path) => (path.startsWith('proc/2101/') ? gone(path) : host.readLink(path.replace(/^proc\/9101\//, 'proc/2101/'))),
+    };
+    const second = collectNode(moved, 2, memory);
+    expect(second.readErrors).toBe(first.readErrors);
+    expect(second.pods.find((p) => p.uid === POD_G)).toEqual(first.pods.find((p) => p.uid === POD_G));
+    expect(memory.sandboxes.get(id('1'))).toEqual({ pid: 9101, hostNetwork: false });
+  });
+
   it('reports swap 0 without reading swap files when the host has no swap', () => {
     const pod = 'sys/fs/cgroup/kubepods/pod11111111-2222-4333-8444-555555555555';
     const files = {
