@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'kinsight-bench-fleet-'));
   // The emulators run in a child process: in AWS they are other machines; here they get their own
   // process (own heap and GC, the other core), so the figures are the pipeline's, not the emulators'.
-  const services = fork(__filename, ['--serve', outDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const services = fork(__filename, [...process.argv.slice(2), '--serve', outDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let endpoints: ServiceEndpoints;
   try {
     endpoints = await new Promise<ServiceEndpoints>((resolve, reject) => {
@@ -104,31 +104,12 @@ async function main(): Promise<void> {
   const dynamo = new DynamoDBClient(toLocalClientConfig(endpoints.dynamo));
   const logs = new CloudWatchLogsClient(toLocalClientConfig(endpoints.logs));
   try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
-    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
-      }),
-    );
-
-    const minuteMs = 60_000;
-    let sim = createSimulatedCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: PODS, nowMs: Date.now() });
-    // The poller's documents, written once: the benchmark measures the record path.
-    const documents = DynamoDBDocumentClient.from(dynamo);
-    const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimulatedNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
-    const metadataItemBytes = metadataItems.reduce((s, i) => s + i.doc.length, 0) / metadataItems.length;
-    const items = metadataItems.map((item) => ({ PutRequest: { Item: { ...item } } }));
-    for (let i = 0; i < items.length; i += DYNAMODB_MAX_BATCH_WRITE_ITEMS) {
-      await documents.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items.slice(i, i + DYNAMODB_MAX_BATCH_WRITE_ITEMS) } }));
-    }
-
+    const { metadataItemBytes } = endpoints;
     const lags: number[] = [];
-    // Sample times of the records in flight, per partition key (decoding each record again would skew the figures).
-    const sampleTimes = new Map<string, number[]>();
+    // Put times (from the generator) and enriched times (from the handler) of the records in flight, by
+    // sequence number: whichever arrives second makes the lag (decoding each record again would skew the figures).
+    const putTimes = new Map<string, number>();
+    const doneTimes = new Map<string, number>();
     let handlerMs = 0;
     let events = 0;
     const problems: string[] = [];
@@ -146,50 +127,46 @@ async function main(): Promise<void> {
         handlerMs += performance.now() - t0;
         const done = Date.now();
         for (const r of event.Records) {
-          // A node's records travel in order on its shard: the oldest put time of its key is this record's.
-          const sampled = sampleTimes.get(r.kinesis.partitionKey)?.shift();
-          if (sampled !== undefined) lags.push(done - sampled);
+          const put = putTimes.get(r.kinesis.sequenceNumber);
+          if (put === undefined) doneTimes.set(r.kinesis.sequenceNumber, done);
+          else {
+            putTimes.delete(r.kinesis.sequenceNumber);
+            lags.push(done - put);
+          }
         }
         return result;
       },
     });
 
-    let kinesisBytes = 0;
-    let records = 0;
     const total = NODES * MINUTES;
-    const sliceMs = 200;
-    const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
+    const minuteMs = 60_000;
     console.log(`fleet: ${NODES} nodes x ${PODS} pods, ${MINUTES} simulated minute(s) at ${SPEED}x (a minute in ${(minuteMs / SPEED / 1000).toFixed(1)} s), ${SHARDS} shards, batch ${BATCH}`);
     const rssBefore = process.memoryUsage().rss;
     source.start((error) => problems.push(`event source: ${String(error)}`));
     const started = Date.now();
     const eluStart = performance.eventLoopUtilization();
-    for (let m = 0; m < MINUTES; m++) {
-      if (m > 0) sim = advanceSimulatedNodes(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
-      const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
-      for (let s = 0; s < slicesPerMinute; s++) {
-        const sliceStart = Date.now();
-        const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
-        // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
-        const entries = nodes.map((node) => {
-          const timeMs = Date.now();
-          const entry = toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, timeMs, minuteMs));
-          const queue = sampleTimes.get(entry.partitionKey) ?? [];
-          queue.push(timeMs);
-          sampleTimes.set(entry.partitionKey, queue);
-          return entry;
-        });
-        for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
-          const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
-          const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }));
-          if (out.FailedRecordCount) problems.push(`${out.FailedRecordCount} PutRecords entries failed`);
-          for (const e of chunk) kinesisBytes += e.data.length + Buffer.byteLength(e.partitionKey);
+    const generated = await new Promise<GeneratorDone>((resolve, reject) => {
+      const onMessage = (m: FromServices) => {
+        if (m.type === 'puts') {
+          for (const [sequenceNumber, timeMs] of m.samples) {
+            const done = doneTimes.get(sequenceNumber);
+            if (done === undefined) putTimes.set(sequenceNumber, timeMs);
+            else {
+              doneTimes.delete(sequenceNumber);
+              lags.push(done - timeMs);
+            }
+          }
+        } else if (m.type === 'done') {
+          services.off('message', onMessage);
+          resolve(m);
         }
-        records += entries.length;
-        const wait = sliceStart + minuteMs / SPEED / slicesPerMinute - Date.now();
-        if (wait > 0) await sleep(wait);
-      }
-    }
+      };
+      services.on('message', onMessage);
+      services.once('exit', (code) => reject(new Error(`the emulator process exited with code ${String(code)} while generating; see its error above`)));
+      services.send({ type: 'start' } satisfies ToServices);
+    });
+    const { records, kinesisBytes } = generated;
+    problems.push(...generated.problems);
     const putDoneMs = Date.now() - started;
     while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
     const elapsedMs = Date.now() - started;
@@ -228,14 +205,14 @@ async function main(): Promise<void> {
       },
       { batchSize: BATCH, shards: SHARDS },
     );
-    console.log(`enricher handler wall time per record: ${(handlerMs / records).toFixed(2)} ms (in-process logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
+    console.log(`enricher handler wall time per record: ${(handlerMs / records).toFixed(2)} ms (waiting on the logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
     console.log(`custom metrics (classic profile): ${store.size()} (${(store.size() / NODES).toFixed(1)} per node)`);
     const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
     console.log(
       `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
         `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
     );
-    console.log(`main thread (enricher, event source, generator) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+    console.log(`main thread (enricher, event source) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators and the fleet generator in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
     console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
     if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
   } finally {
@@ -259,17 +236,91 @@ interface ServiceEndpoints {
   kinesis: string;
   dynamo: string;
   logs: string;
+  /** Average gzip size of the metadata documents written. */
+  metadataItemBytes: number;
+}
+type ToServices = { type: 'start' };
+/** Samples are [sequence number, put time in ms]. */
+type FromServices = { type: 'puts'; samples: [string, number][] } | GeneratorDone;
+interface GeneratorDone {
+  type: 'done';
+  records: number;
+  kinesisBytes: number;
+  problems: string[];
 }
 
-/** The emulator process: kinesalite, dynalite and the CloudWatch Logs file sink; it lives until SIGTERM (then closes the sink's files). */
+/**
+ * The emulator process: kinesalite, dynalite and the CloudWatch Logs file sink, plus the fleet (the
+ * agents are other machines too): it creates the stream and the table, writes the poller's
+ * documents, and on 'start' puts every node's records in compressed time, sending the put time of
+ * each record. It lives until SIGTERM (then closes the sink's files).
+ */
 async function serve(persistDir: string): Promise<void> {
   const [k, d] = await Promise.all([startKinesalite(), startDynalite()]);
   const l = await startCloudWatchLogsServer({ persistDir, retainEvents: false });
   process.once('SIGTERM', () => {
     void Promise.all([k.close(), d.close(), l.close()]).finally(() => process.exit(0));
   });
-  const endpoints: ServiceEndpoints = { kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint };
-  process.send!(endpoints);
+  const kinesis = new KinesisClient({ ...toLocalClientConfig(k.endpoint), requestHandler: new NodeHttpHandler() });
+  const dynamo = new DynamoDBClient(toLocalClientConfig(d.endpoint));
+  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
+  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
+    }),
+  );
+  const minuteMs = 60_000;
+  let sim = createSimulatedCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: PODS, nowMs: Date.now() });
+  // The poller's documents, written once: the benchmark measures the record path.
+  const documents = DynamoDBDocumentClient.from(dynamo);
+  const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimulatedNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
+  const metadataItemBytes = metadataItems.reduce((sum, i) => sum + i.doc.length, 0) / metadataItems.length;
+  const items = metadataItems.map((item) => ({ PutRequest: { Item: { ...item } } }));
+  for (let i = 0; i < items.length; i += DYNAMODB_MAX_BATCH_WRITE_ITEMS) {
+    await documents.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items.slice(i, i + DYNAMODB_MAX_BATCH_WRITE_ITEMS) } }));
+  }
+  dynamo.destroy();
+  const send = (m: FromServices | ServiceEndpoints) => process.send!(m);
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    send({ kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint, metadataItemBytes });
+  });
+
+  const problems: string[] = [];
+  let kinesisBytes = 0;
+  let records = 0;
+  const sliceMs = 200;
+  const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
+  for (let m = 0; m < MINUTES; m++) {
+    if (m > 0) sim = advanceSimulatedNodes(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
+    const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
+    for (let s = 0; s < slicesPerMinute; s++) {
+      const sliceStart = Date.now();
+      const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
+      // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
+      const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
+      for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
+        const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
+        const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map(({ entry }) => ({ Data: entry.data, PartitionKey: entry.partitionKey })) }));
+        if (out.FailedRecordCount) problems.push(`${out.FailedRecordCount} PutRecords entries failed`);
+        const samples: [string, number][] = [];
+        (out.Records ?? []).forEach((r, j) => {
+          if (r.SequenceNumber !== undefined) samples.push([r.SequenceNumber, chunk[j].timeMs]);
+        });
+        send({ type: 'puts', samples });
+        for (const { entry } of chunk) kinesisBytes += entry.data.length + Buffer.byteLength(entry.partitionKey);
+      }
+      records += entries.length;
+      const wait = sliceStart + minuteMs / SPEED / slicesPerMinute - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
+  }
+  kinesis.destroy();
+  send({ type: 'done', records, kinesisBytes, problems });
 }
 
 if (values.serve === undefined) {
