@@ -9,12 +9,28 @@ export interface Parsed<T> {
  * and for integers beyond Number.MAX_SAFE_INTEGER (2^53 - 1), which a double cannot hold exactly.
  */
 export function parseCounter(token: string | undefined): number | undefined {
-  if (token === undefined || !/^\d+$/.test(token)) return undefined;
-  const n = Number(token);
+  return token === undefined ? undefined : parseDigits(token, 0, token.length);
+}
+
+/**
+ * {@link parseCounter} of `text` from `start` to `end`, without a substring or a regular
+ * expression: runs for every wanted key of every cgroup file of the node every cycle.
+ */
+function parseDigits(text: string, start: number, end: number): number | undefined {
+  if (start >= end) return undefined;
+  let n = 0;
+  for (let i = start; i < end; i += 1) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  // Exact up to 2^53: every partial value below it is exact, and beyond it the result is rejected.
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
+/** What String.prototype.trim and split(/\s+/) treat as space in these ASCII files. */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
 /**
  * Parses `key value` lines (cgroup memory.stat, cpu.stat, cpuacct.stat) and `Key: value kB`
@@ -39,9 +55,18 @@ export function parseKeyValues(text: string, keys?: ReadonlySet<string>): Parsed
       const rawKey = text.slice(i, keyEnd);
       const key = rawKey.endsWith(':') ? rawKey.slice(0, -1) : rawKey;
       if (keys === undefined || keys.has(key)) {
-        const [rawValue, unit] = text.slice(keyEnd, end).trim().split(/\s+/);
-        const n = parseCounter(rawValue);
-        const bytes = n !== undefined && unit === 'kB' ? n * 1024 : n;
+        // The value is the first token after the key; a second token "kB" makes it kilobytes.
+        let valueStart = keyEnd;
+        while (valueStart < end && isSpace(text.charCodeAt(valueStart))) valueStart += 1;
+        let valueEnd = valueStart;
+        while (valueEnd < end && !isSpace(text.charCodeAt(valueEnd))) valueEnd += 1;
+        let unitStart = valueEnd;
+        while (unitStart < end && isSpace(text.charCodeAt(unitStart))) unitStart += 1;
+        let unitEnd = unitStart;
+        while (unitEnd < end && !isSpace(text.charCodeAt(unitEnd))) unitEnd += 1;
+        const n = parseDigits(text, valueStart, valueEnd);
+        const kB = unitEnd - unitStart === 2 && text.charCodeAt(unitStart) === 107 && text.charCodeAt(unitStart + 1) === 66;
+        const bytes = n !== undefined && kB ? n * 1024 : n;
         if (bytes === undefined || !Number.isSafeInteger(bytes)) unreadable += 1;
         else value.set(key, bytes);
       }

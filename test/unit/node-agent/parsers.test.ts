@@ -15,7 +15,7 @@ describe('parseCounter', () => {
     expect(parseCounter('9007199254740991')).toBe(9007199254740991);
   });
   it('rejects numbers beyond 2^53, negative, fractional and non-numeric text', () => {
-    for (const bad of ['9007199254740993', '9223372036854771712', '-1', '1.5', 'max', '', '12abc', undefined]) expect(parseCounter(bad)).toBeUndefined();
+    for (const bad of ['9007199254740992', '9007199254740993', '9223372036854771712', '1'.repeat(400), '1 ', ' 1', '-1', '1.5', 'max', '', '12abc', undefined]) expect(parseCounter(bad)).toBeUndefined();
   });
 });
 
@@ -28,6 +28,10 @@ describe('parseKeyValues', () => {
     const parsed = parseKeyValues('anon 100\nfile abc\nfile_mapped\nhierarchical_memory_limit 9223372036854771712\npgfault 7');
     expect(parsed.value).toEqual(new Map([['anon', 100], ['pgfault', 7]]));
     expect(parsed.unreadable).toBe(3);
+  });
+  it('reads the value whatever spaces surround it, and kB only as the token after it', () => {
+    const parsed = parseKeyValues('a\t 5 \r\nb 6 kB\nc 7 kBx\nd 8 kB extra\ne 9\tkB\n');
+    expect(parsed).toEqual({ value: new Map([['a', 5], ['b', 6144], ['c', 7], ['d', 8192], ['e', 9216]]), unreadable: 0 });
   });
   it('parses and counts only the wanted keys when given a key set', () => {
     const parsed = parseKeyValues('anon 100\nhierarchical_memory_limit 9223372036854771712\nfile x', new Set(['anon']));
