@@ -13,6 +13,18 @@ export function parseCounter(token: string | undefined): number | undefined {
 }
 
 /**
+ * Parses a single-value file (`memory.current`, `cpuacct.usage`): {@link parseCounter} of its text
+ * without the surrounding white space, as `parseCounter(text.trim())` but without a new string.
+ */
+export function parseCounterFile(text: string): number | undefined {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) start += 1;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end -= 1;
+  return parseDigits(text, start, end);
+}
+
+/**
  * {@link parseCounter} of `text` from `start` to `end`, without a substring or a regular
  * expression: runs for every wanted key of every cgroup file of the node every cycle.
  */

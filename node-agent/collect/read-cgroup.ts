@@ -3,7 +3,7 @@ import type { CgroupLayout } from './cgroup-layout';
 import type { HostReader } from './host-reader';
 import type { CgroupReading } from './node-sample';
 import { USER_HZ } from './parse-proc-stat';
-import { parseCounter, parseKeyValues } from './parse-values';
+import { parseCounterFile, parseKeyValues } from './parse-values';
 import { isSystemError, readOrCount, type ReadTally } from './read-tally';
 
 /** How to read one cgroup. */
@@ -34,7 +34,7 @@ const join = (dir: string, rel: string, file: string): string => (rel === '' ? `
 function readSingle(host: HostReader, path: string, tally: ReadTally): number | undefined {
   const text = readOrCount(host, path, tally);
   if (text === undefined) return undefined;
-  const n = parseCounter(text.trim());
+  const n = parseCounterFile(text);
   if (n === undefined) tally.readErrors += 1;
   return n;
 }
@@ -58,7 +58,7 @@ function readOptional(host: HostReader, path: string, tally: ReadTally): number 
     tally.readErrors += 1;
     return undefined;
   }
-  const n = parseCounter(text.trim());
+  const n = parseCounterFile(text);
   if (n === undefined) tally.readErrors += 1;
   return n;
 }

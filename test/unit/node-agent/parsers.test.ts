@@ -5,7 +5,7 @@ import { parseMounts } from '../../../node-agent/collect/parse-mounts';
 import { parseNetDev } from '../../../node-agent/collect/parse-net-dev';
 import { parseProcStat } from '../../../node-agent/collect/parse-proc-stat';
 import { parseUptime } from '../../../node-agent/collect/parse-uptime';
-import { parseCounter, parseKeyValues } from '../../../node-agent/collect/parse-values';
+import { parseCounter, parseCounterFile, parseKeyValues } from '../../../node-agent/collect/parse-values';
 
 const NET_HEADER = 'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
 
@@ -16,6 +16,15 @@ describe('parseCounter', () => {
   });
   it('rejects numbers beyond 2^53, negative, fractional and non-numeric text', () => {
     for (const bad of ['9007199254740992', '9007199254740993', '9223372036854771712', '1'.repeat(400), '1 ', ' 1', '-1', '1.5', 'max', '', '12abc', undefined]) expect(parseCounter(bad)).toBeUndefined();
+  });
+});
+
+describe('parseCounterFile', () => {
+  it('reads a single-value file with its surrounding white space, as parseCounter of the trimmed text', () => {
+    for (const text of ['42\n', ' 42 \r\n', '0', '9007199254740991\n', '9007199254740992\n', 'max\n', '\n', '', '4 2\n', '-1\n']) {
+      expect(parseCounterFile(text)).toBe(parseCounter(text.trim()));
+    }
+    expect(parseCounterFile('\t123456\n')).toBe(123456);
   });
 });
 
