@@ -2,7 +2,11 @@
  * Fleet benchmark: a simulated fleet's node records through kinesalite, the real enricher (driven
  * like Lambda's event source mapping) and the CloudWatch Logs file sink, in compressed time.
  *
- *   npm run bench:fleet -- --nodes 2000 --pods-per-node 30 [--minutes 2] [--speed 20] [--shards 4] [--batch-size 500]
+ *   npm run bench:fleet -- --nodes 2000 --pods-per-node 30 [--minutes 2] [--speed 20] [--shards 4] [--batch-size 500] [--threads 2]
+ *
+ * The enricher runs in `--threads` worker threads, shards spread over them: each has its own heap, as
+ * each Lambda instance does (one heap for every shard's invocations would make the GC the bottleneck).
+ * The emulators and the fleet generator run in a child process.
  *
  * Every simulated minute, each node sends one record (generated from the simulated workload, with
  * the agent's encoding); a minute of the fleet is put in 60/speed seconds, spread evenly. Prints
@@ -19,6 +23,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseArgs } from 'node:util';
 import { fork, type ChildProcess } from 'node:child_process';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
 import { METADATA_TABLE_KEY, toMetadataItem } from '../core/node-metadata-item';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
@@ -41,6 +47,7 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '20' },
     shards: { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '500' },
+    threads: { type: 'string', default: '2' },
     /** Internal: run as the emulator process, persisting the sink under this folder. */
     serve: { type: 'string' },
   },
@@ -51,7 +58,8 @@ const MINUTES = Number(values.minutes);
 const SPEED = Number(values.speed);
 const SHARDS = Number(values.shards);
 const BATCH = Number(values['batch-size']);
-for (const [name, v] of Object.entries({ nodes: NODES, 'pods-per-node': PODS, minutes: MINUTES, speed: SPEED, shards: SHARDS, 'batch-size': BATCH })) {
+const THREADS = Number(values.threads);
+for (const [name, v] of Object.entries({ nodes: NODES, 'pods-per-node': PODS, minutes: MINUTES, speed: SPEED, shards: SHARDS, 'batch-size': BATCH, threads: THREADS })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} ${String(v)} is not a positive number`);
 }
 
@@ -113,7 +121,9 @@ async function main(): Promise<void> {
     let handlerMs = 0;
     let events = 0;
     const problems: string[] = [];
-    const enricher = createLocalEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: 30_000, report: (line) => problems.push(line) });
+    const enrichers = Array.from({ length: THREADS }, () => startEnricherThread(endpoints, (line) => problems.push(line)));
+    const shardOf = (event: KinesisStreamEvent) => Number(/shardId-0*(\d+)/.exec(event.Records[0]?.eventID ?? '')?.[1] ?? 0);
+    const enricher = (event: KinesisStreamEvent) => enrichers[shardOf(event) % enrichers.length].invoke(event);
     const source = createKinesisEventSource({
       client: kinesis,
       streamName: STREAM,
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     source.start((error) => problems.push(`event source: ${String(error)}`));
     const started = Date.now();
-    const eluStart = performance.eventLoopUtilization();
+    const cpuStart = process.cpuUsage();
     const generated = await new Promise<GeneratorDone>((resolve, reject) => {
       const onMessage = (m: FromServices) => {
         if (m.type === 'puts') {
@@ -170,8 +180,9 @@ async function main(): Promise<void> {
     const putDoneMs = Date.now() - started;
     while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
     const elapsedMs = Date.now() - started;
-    const elu = performance.eventLoopUtilization(eluStart);
+    const cpu = process.cpuUsage(cpuStart);
     await source.stop();
+    await Promise.all(enrichers.map((e) => e.stop()));
     const rssAfter = process.memoryUsage().rss;
 
     // What CloudWatch would make of the files: distinct metric + dimension values = custom metrics.
@@ -205,14 +216,14 @@ async function main(): Promise<void> {
       },
       { batchSize: BATCH, shards: SHARDS },
     );
-    console.log(`enricher handler wall time per record: ${(handlerMs / records).toFixed(2)} ms (waiting on the logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
+    console.log(`enricher handler wall time per record (its thread's queue included): ${(handlerMs / records).toFixed(2)} ms (waiting on the logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
     console.log(`custom metrics (classic profile): ${store.size()} (${(store.size() / NODES).toFixed(1)} per node)`);
     const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
     console.log(
       `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
         `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
     );
-    console.log(`main thread (enricher, event source) busy ${(elu.utilization * 100).toFixed(0)} % of the run; emulators and the fleet generator in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+    console.log(`bench process (event source on the main thread, enricher on ${THREADS} thread(s)) used ${((cpu.user + cpu.system) / 1000 / elapsedMs).toFixed(2)} CPU; emulators and the fleet generator in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
     console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
     if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
   } finally {
@@ -323,7 +334,57 @@ async function serve(persistDir: string): Promise<void> {
   send({ type: 'done', records, kinesisBytes, problems });
 }
 
-if (values.serve === undefined) {
+interface EnricherThread {
+  invoke(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse | void>;
+  stop(): Promise<void>;
+}
+type ToEnricher = { id: number; event: KinesisStreamEvent };
+type FromEnricher = { id: number; result?: KinesisStreamBatchResponse | void; error?: string } | { problem: string };
+
+/** Starts the enricher (the real handler over the emulators) in a worker thread. */
+function startEnricherThread(endpoints: ServiceEndpoints, report: (line: string) => void): EnricherThread {
+  const worker = new Worker(__filename, { workerData: { endpoints }, argv: process.argv.slice(2) });
+  const pending = new Map<number, { resolve: (r: KinesisStreamBatchResponse | void) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  worker.on('message', (m: FromEnricher) => {
+    if ('problem' in m) return report(m.problem);
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) p?.reject(new Error(m.error));
+    else p?.resolve(m.result);
+  });
+  worker.on('error', (error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  });
+  return {
+    invoke: (event) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, event } satisfies ToEnricher);
+      }),
+    stop: () => worker.terminate().then(() => undefined),
+  };
+}
+
+/** The enricher thread: like one Lambda instance, it handles the invocations sent to it. */
+function serveEnricher(endpoints: ServiceEndpoints): void {
+  const dynamo = new DynamoDBClient(toLocalClientConfig(endpoints.dynamo));
+  const logs = new CloudWatchLogsClient(toLocalClientConfig(endpoints.logs));
+  const post = (m: FromEnricher) => parentPort!.postMessage(m);
+  const enricher = createLocalEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: 30_000, report: (problem) => post({ problem }) });
+  parentPort!.on('message', ({ id, event }: ToEnricher) => {
+    enricher(event).then(
+      (result) => post({ id, result }),
+      (error: unknown) => post({ id, error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+}
+
+if (!isMainThread) {
+  serveEnricher((workerData as { endpoints: ServiceEndpoints }).endpoints);
+} else if (values.serve === undefined) {
   main().catch((error: unknown) => {
     console.error(`bench:fleet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
