@@ -23,7 +23,7 @@ import type { DeclarationProfile } from './metrics/profiles';
  * dropped, never written as `null`.
  *
  * Speed: selector matching is done once per (profile, metric name), dimension sets once per
- * (declaration group, attributes present); encoding a record is string concatenation.
+ * (declaration group, attributes present); encoding a record joins cached pieces into one flat string.
  */
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
@@ -219,14 +219,17 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     if (!Object.isFrozen(attributes)) return toPrefix(record);
     const hit = prefixes.get(attributes);
     if (hit && hit.type === record.type && hit.sources === record.sources && hit.kubernetes === record.kubernetes) return hit.json;
-    const json = toPrefix(record);
+    // Flattened once (join of one piece) so that every event reusing it copies a flat string.
+    const json = [toPrefix(record)].join('');
     prefixes.set(attributes, { type: record.type, sources: record.sources, kubernetes: record.kubernetes, json });
     return json;
   }
 
   function encode(record: CiRecord): string {
     const attributes = record.attributes;
-    let out = `${toCachedPrefix(record)},"Timestamp":"${record.timestampMs}"`;
+    // Pieces joined once at the end: one flat string, rather than a rope of a hundred
+    // concatenations that the log writer's first Buffer.byteLength would have to flatten.
+    const parts: string[] = [toCachedPrefix(record), `,"Timestamp":"${record.timestampMs}"`];
 
     const metrics = record.metrics as Record<string, number | undefined>;
     let byGroup: Map<Group, string[]> | undefined;
@@ -236,7 +239,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
       const value = metrics[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       const info = toInfo(byName, record.type, name);
-      out += `,${info.member}${value}`;
+      parts.push(',', info.member, String(value));
       if (info.group) {
         byGroup ??= new Map();
         const list = byGroup.get(info.group);
@@ -256,8 +259,9 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
         }
       }
     }
-    if (directives === '') return `${out},"Version":"0"}`;
-    return `${out},"Version":"1","_aws":{"CloudWatchMetrics":[${directives}],"Timestamp":${record.timestampMs}}}`;
+    if (directives === '') parts.push(',"Version":"0"}');
+    else parts.push(',"Version":"1","_aws":{"CloudWatchMetrics":[', directives, '],"Timestamp":', String(record.timestampMs), '}}');
+    return parts.join('');
   }
 
   return {

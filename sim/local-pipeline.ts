@@ -220,7 +220,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     cleanups.push(() => logsService.close());
     const kinesis = new KinesisClient({ ...toLocalClientConfig(kinesisService.endpoint), requestHandler: new NodeHttpHandler() });
     const dynamo = new DynamoDBClient(toLocalClientConfig(dynamoService.endpoint));
-    const logs = new CloudWatchLogsClient(toLocalClientConfig(logsService.endpoint));
+    const logs = new CloudWatchLogsClient({ ...toLocalClientConfig(logsService.endpoint), maxAttempts: 1 }); // as in the Lambdas: the log writer alone retries
     cleanups.push(() => kinesis.destroy(), () => dynamo.destroy(), () => logs.destroy());
     await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 2 }));
     await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
