@@ -16,8 +16,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -26,11 +26,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
-import { METADATA_TABLE_KEY, toMetadataItem } from '../core/node-metadata-item';
+import { toMetadataItem } from '../core/node-metadata-item';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { startCloudWatchLogsServer } from '../sim/cloudwatch-logs-server';
 import { createKinesisEventSource } from '../sim/kinesis-event-source';
-import { startDynalite, startKinesalite, toLocalClientConfig } from '../sim/local-aws';
+import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig } from '../sim/local-aws';
 import { createLocalEnricher } from '../sim/local-deps';
 import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
@@ -274,16 +274,8 @@ async function serve(persistDir: string): Promise<void> {
   });
   const kinesis = new KinesisClient({ ...toLocalClientConfig(k.endpoint), requestHandler: new NodeHttpHandler() });
   const dynamo = new DynamoDBClient(toLocalClientConfig(d.endpoint));
-  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
-  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
-    }),
-  );
+  await createLocalStream(kinesis, STREAM, SHARDS);
+  await createLocalMetadataTable(dynamo, TABLE);
   const minuteMs = 60_000;
   let sim = createSimulatedCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: PODS, nowMs: Date.now() });
   // The poller's documents, written once: the benchmark measures the record path.

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { toKubeConfig } from '../lambdas/common/kube-client';
@@ -9,7 +9,7 @@ import { createKubeLists } from '../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
 import { createSimCluster, toSimAutoScalingGroup } from '../sim/cluster';
 import { KubeStore, startKubeApiServer } from '../sim/kube-api-server';
-import { startDynalite, toLocalClientConfig } from '../sim/local-aws';
+import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/local-aws';
 
 /**
  * `npm run bench:poller`: one poll of a simulated 5,000-node, 150,000-pod cluster, then a second
@@ -37,9 +37,7 @@ async function serve(nodes: number, podsPerNode: number): Promise<void> {
   const server = await startKubeApiServer({ store: KubeStore.fromCluster(cluster), cachePages: true });
   const dynamo = await startDynalite();
   const client = new DynamoDBClient(toLocalClientConfig(dynamo.endpoint));
-  await client.send(
-    new CreateTableCommand({ TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
-  );
+  await createLocalMetadataTable(client, TABLE);
   client.destroy();
   process.on('message', (message: unknown) => {
     if (message === 'requests') process.send?.({ requests: server.requests.length, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });

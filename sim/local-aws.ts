@@ -2,6 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import kinesalite from 'kinesalite';
 import dynalite from 'dynalite';
+import { CreateStreamCommand, waitUntilStreamExists, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { METADATA_TABLE_KEY } from '../core/node-metadata-item';
 
 /** A local AWS service listening on loopback: its endpoint URL and how to stop it. */
 export interface LocalService {
@@ -44,3 +47,21 @@ export const toLocalClientConfig = (endpoint: string) => ({
   region: 'us-east-1',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
+
+/** Creates a stream with a fixed shard count (kinesalite has no on-demand mode) and waits until it is active. */
+export async function createLocalStream(client: KinesisClient, streamName: string, shards: number): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  await waitUntilStreamExists({ client, maxWaitTime: 10, minDelay: 1 }, { StreamName: streamName });
+}
+
+/** Creates the node metadata table as the CDK app does: on-demand, string partition key `pk`. */
+export async function createLocalMetadataTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
+    }),
+  );
+}

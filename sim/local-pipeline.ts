@@ -2,14 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { ConfigError } from '../core/errors';
-import { METADATA_TABLE_KEY } from '../core/node-metadata-item';
-import { startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from './local-aws';
+import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from './local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from './kinesis-event-source';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from './kube-api-server';
 import { createHostTree, type HostTree, type SimPodSpec } from './host-tree';
@@ -222,16 +221,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     const dynamo = new DynamoDBClient(toLocalClientConfig(dynamoService.endpoint));
     const logs = new CloudWatchLogsClient({ ...toLocalClientConfig(logsService.endpoint), maxAttempts: 1 }); // as in the Lambdas: the log writer alone retries
     cleanups.push(() => kinesis.destroy(), () => dynamo.destroy(), () => logs.destroy());
-    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 2 }));
-    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 10, minDelay: 1 }, { StreamName: STREAM });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: METADATA_TABLE_KEY, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: METADATA_TABLE_KEY, KeyType: 'HASH' }],
-      }),
-    );
+    await createLocalStream(kinesis, STREAM, 2);
+    await createLocalMetadataTable(dynamo, TABLE);
 
     let sim = createSimulatedCluster({
       cluster,

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CiRecord } from '../../core/ci-record';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
@@ -7,7 +7,7 @@ import { createKubeLists } from '../../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../../lambdas/poller/metadata-store';
 import { toSimAutoScalingGroup } from '../../sim/cluster';
 import type { KubeApiServer } from '../../sim/kube-api-server';
-import { toLocalClientConfig } from '../../sim/local-aws';
+import { createLocalMetadataTable, toLocalClientConfig } from '../../sim/local-aws';
 
 /** Test rig of the poller: a real metadata table in dynalite, counted writes, captured records. */
 export interface KubePollerRig {
@@ -33,9 +33,7 @@ let tables = 0;
 export async function createKubePollerRig(endpoint: string): Promise<KubePollerRig> {
   const client = new DynamoDBClient(toLocalClientConfig(endpoint));
   const tableName = `kinsight-metadata-${(tables += 1)}`;
-  await client.send(
-    new CreateTableCommand({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
-  );
+  await createLocalMetadataTable(client, tableName);
   const documentClient = DynamoDBDocumentClient.from(client);
   const puts: string[] = [];
   const deletes: string[] = [];
