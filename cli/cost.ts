@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
@@ -9,6 +8,7 @@ import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createSimulatedCluster } from '../sim/simulated-nodes';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
 import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
+import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 
 const USAGE = `Usage: kinsight cost --nodes N --pods-per-node P [--profile classic|lean|enhanced] [--interval SECONDS] [--json]
@@ -106,16 +106,7 @@ export const costCommand: Command = {
   summary: 'Estimate custom metrics, Logs bytes and pipeline cost per month for a fleet and profile',
   usage: USAGE,
   run: async (argv, io) => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { nodes: { type: 'string' }, 'pods-per-node': { type: 'string' }, profile: { type: 'string' }, interval: { type: 'string' }, json: { type: 'boolean' } },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new ConfigError(`${(error as Error).message} (see kinsight cost --help)`);
-    }
+    const values = parseFlags('cost', argv, { nodes: { type: 'string' }, 'pods-per-node': { type: 'string' }, profile: { type: 'string' }, interval: { type: 'string' }, json: { type: 'boolean' } });
     const nodes = toCount(values.nodes, '--nodes', 1, 20_000);
     const pods = toCount(values['pods-per-node'], '--pods-per-node', 0, 250);
     const intervalSeconds = values.interval === undefined ? 60 : toCount(values.interval, '--interval', 10, 3600);

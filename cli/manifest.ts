@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { toAgentManifest } from '../core/agent-manifest';
 import { toApplierRbac } from '../core/applier-rbac';
 import { ConfigError } from '../core/errors';
 import { toYaml } from '../core/to-yaml';
 import type { CliIo, Command } from './io';
+import { parseFlags } from './parse-flags';
 
 const USAGE = `Usage: kinsight manifest --cluster NAME --stream NAME_OR_ARN [options]
 
@@ -46,27 +46,17 @@ function findBundle(explicit: string | undefined): string {
 }
 
 function run(argv: string[], io: CliIo): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        cluster: { type: 'string' },
-        stream: { type: 'string' },
-        region: { type: 'string' },
-        image: { type: 'string' },
-        interval: { type: 'string' },
-        namespace: { type: 'string' },
-        'irsa-role-arn': { type: 'string' },
-        bundle: { type: 'string' },
-        'applier-rbac': { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}; see kinsight manifest --help`, { cause: error });
-  }
+  const values = parseFlags('manifest', argv, {
+    cluster: { type: 'string' },
+    stream: { type: 'string' },
+    region: { type: 'string' },
+    image: { type: 'string' },
+    interval: { type: 'string' },
+    namespace: { type: 'string' },
+    'irsa-role-arn': { type: 'string' },
+    bundle: { type: 'string' },
+    'applier-rbac': { type: 'boolean' },
+  });
   if (values['applier-rbac']) {
     io.stdout(toApplierRbac(values.namespace).map((o) => toYaml(o)).join('---\n'));
     return 0;

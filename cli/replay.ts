@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ConfigError, toSnippet } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
 import { parseDeclarations, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toNodeKey, type NodeMetadata } from '../core/node-metadata';
 import { parseRecord, type NodeRecord } from '../core/record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
+import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 
 const USAGE = `Usage: kinsight replay --records FILE --metadata FILE [--profile NAME] [--declarations FILE]
@@ -71,16 +71,7 @@ export const replayCommand: Command = {
   summary: 'Print the EMF events the enricher would write for agent records and node metadata files',
   usage: USAGE,
   run: async (argv, io) => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { records: { type: 'string' }, metadata: { type: 'string' }, profile: { type: 'string' }, declarations: { type: 'string' } },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new ConfigError(`${(error as Error).message} (see kinsight replay --help)`);
-    }
+    const values = parseFlags('replay', argv, { records: { type: 'string' }, metadata: { type: 'string' }, profile: { type: 'string' }, declarations: { type: 'string' } });
     if (!values.records || !values.metadata) throw new ConfigError('--records FILE and --metadata FILE are required (see kinsight replay --help)');
     const named = parseProfileName(values.profile ?? 'classic');
     if (!named.ok) throw new ConfigError(`--profile: ${named.error}`);
