@@ -309,7 +309,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     if (options.dashboard ?? true) {
       const port = options.port ?? 8787;
       try {
-        dashboard = await startDashboardServer({ dir: outDir, port, periodMs: Math.min(60_000, intervalMs), now, status });
+        // sinceMs: the folder may hold an earlier run's files; only this run is charted.
+        dashboard = await startDashboardServer({ dir: outDir, port, periodMs: Math.min(60_000, intervalMs), now, status, sinceMs: now() });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
         throw new ConfigError(`dashboard port ${port} on 127.0.0.1 is already in use; pass --port <another port> (or --port 0 for any free one)`, { cause: error });

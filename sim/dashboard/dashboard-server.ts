@@ -37,6 +37,8 @@ export interface DashboardServerOptions {
   readonly status?: () => PipelineStatus;
   /** @default DASHBOARD_VIEWS */
   readonly views?: readonly ViewSpec[];
+  /** Events older than this (epoch ms) are not charted: an earlier run's events in the same folder. @default every event */
+  readonly sinceMs?: number;
   /** Where a bad line of a log file is reported. @default ignored after counting */
   readonly onBadLine?: (file: string, message: string) => void;
 }
@@ -62,7 +64,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   // Reads are chained: two polls at once never read the same bytes twice.
   const refresh = (): Promise<void> => {
     reading = reading.then(async () => {
-      for (const { event } of await tail.read()) store.add(toMetricSamples(event));
+      const sinceMs = options.sinceMs ?? -Infinity;
+      for (const { event } of await tail.read()) store.add(toMetricSamples(event).filter((sample) => sample.timestampMs >= sinceMs));
     });
     return reading;
   };

@@ -65,6 +65,17 @@ describe('dashboard server', () => {
     expect(chart().lines[0].points).toEqual([[T0, 4], [T0 + 10_000, 5]]);
   });
 
+  it('charts only the events since its start when given one (an earlier run in the same folder)', async () => {
+    const later = await startDashboardServer({ dir, port: 0, periodMs: 10_000, now: () => nowMs, sinceMs: T0 + 10_000 });
+    try {
+      const data = (await (await fetch(`${later.url}api/dashboard`)).json()) as DashboardData;
+      const chart = data.views.find((v) => v.id === 'cluster')!.charts.find((c) => c.metric === NODE_COUNT)!;
+      expect(chart.lines[0].points).toEqual([[T0 + 10_000, 5]]);
+    } finally {
+      await later.close();
+    }
+  });
+
   it('rejects anything but GET and answers 404 on unknown paths', async () => {
     expect((await fetch(`${server.url}api/dashboard`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${server.url}nope`)).status).toBe(404);
