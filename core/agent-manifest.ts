@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseDuration } from './duration';
 import { ConfigError, toSnippet } from './errors';
 import { POLLER_CLUSTER_ROLE, POLLER_GROUP, POLLER_RULES } from './poller-rbac';
 import type { JsonValue } from './to-yaml';
@@ -66,7 +67,6 @@ export const AGENT_HEALTH_PORT = 8089;
 
 const BUNDLE_KEY = 'agent.js';
 const BUNDLE_DIR = '/opt/kinsight';
-const INTERVAL = /^[1-9][0-9]*(s|m)$/;
 
 /** What the agent's Kubernetes objects are rendered from. */
 export interface AgentManifestOptions {
@@ -115,7 +115,7 @@ function check(options: AgentManifestOptions): void {
   if (!options.clusterName) fail('clusterName', options.clusterName, 'the EKS cluster name; pass --cluster NAME');
   if (!options.streamName) fail('streamName', options.streamName, 'the Kinesis stream name; pass --stream NAME_OR_ARN');
   if (!options.region) fail('region', options.region, 'an AWS region such as eu-west-1; pass --region or set AWS_REGION');
-  if (options.interval !== undefined && !INTERVAL.test(options.interval)) fail('interval', options.interval, 'a duration such as 60s or 2m');
+  if (options.interval !== undefined && !parseDuration(options.interval).ok) fail('interval', options.interval, 'a duration such as 60s or 2m');
   const bytes = Buffer.byteLength(options.agentBundle, 'utf8');
   if (bytes === 0) fail('agentBundle', '(empty)', 'the bundled agent; run `npm run build` first');
   if (bytes >= CONFIGMAP_MAX_BYTES) {

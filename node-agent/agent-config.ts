@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors';
 import { MIN_BUFFER_RECORDS } from './ship/producer';
 import { parseStreamName } from './ship/stream-name';
-import { parseDuration } from './parse-duration';
+import { parseDuration } from '../core/duration';
 
 /** The agent's settings, from flags first, then KINSIGHT_* environment variables, then defaults. */
 export interface AgentConfig {
@@ -95,7 +95,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   const node = pick('node', 'KINSIGHT_NODE_NAME');
   if (!node) throw new ConfigError('no node name; set --node or KINSIGHT_NODE_NAME (the DaemonSet sets it from spec.nodeName)');
   const intervalText = pick('interval', 'KINSIGHT_INTERVAL') ?? '60s';
-  const intervalMs = parseDuration(intervalText);
+  const parsed = parseDuration(intervalText);
+  const intervalMs = parsed.ok ? parsed.value : undefined;
   if (intervalMs === undefined || intervalMs < 1000) {
     throw new ConfigError(`interval "${intervalText.slice(0, 40)}" is not a duration of at least 1s; expected e.g. 10s, 1m, 1m30s (--interval or KINSIGHT_INTERVAL)`);
   }

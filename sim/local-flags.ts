@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/errors';
-import { err, ok, type Result } from '../core/result';
+import { parseDuration } from '../core/duration';
 
 /** The settings `kinsight local` reads from its flags. */
 export interface LocalFlags {
@@ -42,14 +42,6 @@ Options:
 
 Example: kinsight local --interval 5s --nodes 3 --pods-per-node 8
 `;
-
-/** Parses `5s`, `500ms`, `2m`, `1h` or a bare number of seconds into milliseconds. */
-export function parseDuration(text: string): Result<number> {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) return err(`"${text}" is not a duration; expected a number with ms, s, m or h (for example 5s)`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
-  return ok(Math.round(Number(match[1]) * factor));
-}
 
 function toInteger(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;

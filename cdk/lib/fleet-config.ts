@@ -1,3 +1,4 @@
+import { parseDuration } from '../../core/duration';
 import { ConfigError, toSnippet } from '../../core/errors';
 import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
 
@@ -67,7 +68,6 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 /** @see https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html */
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const INTERVAL = /^([1-9][0-9]*)(s|m)$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/;
 const MIN_INTERVAL_SECONDS = 10;
 const MAX_INTERVAL_SECONDS = 300;
@@ -142,8 +142,8 @@ function parseCluster(source: string, index: number, value: unknown, agentIdenti
 
 function parseInterval(source: string, value: unknown): string {
   if (value === undefined) return '60s';
-  const match = typeof value === 'string' ? INTERVAL.exec(value) : null;
-  const seconds = match ? Number(match[1]) * (match[2] === 'm' ? 60 : 1) : Number.NaN;
+  const parsed = typeof value === 'string' ? parseDuration(value) : undefined;
+  const seconds = parsed?.ok ? parsed.value / 1000 : Number.NaN;
   if (!(seconds >= MIN_INTERVAL_SECONDS && seconds <= MAX_INTERVAL_SECONDS)) {
     fail(source, 'interval', value, `a duration from ${MIN_INTERVAL_SECONDS}s to ${MAX_INTERVAL_SECONDS / 60}m, such as 60s`);
   }

@@ -1,17 +1,4 @@
 import { parseAgentConfig } from '../../../node-agent/agent-config';
-import { parseDuration } from '../../../node-agent/parse-duration';
-
-describe('parseDuration', () => {
-  it('reads durations with units', () => {
-    expect(parseDuration('10s')).toBe(10_000);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1m30s')).toBe(90_000);
-    expect(parseDuration('2h')).toBe(7_200_000);
-  });
-  it('rejects bare numbers and unknown units', () => {
-    for (const bad of ['10', '10 s', 'ten seconds', '5d', '', '-5s']) expect(parseDuration(bad)).toBeUndefined();
-  });
-});
 
 describe('parseAgentConfig', () => {
   const env = { KINSIGHT_CLUSTER_NAME: 'prod', KINSIGHT_NODE_NAME: 'ip-10-0-1-2', KINSIGHT_STREAM_NAME: 'records' };

@@ -1,4 +1,4 @@
-import { loadLocalFlags, parseDuration } from '../../../sim/local-flags';
+import { loadLocalFlags } from '../../../sim/local-flags';
 
 describe('kinsight local flags', () => {
   it('defaults to two simulated nodes plus this machine, 8 pods each, a 10 s interval and port 8787', () => {
@@ -14,10 +14,9 @@ describe('kinsight local flags', () => {
     });
   });
 
-  it('parses durations in ms, s, m and h, and bare seconds', () => {
-    expect(['500ms', '5s', '1.5m', '1h', '7'].map((t) => parseDuration(t))).toEqual([
-      { ok: true, value: 500 }, { ok: true, value: 5_000 }, { ok: true, value: 90_000 }, { ok: true, value: 3_600_000 }, { ok: true, value: 7_000 },
-    ]);
+  it('reads durations with the shared grammar: units, decimals, compounds; no bare numbers', () => {
+    expect(loadLocalFlags(['--interval', '1.5m', '--duration', '1m30s'])).toMatchObject({ intervalMs: 90_000, durationMs: 90_000 });
+    expect(() => loadLocalFlags(['--interval', '7'])).toThrow(/--interval: "7" is not a duration/);
   });
 
   it('rejects a bad duration, a too short interval, an out-of-range count and an unknown flag, naming the flag and the fix', () => {
