@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import type { Command } from './io';
-import { LOCAL_USAGE, loadLocalFlags } from '../sim/local-flags';
+import { LOCAL_USAGE, loadLocalFlags } from './local-flags';
 import { startLocalPipeline } from '../sim/local-pipeline';
 import { createLocalPipelineDeps } from '../sim/local-deps';
 

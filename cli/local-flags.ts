@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/errors';
 import { parseDuration } from '../core/duration';
+import { parseFlags } from './parse-flags';
 
 /** The settings `kinsight local` reads from its flags. */
 export interface LocalFlags {
@@ -62,29 +62,19 @@ function toDuration(flag: string, text: string | undefined, min: number): number
 
 /** Reads the flags of `kinsight local`; a bad flag is a ConfigError naming it, its value and what is expected. */
 export function loadLocalFlags(argv: readonly string[]): LocalFlags {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        nodes: { type: 'string' },
-        'pods-per-node': { type: 'string' },
-        interval: { type: 'string' },
-        duration: { type: 'string' },
-        cycles: { type: 'string' },
-        port: { type: 'string' },
-        out: { type: 'string' },
-        cluster: { type: 'string' },
-        seed: { type: 'string' },
-        'no-local-node': { type: 'boolean' },
-        'no-dashboard': { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}; see kinsight local --help`, { cause: error });
-  }
+  const values = parseFlags('local', argv, {
+    nodes: { type: 'string' },
+    'pods-per-node': { type: 'string' },
+    interval: { type: 'string' },
+    duration: { type: 'string' },
+    cycles: { type: 'string' },
+    port: { type: 'string' },
+    out: { type: 'string' },
+    cluster: { type: 'string' },
+    seed: { type: 'string' },
+    'no-local-node': { type: 'boolean' },
+    'no-dashboard': { type: 'boolean' },
+  });
   const cluster = values.cluster ?? 'kinsight-local';
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(cluster)) {
     throw new ConfigError(`--cluster "${cluster}" is not a valid EKS cluster name; expected letters, digits, - and _, starting with a letter or digit`);
