@@ -5,7 +5,7 @@ import { signRequest, type SigV4Credentials, type SigV4Request } from '../../../
 /** The reference: the SDK's own signer, as the AWS SDK for JavaScript signs a request. */
 async function smithyAuthorization(request: SigV4Request, credentials: SigV4Credentials, region: string, service: string, date: Date): Promise<Record<string, string>> {
   const signer = new SignatureV4({ credentials, region, service, sha256: Sha256, applyChecksum: false });
-  const signed = await signer.signRequest(
+  const signed = await signer.sign(
     { method: request.method, protocol: 'https:', hostname: request.host, path: request.path, query: { ...request.query }, headers: { ...request.headers, host: request.host }, body: request.body },
     { signingDate: date },
   );
