@@ -17,9 +17,9 @@ export interface AgentConfig {
   intervalMs: number;
   /** Stream name (an ARN is reduced to its name). Required unless dryRun. */
   streamName?: string;
-  /** Kinesis endpoint override (kinesalite). @default undefined (the SDK's regional endpoint) */
+  /** Kinesis endpoint override (kinesalite). @default undefined (https://kinesis.<region>.amazonaws.com) */
   endpoint?: string;
-  /** @default undefined (the SDK's region chain: AWS_REGION) */
+  /** From --region only. @default undefined (the agent then takes AWS_REGION, AWS_DEFAULT_REGION, or us-east-1 with an endpoint) */
   region?: string;
   /** Liveness endpoint port on 127.0.0.1. @default undefined (no endpoint) */
   healthPort?: number;
@@ -41,7 +41,7 @@ Options (flag, environment variable, default):
   --stream NAME|ARN     KINSIGHT_STREAM_NAME    (required unless --dry-run) Kinesis stream
   --interval DURATION   KINSIGHT_INTERVAL       60s     10s, 1m, 1m30s ...
   --endpoint URL        KINSIGHT_KINESIS_ENDPOINT         Kinesis endpoint (a local kinesalite)
-  --region REGION       AWS_REGION                        AWS region
+  --region REGION       AWS_REGION                        AWS region (AWS_DEFAULT_REGION also read)
   --health-port PORT    KINSIGHT_HEALTH_PORT    (none)  GET http://127.0.0.1:PORT/healthz
   --buffer-records N    KINSIGHT_BUFFER_RECORDS 60      records kept through a Kinesis outage (>= 15)
   --dry-run                                             print each record as JSON on stdout instead of sending

@@ -1,16 +1,15 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConfigError, toSnippet } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { version } from '../package.json';
-import { parseAgentConfig } from './agent-config';
+import { parseAgentConfig, type AgentConfig } from './agent-config';
 import { collectNode, createCollectMemory } from './collect/collect-node';
 import { createHostReader } from './collect/host-reader';
 import { startHealthServer } from './health-server';
 import { createLogger } from './log';
 import { fromKinesisData, toKinesisEntry } from './ship/encode-record';
-import { createKinesisPort } from './ship/kinesis-port';
+import { createCredentialProvider, NO_CREDENTIALS_MESSAGE } from './ship/credentials';
+import { createKinesisPort, type KinesisPort } from './ship/kinesis-port';
 import { createProducer } from './ship/producer';
 import { runAgent } from './run-agent';
 
@@ -22,6 +21,8 @@ export interface AgentIo {
   readonly stopSignal: AbortSignal;
 }
 
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
 const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
   if (signal.aborted) return;
   await delay(ms, undefined, { signal }).catch((error: unknown) => {
@@ -31,8 +32,29 @@ const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
 };
 
 /**
+ * The Kinesis port of the agent: region from --region, AWS_REGION or AWS_DEFAULT_REGION (us-east-1
+ * for a local endpoint), credentials from the environment, IRSA or EKS Pod Identity. ConfigError
+ * when the region or every credential source is missing.
+ */
+function createAgentKinesisPort(config: AgentConfig, streamName: string, env: NodeJS.ProcessEnv): KinesisPort {
+  // A local endpoint (kinesalite) ignores the region; AWS needs one.
+  const region = config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (config.endpoint ? 'us-east-1' : undefined);
+  if (!region) throw new ConfigError('no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION');
+  const credentials = createCredentialProvider({ env, region, node: config.node });
+  if (!credentials.source) throw new ConfigError(NO_CREDENTIALS_MESSAGE);
+  return createKinesisPort({
+    streamName,
+    region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    credentials: () => credentials.get(),
+    connectTimeoutMs: 3000,
+    requestTimeoutMs: 10_000,
+  });
+}
+
+/**
  * Composition root of the agent, shared by `kinsight agent` and the standalone bundle: builds the
- * configuration (ConfigError on bad input), the host reader, the Kinesis client and producer, the
+ * configuration (ConfigError on bad input), the host reader, the Kinesis port and producer, the
  * liveness endpoint and the timers, then runs the loop. Resolves to the exit code.
  */
 export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
@@ -40,36 +62,20 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   const log = createLogger(io.stderr);
   const host = createHostReader(config.hostRoot);
   const memory = createCollectMemory();
-  const client = config.dryRun
-    ? undefined
-    : new KinesisClient({
-        // A local endpoint (kinesalite) ignores the region; AWS needs one from --region or the SDK's chain.
-        ...(config.region ? { region: config.region } : config.endpoint ? { region: io.env.AWS_REGION ?? 'us-east-1' } : {}),
-        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-        // kinesalite speaks HTTP/1.1 only; the HTTP/1.1 handler is fine against AWS too.
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
-        maxAttempts: 2,
-      });
-  if (client) {
-    await client.config.region().catch((error: unknown) => {
-      client.destroy();
-      throw new ConfigError(`no AWS region (${toSnippet((error as { message?: unknown })?.message ?? error)}); set --region or AWS_REGION`, { cause: error });
-    });
-  }
-  const producer =
-    client && config.streamName
-      ? createProducer({
-          port: createKinesisPort(client, config.streamName),
-          capacityRecords: config.bufferRecords,
-          random: Math.random,
-          sleep: (ms) => sleep(ms, io.stopSignal),
-          now: () => performance.now(),
-        })
-      : undefined;
+  const kinesis = config.dryRun || !config.streamName ? undefined : createAgentKinesisPort(config, config.streamName, io.env);
+  const producer = kinesis
+    ? createProducer({
+        port: kinesis,
+        capacityRecords: config.bufferRecords,
+        random: Math.random,
+        sleep: (ms) => sleep(ms, io.stopSignal),
+        now: () => performance.now(),
+      })
+    : undefined;
   let lastCycleMs = performance.now();
   const health = config.healthPort
     ? await startHealthServer(config.healthPort, () => performance.now() - lastCycleMs <= 3 * config.intervalMs).catch((error: unknown) => {
-        client?.destroy();
+        kinesis?.close();
         throw new ConfigError(`cannot listen on 127.0.0.1:${config.healthPort} for the liveness endpoint (${String((error as { code?: unknown })?.code ?? error)}); choose a free port with --health-port or KINSIGHT_HEALTH_PORT`, { cause: error });
       })
     : undefined;
@@ -94,6 +100,6 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
     return result.failedCycles > 0 && config.once ? 1 : result.unsent > 0 ? 1 : 0;
   } finally {
     await health?.close();
-    client?.destroy();
+    kinesis?.close();
   }
 }

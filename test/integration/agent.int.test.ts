@@ -15,6 +15,7 @@ import { startHealthServer } from '../../node-agent/health-server';
 import { createLogger } from '../../node-agent/log';
 import { runAgent } from '../../node-agent/run-agent';
 import { fromKinesisData } from '../../node-agent/ship/encode-record';
+import { NO_CREDENTIALS_MESSAGE } from '../../node-agent/ship/credentials';
 import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../node-agent/ship/producer';
 import { startAgent } from '../../node-agent/start-agent';
@@ -76,7 +77,7 @@ describe('node agent against kinesalite', () => {
 
   it('sends records that arrive, decode, parse and validate against the JSON Schema', async () => {
     await createStream(client, 'records-1');
-    const code = await startAgent(['--once', '--host-root', FIXTURE, '--cluster', 'prod', '--node', 'ip-10-0-1-2', '--stream', 'records-1', '--endpoint', kinesis.endpoint, '--region', 'us-east-1'], captureIo().io);
+    const code = await startAgent(['--once', '--host-root', FIXTURE, '--cluster', 'prod', '--node', 'ip-10-0-1-2', '--stream', 'records-1', '--endpoint', kinesis.endpoint, '--region', 'us-east-1'], captureIo({ AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }).io);
     expect(code).toBe(0);
     const got = await readStream(client, 'records-1');
     expect(got).toHaveLength(1);
@@ -95,7 +96,7 @@ describe('node agent against kinesalite', () => {
     const port = new URL(local.endpoint).port;
     let sender = kinesisClient(local.endpoint);
     await createStream(sender, 'records-2');
-    const producer = createProducer({ port: createKinesisPort(sender, 'records-2'), capacityRecords: 15, maxAttempts: 2, random: () => 0, sleep: async () => undefined, now: () => 0 });
+    const producer = createProducer({ port: createKinesisPort({ streamName: 'records-2', region: 'us-east-1', endpoint: local.endpoint, credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) }), capacityRecords: 15, maxAttempts: 2, random: () => 0, sleep: async () => undefined, now: () => 0 });
     const controller = new AbortController();
     let clock = 0;
     let cycle = 0;
@@ -260,21 +261,16 @@ describe('liveness endpoint configuration', () => {
   });
 });
 
-describe('AWS region configuration', () => {
+describe('AWS region and credentials configuration', () => {
   it('fails with one clear line when no AWS region is known', async () => {
-    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    process.env.AWS_CONFIG_FILE = join(ROOT, 'test/fixtures/hosts/no-such-aws-config');
-    try {
-      const { out, io } = captureIo();
-      await expect(runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--stream', 's', '--once'], io)).resolves.toBe(1);
-      expect(out.stderr).toBe('kinsight agent: no AWS region (Region is missing); set --region or AWS_REGION\n');
-    } finally {
-      for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    }
+    const { out, io } = captureIo({ AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+    await expect(runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--stream', 's', '--once'], io)).resolves.toBe(1);
+    expect(out.stderr).toBe('kinsight agent: no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION\n');
+  });
+
+  it('fails with one clear line naming the variables looked at when no credential source is configured', async () => {
+    const { out, io } = captureIo({ AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'key-without-secret' });
+    await expect(runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--stream', 's', '--once'], io)).resolves.toBe(1);
+    expect(out.stderr).toBe(`kinsight agent: ${NO_CREDENTIALS_MESSAGE}\n`);
   });
 });
