@@ -58,9 +58,9 @@ function toExpiresAtMs(text: unknown, what: string): number {
   return ms;
 }
 
-type Fetch = () => Promise<AwsCredentials>;
+type LoadCredentials = () => Promise<AwsCredentials>;
 
-function fromEnvironment(env: NodeJS.ProcessEnv): Fetch | undefined {
+function fromEnvironment(env: NodeJS.ProcessEnv): LoadCredentials | undefined {
   const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
   const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
   if (!accessKeyId || !secretAccessKey) return undefined;
@@ -69,7 +69,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Fetch | undefined {
   return async () => credentials;
 }
 
-function fromWebIdentity(options: CredentialProviderOptions): Fetch | undefined {
+function fromWebIdentity(options: CredentialProviderOptions): LoadCredentials | undefined {
   const { env } = options;
   const tokenFile = nonEmpty(env.AWS_WEB_IDENTITY_TOKEN_FILE);
   if (!tokenFile) return undefined;
@@ -103,7 +103,7 @@ function fromWebIdentity(options: CredentialProviderOptions): Fetch | undefined 
   };
 }
 
-function fromPodIdentity(options: CredentialProviderOptions): Fetch | undefined {
+function fromPodIdentity(options: CredentialProviderOptions): LoadCredentials | undefined {
   const { env } = options;
   const uri = nonEmpty(env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
   if (!uri) return undefined;
@@ -154,20 +154,20 @@ function fromPodIdentity(options: CredentialProviderOptions): Fetch | undefined 
 export function createCredentialProvider(options: CredentialProviderOptions): CredentialProvider {
   const now = options.now ?? Date.now;
   const marginMs = options.refreshMarginMs ?? 5 * 60_000;
-  const sources: [CredentialSourceName, Fetch | undefined][] = [
+  const sources: [CredentialSourceName, LoadCredentials | undefined][] = [
     ['environment', fromEnvironment(options.env)],
     ['web-identity', fromWebIdentity(options)],
     ['pod-identity', fromPodIdentity(options)],
   ];
-  const found = sources.find(([, fetch]) => fetch !== undefined);
-  const fetch: Fetch = found?.[1] ?? (async () => Promise.reject(new ConfigError(NO_CREDENTIALS_MESSAGE)));
+  const found = sources.find(([, load]) => load !== undefined);
+  const load: LoadCredentials = found?.[1] ?? (async () => Promise.reject(new ConfigError(NO_CREDENTIALS_MESSAGE)));
   let cached: AwsCredentials | undefined;
   let refreshing: Promise<AwsCredentials> | undefined;
   return {
     source: found?.[0],
     async get() {
       if (cached && (cached.expiresAtMs === undefined || now() < cached.expiresAtMs - marginMs)) return cached;
-      refreshing ??= fetch()
+      refreshing ??= load()
         .then((credentials) => (cached = credentials))
         .finally(() => {
           refreshing = undefined;
