@@ -4,6 +4,7 @@ import { createEmfEncoder } from '../core/emf';
 import { toMonthlyCost, type FleetInterval, type MonthlyCost } from '../core/cost-model';
 import { parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toMetadataItem } from '../core/node-metadata-item';
+import { toWireRecord } from '../core/record-wire';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createSimulatedCluster } from '../sim/simulated-nodes';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
@@ -41,7 +42,7 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
   for (const node of cluster.nodes) {
     const record = toSimulatedNodeRecord(cluster.cluster, node, nowMs, intervalSeconds * 1000);
     const metadata = toSimulatedNodeMetadata(cluster.cluster, node, nowMs);
-    recordBytes += gzipSync(JSON.stringify(record)).length;
+    recordBytes += gzipSync(JSON.stringify(toWireRecord(record))).length;
     metadataBytes += toMetadataItem(metadata, nowMs, 3600).doc.length;
     const started = process.hrtime.bigint();
     const messages = toCiRecords(record, metadata, { profile }).records.map((r) => encoder.encode(r));

@@ -1,19 +1,24 @@
 import { err, ok, type Result } from './result';
 import { toSnippet } from './errors';
+import { fromWireRecord, WIRE_SCHEMA_VERSION } from './record-wire';
 
 /**
  * The node record: what the agent sends for one node every interval, and what the enricher reads.
- * JSON, gzip-compressed on the wire. Documented in docs/record-format.md, with a JSON Schema in
- * core/record.schema.json.
+ * On the wire it is a JSON document of schema 2.x with columns per field (core/record-wire.ts),
+ * gzip-compressed; {@link NodeRecord} is its decoded form. Documented in docs/record-format.md, with
+ * a JSON Schema in core/record.schema.json.
  *
  * Counters travel as deltas over `elapsedMs` (the host's monotonic clock), gauges as values, so
  * the enricher needs no state. The first record after an agent start has no deltas.
  */
 
-/** The schema version this code writes. A reader accepts any minor of its major. */
-export const RECORD_SCHEMA_VERSION = '1.0';
-/** The major version this code reads. */
-export const RECORD_SCHEMA_MAJOR = 1;
+/** The schema version this code writes. A reader accepts any minor of the majors it reads. */
+export const RECORD_SCHEMA_VERSION = WIRE_SCHEMA_VERSION;
+/**
+ * The majors this code reads: 2 (columns, what agents write since 0.2) and 1 (one object per pod and
+ * container, what earlier agents wrote: still read so that a rolling upgrade loses nothing).
+ */
+export const RECORD_SCHEMA_MAJORS: readonly number[] = [2, 1];
 
 /** cgroup hierarchy the node runs: 1 (v1 or hybrid with v1 controllers) or 2 (unified). */
 export type CgroupVersion = 1 | 2;
@@ -132,9 +137,8 @@ export interface AgentStats {
   podsVanished: number;
 }
 
-/** The record of one node for one interval. */
+/** The record of one node for one interval, decoded. */
 export interface NodeRecord {
-  schemaVersion: string;
   cluster: string;
   node: string;
   /** Wall-clock time of the sample, epoch milliseconds. */
@@ -164,9 +168,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
- * Checks a decoded JSON value against the node record contract. Rejects an unknown major version,
- * missing identity or a malformed structure with a message naming the field. The full structure
- * is described by core/record.schema.json; this check covers what the enricher relies on.
+ * Checks a JSON document against the node record contract and returns the decoded record. Reads
+ * schema 2.x (columns, core/record-wire.ts) and 1.x (objects); rejects an unknown major version,
+ * missing identity or a malformed structure with a message naming the member. The full structure
+ * is described by core/record.schema.json.
  */
 export function parseRecord(value: unknown): Result<NodeRecord> {
   if (!isObject(value)) return err(`record is not a JSON object: ${toSnippet(value)}`);
@@ -175,8 +180,9 @@ export function parseRecord(value: unknown): Result<NodeRecord> {
     return err(`record schemaVersion ${toSnippet(version)} is not "<major>.<minor>"; expected "${RECORD_SCHEMA_VERSION}"`);
   }
   const major = Number(version.split('.')[0]);
-  if (major !== RECORD_SCHEMA_MAJOR) {
-    return err(`record schemaVersion "${version}" has unknown major ${major}; this reader understands ${RECORD_SCHEMA_MAJOR}.x (upgrade the enricher or downgrade the agent)`);
+  if (!RECORD_SCHEMA_MAJORS.includes(major)) {
+    const known = RECORD_SCHEMA_MAJORS.map((m) => `${m}.x`).join(' and ');
+    return err(`record schemaVersion "${version}" has unknown major ${major}; this reader understands ${known} (upgrade the enricher or downgrade the agent)`);
   }
   for (const key of ['cluster', 'node'] as const) {
     if (typeof value[key] !== 'string' || value[key] === '') return err(`record ${key} must be a non-empty string, got ${toSnippet(value[key])}`);
@@ -188,6 +194,7 @@ export function parseRecord(value: unknown): Result<NodeRecord> {
     return err(`record elapsedMs must be a number >= 0 when present, got ${toSnippet(value.elapsedMs)}`);
   }
   if (value.cgroupVersion !== 1 && value.cgroupVersion !== 2) return err(`record cgroupVersion must be 1 or 2, got ${toSnippet(value.cgroupVersion)}`);
+  if (major === 2) return fromWireRecord(value);
   if (!isObject(value.gauges)) return err('record gauges must be an object');
   for (const key of ['net', 'disks', 'filesystems', 'pods'] as const) {
     if (!Array.isArray(value[key])) return err(`record ${key} must be an array, got ${toSnippet(value[key])}`);

@@ -1,5 +1,4 @@
 import type { AgentStats, CgroupDeltas, ContainerSample, DiskDevice, DiskOps, NetInterface, NodeRecord, PodSample } from '../core/record';
-import { RECORD_SCHEMA_VERSION } from '../core/record';
 import type { CgroupReading, DiskReading, NetReading, NodeSample } from './collect/node-sample';
 
 /** Who the record is about, and the agent's own figures to carry. */
@@ -85,7 +84,6 @@ export function toNodeRecord(previous: NodeSample | undefined, current: NodeSamp
   });
   const record: NodeRecord = withDeltas(
     {
-      schemaVersion: RECORD_SCHEMA_VERSION,
       cluster: identity.cluster,
       node: identity.node,
       timeMs: current.timeMs,

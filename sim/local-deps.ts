@@ -39,7 +39,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
   const host = createHostReader(options.hostRoot);
-  const producer = createProducer({ port: createKinesisPort(options.kinesis, options.streamName), random: Math.random, sleep, now: () => performance.now() });
+  // The agent's own signed PutRecords over HTTP, to kinesalite (which checks the signature's form, not its value).
+  const kinesis = createKinesisPort({ streamName: options.streamName, region: 'us-east-1', endpoint: options.kinesisEndpoint, credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
+  const producer = createProducer({ port: kinesis, random: Math.random, sleep, now: () => performance.now() });
   const stop = new AbortController();
   let nowMs = 0;
   let release: (() => void) | undefined;
@@ -108,6 +110,7 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     async close() {
       stop.abort();
       await loop;
+      kinesis.close();
     },
   };
 }

@@ -32,6 +32,8 @@ export interface LocalAgentOptions {
   /** `/` for this machine, a generated host tree for a simulated node. */
   readonly hostRoot: string;
   readonly kinesis: KinesisClient;
+  /** The local Kinesis endpoint (kinesalite): the agent sends its own signed requests there. */
+  readonly kinesisEndpoint: string;
   readonly streamName: string;
   readonly intervalMs: number;
   /** Where warnings go (the progress output). @default dropped */
@@ -254,7 +256,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
 
     const agents = sim.nodes.map((node) =>
-      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, streamName: STREAM, intervalMs, report: progress }),
+      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, kinesisEndpoint: kinesisService.endpoint, streamName: STREAM, intervalMs, report: progress }),
     );
     cleanups.push(() => Promise.all(agents.map((agent) => agent.close?.())).then(() => undefined));
     const poller = deps.createPoller({

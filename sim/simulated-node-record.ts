@@ -1,4 +1,4 @@
-import { RECORD_SCHEMA_VERSION, type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../core/record';
+import { type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../core/record';
 import { toPodsCpuMillicores, toPodsMemoryBytes, type SimulatedNode } from './simulated-nodes';
 
 const SYSTEM_MEMORY_BYTES = 900 * 1024 * 1024;
@@ -68,7 +68,6 @@ export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, time
   const nodeMemory = SYSTEM_MEMORY_BYTES + toPodsMemoryBytes(node) + (node.memoryPressure ? node.memTotalBytes * 0.6 : 0);
   const capacity = 100 * 1024 ** 3;
   return {
-    schemaVersion: RECORD_SCHEMA_VERSION,
     cluster,
     node: node.name,
     timeMs,

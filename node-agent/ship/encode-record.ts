@@ -1,13 +1,15 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { toPartitionKey, type NodeRecord } from '../../core/record';
+import { toWireRecord } from '../../core/record-wire';
 import type { PutRecordsEntry } from './kinesis-port';
 
 /**
- * Encodes a record as one Kinesis entry: JSON, gzip-compressed, partition key `<cluster>/<node>`
- * so that the records of a node stay in order on one shard.
+ * Encodes a record as one Kinesis entry: its wire document (schema 2.x, columns) as JSON,
+ * gzip-compressed, partition key `<cluster>/<node>` so that the records of a node stay in order on
+ * one shard.
  */
 export function toKinesisEntry(record: NodeRecord): PutRecordsEntry {
-  return { data: gzipSync(JSON.stringify(record)), partitionKey: toPartitionKey(record.cluster, record.node) };
+  return { data: gzipSync(JSON.stringify(toWireRecord(record))), partitionKey: toPartitionKey(record.cluster, record.node) };
 }
 
 /** Decodes the data of an entry made by {@link toKinesisEntry} back to JSON (not yet validated: see parseRecord). */

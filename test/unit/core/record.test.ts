@@ -1,7 +1,8 @@
-import { parseRecord, RECORD_SCHEMA_VERSION, toPartitionKey } from '../../../core/record';
+import { parseRecord, RECORD_SCHEMA_VERSION, toPartitionKey, type NodeRecord } from '../../../core/record';
+import { toWireRecord } from '../../../core/record-wire';
+import { toRecordFixture } from '../enricher/fixtures';
 
-const minimal = {
-  schemaVersion: RECORD_SCHEMA_VERSION,
+const minimal: NodeRecord = {
   cluster: 'prod',
   node: 'ip-10-0-0-1.ec2.internal',
   timeMs: 1_700_000_000_000,
@@ -15,20 +16,69 @@ const minimal = {
   pods: [],
 };
 
+/** A record as the enricher receives it: the wire document after JSON. */
+const overTheWire = (record: NodeRecord): Record<string, unknown> => JSON.parse(JSON.stringify(toWireRecord(record))) as Record<string, unknown>;
+
 describe('parseRecord', () => {
-  it('accepts a record of the current version, and any minor of its major', () => {
-    expect(parseRecord(minimal)).toMatchObject({ ok: true, value: { node: minimal.node } });
-    expect(parseRecord({ ...minimal, schemaVersion: '1.7' }).ok).toBe(true);
+  it('reads back every member of a record written in the current version', () => {
+    const record = toRecordFixture();
+    record.pods[0].containers[0].runtime = 'containerd';
+    record.pods[0].containers[0].name = 'web';
+    record.net = [{ name: 'eth0', deltas: { rxBytes: 10, txBytes: 20 } }, { name: 'eni1' }];
+    record.pods[1].net = [{ name: 'eth0', deltas: { rxBytes: 5, rxErrors: 0 } }];
+    const wire = overTheWire(record);
+    expect(wire.schemaVersion).toBe(RECORD_SCHEMA_VERSION);
+    expect(parseRecord(wire)).toEqual({ ok: true, value: record });
+  });
+
+  it('writes each figure once per field, and leaves out a field no row has', () => {
+    const wire = toWireRecord(toRecordFixture());
+    const rows = 1 + wire.pods.uid.length + wire.containers.id.length;
+    expect(wire.cgroups.gauges.memoryWorkingSetBytes).toHaveLength(rows);
+    expect(wire.cgroups.deltas.cpuThrottledNs).toBeUndefined();
+    expect(JSON.stringify(wire).match(/memoryWorkingSetBytes/g)).toHaveLength(1);
+  });
+
+  it('gives no deltas to a first sample, and keeps a pod on the host network without interfaces', () => {
+    const first: NodeRecord = {
+      ...minimal,
+      gauges: { memoryUsageBytes: 100 },
+      net: [{ name: 'eth0' }],
+      pods: [{ uid: 'u1', qos: 'BestEffort', hostNetwork: true, gauges: { memoryUsageBytes: 5 }, containers: [{ id: 'c1', gauges: { memoryUsageBytes: 4 } }] }],
+    };
+    const wire = overTheWire(first);
+    expect(wire.cgroups).toEqual({ gauges: { memoryUsageBytes: [100, 5, 4] }, deltas: {} });
+    expect(parseRecord(wire)).toEqual({ ok: true, value: first });
+  });
+
+  it('still reads records of schema 1.x (one object per pod), written by agents before the upgrade', () => {
+    const legacy = { ...toRecordFixture(), schemaVersion: '1.0' };
+    expect(parseRecord(JSON.parse(JSON.stringify(legacy)))).toMatchObject({ ok: true, value: { node: legacy.node, pods: legacy.pods } });
+    expect(parseRecord({ ...legacy, pods: [{ uid: 'x' }] })).toEqual({ ok: false, error: expect.stringMatching(/pods\[0\]/) });
   });
 
   it('rejects an unknown major version with a message naming it', () => {
-    const result = parseRecord({ ...minimal, schemaVersion: '2.0' });
-    expect(result).toEqual({ ok: false, error: expect.stringMatching(/unknown major 2/) });
+    const result = parseRecord({ ...overTheWire(minimal), schemaVersion: '3.0' });
+    expect(result).toEqual({ ok: false, error: expect.stringMatching(/unknown major 3; this reader understands 2\.x and 1\.x/) });
+    expect(parseRecord({ ...overTheWire(minimal), schemaVersion: '2.9' }).ok).toBe(true);
   });
 
-  it('rejects a record without identity, or with a malformed pod', () => {
-    expect(parseRecord({ ...minimal, cluster: '' })).toEqual({ ok: false, error: expect.stringMatching(/cluster/) });
-    expect(parseRecord({ ...minimal, pods: [{ uid: 'x' }] })).toEqual({ ok: false, error: expect.stringMatching(/pods\[0\]/) });
+  it('rejects a record without identity, or with tables that do not agree, naming the member', () => {
+    const wire = overTheWire(toRecordFixture()) as { cgroups: { gauges: Record<string, unknown[]> }; pods: { containers: number[] }; interfaces: { pod: unknown[]; name: string[] } };
+    expect(parseRecord({ ...wire, cluster: '' })).toEqual({ ok: false, error: expect.stringMatching(/cluster/) });
+    const shortColumn = structuredClone(wire);
+    shortColumn.cgroups.gauges.memoryWorkingSetBytes.pop();
+    expect(parseRecord(shortColumn)).toEqual({ ok: false, error: expect.stringMatching(/cgroups\.gauges\.memoryWorkingSetBytes has \d+ items where \d+ were expected/) });
+    const text = structuredClone(wire);
+    text.cgroups.gauges.memoryWorkingSetBytes[0] = '12';
+    expect(parseRecord(text)).toEqual({ ok: false, error: expect.stringMatching(/memoryWorkingSetBytes\[0\] is invalid/) });
+    const counts = structuredClone(wire);
+    counts.pods.containers[0] += 1;
+    expect(parseRecord(counts)).toEqual({ ok: false, error: expect.stringMatching(/pods\.containers adds up to/) });
+    const owner = structuredClone(wire);
+    owner.interfaces.pod.push(99);
+    owner.interfaces.name.push('eth9');
+    expect(parseRecord(owner)).toEqual({ ok: false, error: expect.stringMatching(/interfaces\.pod\[\d+\] is invalid: 99/) });
     expect(parseRecord([1, 2])).toEqual({ ok: false, error: expect.stringMatching(/not a JSON object/) });
   });
 

@@ -1,3 +1,4 @@
+import { toWireRecord } from '../../../core/record-wire';
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { createHandler, toNodeRecord, toPipelineMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
@@ -53,13 +54,13 @@ describe('enricher handler', () => {
   it('rejects as poison bad gzip, bad JSON, an unknown schema major and an oversized record, with the reason', () => {
     expect(toNodeRecord(b64(Buffer.from('plain')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not gzip/) });
     expect(toNodeRecord(b64(gzipSync('{')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
-    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ ...toRecordFixture(), schemaVersion: '2.0' }))), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown major 2/) });
+    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ ...toWireRecord(toRecordFixture()), schemaVersion: '3.0' }))), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown major 3/) });
     expect(toNodeRecord(b64(gzipSync(JSON.stringify({ pad: 'x'.repeat(2000) }))), 1000)).toMatchObject({ ok: false, error: expect.stringMatching(/inflates to more than 1000 bytes/) });
   });
 
   it('writes each node to its performance log group and stream and acknowledges poison records', async () => {
     const { handler, written, summaries } = setup();
-    const response = await handler(eventOf([gzipSync(JSON.stringify(toRecordFixture())), Buffer.from('junk')]));
+    const response = await handler(eventOf([gzipSync(JSON.stringify(toWireRecord(toRecordFixture()))), Buffer.from('junk')]));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(written.map((w) => [w.logGroup, w.logStream])).toEqual([['/aws/containerinsights/prod/performance', 'ip-10-0-0-1.ec2.internal']]);
     expect(summaries[0]).toMatchObject({ records: 2, poison: 1, enriched: 1, events: 11, eventsWritten: 11 });
@@ -67,7 +68,7 @@ describe('enricher handler', () => {
 
   it('encodes with the profile configured for the record cluster', async () => {
     const { handler, written } = setup();
-    await handler(eventOf([gzipSync(JSON.stringify({ ...toRecordFixture(), cluster: 'leanCluster' })), gzipSync(JSON.stringify(toRecordFixture()))]));
+    await handler(eventOf([gzipSync(JSON.stringify(toWireRecord({ ...toRecordFixture(), cluster: 'leanCluster' }))), gzipSync(JSON.stringify(toWireRecord(toRecordFixture())))]));
     const podOf = (i: number) => written[i].events.map((e) => JSON.parse(e.message)).find((d) => d.Type === 'Pod' && d.pod_cpu_utilization !== undefined);
     const setsOf = (doc: { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }) => doc._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions);
     expect(podOf(0).PodName).toBe('web');
@@ -77,7 +78,7 @@ describe('enricher handler', () => {
 
   it('fails the whole batch when the metadata cannot be read, so that it is retried', async () => {
     const { handler, summaries } = setup({ metadataFails: true });
-    await expect(handler(eventOf([gzipSync(JSON.stringify(toRecordFixture()))]))).rejects.toThrow(/All records failed/);
+    await expect(handler(eventOf([gzipSync(JSON.stringify(toWireRecord(toRecordFixture())))]))).rejects.toThrow(/All records failed/);
     expect(summaries[0]).toMatchObject({ failedRecords: 1 });
   });
 

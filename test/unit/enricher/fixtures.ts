@@ -33,7 +33,6 @@ export function toRecordFixture(cgroupVersion: 1 | 2 = 2): NodeRecord {
     containers: [{ id: idB1, gauges: { memoryWorkingSetBytes: 60 * MiB }, deltas: { cpuUsageNs: 6e9 } }],
   };
   return {
-    schemaVersion: '1.0',
     cluster: 'prod',
     node: 'ip-10-0-0-1.ec2.internal',
     timeMs: T0,

@@ -2,6 +2,7 @@ import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster } 
 import { toSimulatedNodeRecord } from '../../../sim/simulated-node-record';
 import { toSimulatedNodeMetadata } from '../../../sim/simulated-node-metadata';
 import { parseRecord } from '../../../core/record';
+import { toWireRecord } from '../../../core/record-wire';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const run = (state: SimulatedCluster, steps: number, options = {}): SimulatedCluster[] => {
@@ -48,7 +49,7 @@ describe('simulated cluster', () => {
   it('gives node records that pass the record contract and metadata that lists the same pods', () => {
     const node = initial.nodes[1];
     const record = toSimulatedNodeRecord('demo', node, T0, 60_000);
-    expect(parseRecord(JSON.parse(JSON.stringify(record))).ok).toBe(true);
+    expect(parseRecord(JSON.parse(JSON.stringify(toWireRecord(record))))).toEqual({ ok: true, value: record });
     expect(record.pods.map((p) => p.uid)).toEqual(node.pods.map((p) => p.uid));
     expect(record.deltas?.cpuUsageNs).toBeGreaterThan(0);
     expect(toSimulatedNodeRecord('demo', node, T0).deltas).toBeUndefined();
