@@ -1,7 +1,6 @@
 // aws-embedded-metrics detects its environment when loaded: pin it to Local before anything loads it.
 process.env.AWS_EMF_ENVIRONMENT = 'Local';
 
-import { gzipSync } from 'node:zlib';
 import type { CiRecord } from '../core/ci-record';
 import { createEmfEncoder } from '../core/emf';
 import { toMetricSpec } from '../core/metrics/catalog';
@@ -9,6 +8,7 @@ import { PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
 import type { NodeMetadata } from '../core/node-metadata';
 import type { NodeRecord } from '../core/record';
 import { toNodeRecord } from '../lambdas/enricher/create-handler';
+import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createSimulatedCluster } from '../sim/simulated-nodes';
 import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
@@ -118,7 +118,7 @@ function main(): void {
   const { records, metadata } = toFixtures();
   const byNode = new Map(metadata.map((m) => [m.node, m]));
   const pairs = records.map((r) => ({ record: r, metadata: byNode.get(r.node) }));
-  const encoded = records.map((r) => Buffer.from(gzipSync(JSON.stringify(r))).toString('base64'));
+  const encoded = records.map((r) => Buffer.from(toKinesisEntry(r).data).toString('base64'));
   const encoder = createEmfEncoder(profile);
   const options = { profile };
 

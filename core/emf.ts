@@ -260,7 +260,8 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
         previous.infos[at] = info;
       }
       at += 1;
-      parts.push(info.member, String(value));
+      // One piece per metric (name and value): half the pieces for the final join to walk.
+      parts.push(info.member + value);
       if (info.group) {
         byGroup ??= new Map();
         const list = byGroup.get(info.group);

@@ -228,44 +228,46 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   const hostNetwork = p.hostNetwork as (boolean | null)[];
   const uids = p.uid as string[];
   const qos = p.qos as QosClass[];
-  const withCgroup = <T extends object>(base: T, row: number): T & { gauges: CgroupGauges; deltas?: CgroupDeltas } => {
-    const d = toRow<CgroupDeltas>(deltas.value, row, true);
-    const g = toRow<CgroupGauges>(gauges.value, row, false) as CgroupGauges;
-    return d ? { ...base, gauges: g, deltas: d } : { ...base, gauges: g };
-  };
+  // Objects built member by member (no spread): the enricher then reads objects of few shapes.
+  const gaugesAt = (row: number): CgroupGauges => toRow<CgroupGauges>(gauges.value, row, false) as CgroupGauges;
+  const deltasAt = (row: number): CgroupDeltas | undefined => toRow<CgroupDeltas>(deltas.value, row, true);
 
   let next = 0;
   const podSamples: PodSample[] = uids.map((uid, i) => {
     const list: ContainerSample[] = [];
     for (let k = 0; k < perPod[i]; k++, next++) {
-      const base: Omit<ContainerSample, 'gauges'> = { id: ids[next] };
-      if (runtimes[next] !== null) base.runtime = runtimes[next] as string;
-      if (containerNames[next] !== null) base.name = containerNames[next] as string;
-      list.push(withCgroup(base, 1 + podCount + next));
+      const row = 1 + podCount + next;
+      const container: ContainerSample = { id: ids[next], gauges: gaugesAt(row) };
+      const d = deltasAt(row);
+      if (d) container.deltas = d;
+      if (runtimes[next] !== null) container.runtime = runtimes[next] as string;
+      if (containerNames[next] !== null) container.name = containerNames[next] as string;
+      list.push(container);
     }
-    const pod = withCgroup({ uid, qos: qos[i] } as Omit<PodSample, 'gauges' | 'containers'>, 1 + i) as PodSample;
+    const pod: PodSample = { uid, qos: qos[i], gauges: gaugesAt(1 + i), containers: list };
+    const d = deltasAt(1 + i);
+    if (d) pod.deltas = d;
     if (hostNetwork[i] !== null) pod.hostNetwork = hostNetwork[i] as boolean;
     if (podNet[i].length > 0) pod.net = podNet[i];
-    pod.containers = list;
     return pod;
   });
 
-  const record = withCgroup(
-    {
-      cluster: doc.cluster as string,
-      node: doc.node as string,
-      timeMs: doc.timeMs as number,
-      ...(doc.elapsedMs !== undefined ? { elapsedMs: doc.elapsedMs as number } : {}),
-      cgroupVersion: doc.cgroupVersion as CgroupVersion,
-      cores: doc.cores as number,
-      memTotalBytes: doc.memTotalBytes as number,
-    },
-    0,
-  ) as NodeRecord;
-  record.net = nodeNet;
-  record.disks = doc.disks as DiskDevice[];
-  record.filesystems = doc.filesystems as Filesystem[];
-  record.pods = podSamples;
+  const record: NodeRecord = {
+    cluster: doc.cluster as string,
+    node: doc.node as string,
+    timeMs: doc.timeMs as number,
+    cgroupVersion: doc.cgroupVersion as CgroupVersion,
+    cores: doc.cores as number,
+    memTotalBytes: doc.memTotalBytes as number,
+    gauges: gaugesAt(0),
+    net: nodeNet,
+    disks: doc.disks as DiskDevice[],
+    filesystems: doc.filesystems as Filesystem[],
+    pods: podSamples,
+  };
+  if (doc.elapsedMs !== undefined) record.elapsedMs = doc.elapsedMs as number;
+  const d = deltasAt(0);
+  if (d) record.deltas = d;
   if (isObject(doc.agent)) record.agent = doc.agent as unknown as AgentStats;
   return ok(record);
 }
