@@ -15,16 +15,9 @@ export const WIRE_SCHEMA_VERSION = '2.0';
 /** A column of figures, one per row; `null` where the value is absent. */
 export type Column = (number | null)[];
 
-/** The wire document of a node record (schema 2.x). */
-export interface WireRecord {
+/** The wire document of a node record (schema 2.x): the record's identity and node figures as they are, its rows in columns. */
+export interface WireRecord extends Pick<NodeRecord, 'cluster' | 'node' | 'timeMs' | 'elapsedMs' | 'cgroupVersion' | 'cores' | 'memTotalBytes' | 'disks' | 'filesystems' | 'agent'> {
   schemaVersion: string;
-  cluster: string;
-  node: string;
-  timeMs: number;
-  elapsedMs?: number;
-  cgroupVersion: CgroupVersion;
-  cores: number;
-  memTotalBytes: number;
   /** Rows: the node's root cgroup, then each pod in `pods` order, then each container in `containers` order. A column absent is a column of nulls. */
   cgroups: { gauges: Partial<Record<keyof CgroupGauges, Column>>; deltas: Partial<Record<keyof CgroupDeltas, Column>> };
   /** `containers[i]` is how many rows of the `containers` table belong to pod i, in order. */
@@ -32,9 +25,6 @@ export interface WireRecord {
   containers: { id: string[]; runtime: (string | null)[]; name: (string | null)[] };
   /** Rows: network interfaces; `pod` is the pod's row in `pods`, or null for the node's own interfaces. */
   interfaces: { pod: (number | null)[]; name: string[]; deltas: Partial<Record<keyof NetDeltas, Column>> };
-  disks: DiskDevice[];
-  filesystems: Filesystem[];
-  agent?: AgentStats;
 }
 
 /** Lists the keys of T; the compiler insists on every one of them. */
