@@ -77,7 +77,13 @@ export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, time
     memTotalBytes: node.memTotalBytes,
     gauges: toGauges(Math.min(nodeMemory, node.memTotalBytes * 0.97)),
     deltas: hasDeltas ? toDeltas(SYSTEM_CPU_MILLICORES + toPodsCpuMillicores(node), elapsedMs) : undefined,
-    net: [{ name: 'eth0', deltas: hasDeltas ? toNet(rx, tx, elapsedMs) : undefined }],
+    // The host side of each pod's veth pair, as the VPC CNI names it (`eni` + 11 hex): cAdvisor and the
+    // agent list these with the node's interfaces, so each becomes a NodeNet event; a pod's receive is its
+    // eni's transmit.
+    net: [
+      { name: 'eth0', deltas: hasDeltas ? toNet(rx, tx, elapsedMs) : undefined },
+      ...node.pods.map((pod) => ({ name: `eni${pod.uid.replace(/-/g, '').slice(0, 11)}`, deltas: hasDeltas ? toNet(pod.txBytesPerSecond, pod.rxBytesPerSecond, elapsedMs) : undefined })),
+    ],
     disks: [
       {
         device: 'nvme0n1',

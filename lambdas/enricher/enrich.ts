@@ -162,6 +162,42 @@ function toNodeAttributes(record: NodeRecord, metadata: NodeMetadata | undefined
   return a;
 }
 
+/**
+ * The attribute and `kubernetes` objects of a node's own events (Node, NodeFS, NodeDiskIO, NodeNet),
+ * frozen and reused while the node's metadata object lives, as the pods' are: a node on the VPC CNI
+ * has an `eni` interface per pod, so NodeNet events are as many as Pod events.
+ */
+interface NodeView {
+  readonly cluster: string;
+  readonly node: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly host: Readonly<{ host: string }>;
+  /** Attributes of the node plus a device or interface, by `<kind>:<name>`. */
+  readonly derived: Map<string, Readonly<Record<string, string>>>;
+}
+
+const nodeViews = new WeakMap<NodeMetadata, NodeView>();
+
+function toNodeView(record: NodeRecord, metadata: NodeMetadata | undefined): NodeView {
+  if (metadata) {
+    const hit = nodeViews.get(metadata);
+    if (hit && hit.cluster === record.cluster && hit.node === record.node) return hit;
+  }
+  const view: NodeView = { cluster: record.cluster, node: record.node, attributes: Object.freeze(toNodeAttributes(record, metadata)), host: Object.freeze({ host: record.node }), derived: new Map() };
+  if (metadata) nodeViews.set(metadata, view);
+  return view;
+}
+
+/** The node's attributes plus `extra`, remembered under `key` for the view's lifetime. */
+function toDerivedAttributes(view: NodeView, key: string, extra: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let attributes = view.derived.get(key);
+  if (!attributes) {
+    attributes = Object.freeze({ ...view.attributes, ...extra });
+    view.derived.set(key, attributes);
+  }
+  return attributes;
+}
+
 interface PodContext {
   attributes: Record<string, string>;
   kubernetes: Record<string, unknown>;
@@ -370,8 +406,9 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   const out: CiRecord[] = [];
   const t = record.timeMs;
   const elapsed = record.elapsedMs;
-  const node = toNodeAttributes(record, metadata);
-  const host = Object.freeze({ host: record.node });
+  const nodeView = toNodeView(record, metadata);
+  const node = nodeView.attributes;
+  const host = nodeView.host;
   const cpuCapacity = record.cores * 1000;
 
   // Node
@@ -406,7 +443,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     put(m, NODE_FS.utilization, percent(fs.usageBytes, fs.capacityBytes));
     put(m, NODE_FS.inodes, fs.inodes);
     put(m, NODE_FS.inodes_free, fs.inodesFree);
-    out.push({ type: 'NodeFS', timestampMs: t, attributes: { ...node, device: fs.device, fstype: fs.fstype }, sources: SOURCES.NodeFS, kubernetes: host, metrics: m as MetricsOf<'NodeFS'> });
+    out.push({ type: 'NodeFS', timestampMs: t, attributes: toDerivedAttributes(nodeView, `fs:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype }), sources: SOURCES.NodeFS, kubernetes: host, metrics: m as MetricsOf<'NodeFS'> });
   }
 
   // NodeDiskIO: a device with no rate (first sample, reset) gives no record.
@@ -419,7 +456,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
       }
     }
     if (hasMetrics(m)) {
-      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: { ...node, device: disk.device }, sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'> });
+      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: toDerivedAttributes(nodeView, `disk:${disk.device}`, { device: disk.device }), sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'> });
     }
   }
 
@@ -428,7 +465,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     const m = newMetrics('NodeNet');
     putNet(m, NODE_NET, [itf], elapsed);
     if (hasMetrics(m)) {
-      out.push({ type: 'NodeNet', timestampMs: t, attributes: { ...node, interface: itf.name }, sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'> });
+      out.push({ type: 'NodeNet', timestampMs: t, attributes: toDerivedAttributes(nodeView, `net:${itf.name}`, { interface: itf.name }), sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'> });
     }
   }
 

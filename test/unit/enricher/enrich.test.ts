@@ -337,4 +337,21 @@ describe('edge cases', () => {
     expect(podNamed(rich, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBe('web-7d9f8b6c5-x2x4q');
     expect(podNamed(toCiRecords(toRecordFixture(), metadata, classic).records, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBeUndefined();
   });
+
+  it('reuses the node-level attribute objects while the node metadata object lives, and not across nodes or without metadata', () => {
+    const record = { ...toRecordFixture(), net: [{ name: 'eth0', deltas: { rxBytes: 600 } }, { name: 'eni0a1b2c3d4e5', deltas: { txBytes: 600 } }] };
+    const metadata = toMetadataFixture();
+    const first = toCiRecords(record, metadata, classic).records;
+    const again = toCiRecords({ ...record, timeMs: T0 + 60_000 }, metadata, classic).records;
+    for (const type of ['Node', 'NodeFS', 'NodeDiskIO', 'NodeNet'] as const) {
+      expect(ofType(again, type).map((r) => r.attributes)).toEqual(ofType(first, type).map((r) => r.attributes));
+      ofType(again, type).forEach((r, i) => expect(r.attributes).toBe(ofType(first, type)[i].attributes));
+    }
+    expect(ofType(again, 'NodeNet').map((r) => r.attributes.interface)).toEqual(['eth0', 'eni0a1b2c3d4e5']);
+    expect(Object.isFrozen(ofType(again, 'NodeNet')[1].attributes)).toBe(true);
+    const otherNode = toCiRecords({ ...record, node: 'ip-10-0-9-9.ec2.internal' }, metadata, classic).records;
+    expect(ofType(otherNode, 'Node')[0].attributes.NodeName).toBe('ip-10-0-9-9.ec2.internal');
+    const without = toCiRecords(record, undefined, classic).records;
+    expect(ofType(without, 'Node')[0].attributes).not.toBe(ofType(toCiRecords(record, undefined, classic).records, 'Node')[0].attributes);
+  });
 });
