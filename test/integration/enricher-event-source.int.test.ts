@@ -1,7 +1,7 @@
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
+import { createLocalStream, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
 import { createKinesisEventSource, type KinesisBatchFailure } from '../../sim/kinesis-event-source';
 
 let kinesis: LocalService;
@@ -19,7 +19,8 @@ afterAll(async () => {
 
 async function newStream(records: string[], shards = 1): Promise<string> {
   const name = `s${++streamCount}`;
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  // Waits for ACTIVE: kinesalite finishes a creation on a timer, so a PutRecords right after it can race it.
+  await createLocalStream(client, name, shards);
   if (records.length > 0) {
     await client.send(new PutRecordsCommand({ StreamName: name, Records: records.map((r) => ({ Data: Buffer.from(r), PartitionKey: 'c/n1' })) }));
   }
@@ -108,7 +109,7 @@ describe('kinesis event source (local event source mapping)', () => {
 
   it('reads every shard of a multi-shard stream', async () => {
     const name = `s${++streamCount}`;
-    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+    await createLocalStream(client, name, 2);
     await client.send(
       new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(String(i)), PartitionKey: `c/n${i}` })) }),
     );

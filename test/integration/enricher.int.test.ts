@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
+import { createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
 import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/cloudwatch-logs-server';
 import { createKinesisEventSource, toKinesisEventRecord } from '../../sim/kinesis-event-source';
 import { createHandler, type EnricherLogger, type InvocationSummary } from '../../lambdas/enricher/create-handler';
@@ -62,7 +62,8 @@ const encodeJson = (v: unknown) => gzipSync(JSON.stringify(v));
 
 async function newStream(data: Uint8Array[]): Promise<string> {
   const name = `records-${++streams}`;
-  await kinesisClient.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  // Waits for ACTIVE: kinesalite finishes a creation on a timer, so a PutRecords right after it can race it.
+  await createLocalStream(kinesisClient, name, 1);
   for (let i = 0; i < data.length; i += 500) {
     await kinesisClient.send(new PutRecordsCommand({ StreamName: name, Records: data.slice(i, i + 500).map((Data) => ({ Data, PartitionKey: 'k' })) }));
   }
