@@ -19,7 +19,7 @@ export interface AgentConfig {
   streamName?: string;
   /** Kinesis endpoint override (kinesalite). @default undefined (https://kinesis.<region>.amazonaws.com) */
   endpoint?: string;
-  /** From --region only. @default undefined (the agent then takes AWS_REGION, AWS_DEFAULT_REGION, or us-east-1 with an endpoint) */
+  /** --region, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1 with an endpoint (kinesalite ignores it). Required to send. */
   region?: string;
   /** Liveness endpoint port on 127.0.0.1. @default undefined (no endpoint) */
   healthPort?: number;
@@ -74,7 +74,8 @@ function parseFlags(argv: string[]): { values: Partial<Record<ValueFlag, string>
   return { values, booleans };
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+/** The text of a setting, trimmed; undefined when absent or blank. */
+export const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 function parsePositiveInt(text: string, what: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
@@ -105,6 +106,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   if (!dryRun && !stream) throw new ConfigError('no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME (or use --dry-run to print records)');
   const endpoint = pick('endpoint', 'KINSIGHT_KINESIS_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) throw new ConfigError(`endpoint "${endpoint.slice(0, 80)}" is not an http(s) URL; expected e.g. http://127.0.0.1:4567`);
+  const region = pick('region', 'AWS_REGION') ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint ? 'us-east-1' : undefined);
+  if (!dryRun && !region) throw new ConfigError('no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION');
   const healthText = pick('health-port', 'KINSIGHT_HEALTH_PORT');
   const bufferText = pick('buffer-records', 'KINSIGHT_BUFFER_RECORDS');
   return {
@@ -116,7 +119,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     intervalMs,
     ...(stream ? { streamName: parseStreamName(stream) } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(pick('region') ? { region: pick('region') } : {}),
+    ...(region ? { region } : {}),
     ...(healthText ? { healthPort: parsePositiveInt(healthText, 'health port (--health-port or KINSIGHT_HEALTH_PORT)', 1, 65535) } : {}),
     bufferRecords: bufferText ? parsePositiveInt(bufferText, 'buffer size (--buffer-records or KINSIGHT_BUFFER_RECORDS)', MIN_BUFFER_RECORDS, 100_000) : 60,
     shutdownMs: 5000,

@@ -21,8 +21,6 @@ export interface AgentIo {
   readonly stopSignal: AbortSignal;
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
 const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
   if (signal.aborted) return;
   await delay(ms, undefined, { signal }).catch((error: unknown) => {
@@ -32,24 +30,13 @@ const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
 };
 
 /**
- * The Kinesis port of the agent: region from --region, AWS_REGION or AWS_DEFAULT_REGION (us-east-1
- * for a local endpoint), credentials from the environment, IRSA or EKS Pod Identity. ConfigError
- * when the region or every credential source is missing.
+ * The Kinesis port of the agent (region from the configuration), credentials from the environment,
+ * IRSA or EKS Pod Identity. ConfigError when every credential source is missing.
  */
-function createAgentKinesisPort(config: AgentConfig, streamName: string, env: NodeJS.ProcessEnv): KinesisPort {
-  // A local endpoint (kinesalite) ignores the region; AWS needs one.
-  const region = config.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (config.endpoint ? 'us-east-1' : undefined);
-  if (!region) throw new ConfigError('no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION');
+function createAgentKinesisPort(config: AgentConfig, streamName: string, region: string, env: NodeJS.ProcessEnv): KinesisPort {
   const credentials = createCredentialProvider({ env, region, node: config.node });
   if (!credentials.source) throw new ConfigError(NO_CREDENTIALS_MESSAGE);
-  return createKinesisPort({
-    streamName,
-    region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    credentials: () => credentials.get(),
-    connectTimeoutMs: 3000,
-    requestTimeoutMs: 10_000,
-  });
+  return createKinesisPort({ streamName, region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), credentials: () => credentials.get() });
 }
 
 /**
@@ -62,7 +49,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   const log = createLogger(io.stderr);
   const host = createHostReader(config.hostRoot);
   const memory = createCollectMemory();
-  const kinesis = config.dryRun || !config.streamName ? undefined : createAgentKinesisPort(config, config.streamName, io.env);
+  const kinesis = config.dryRun || !config.streamName || !config.region ? undefined : createAgentKinesisPort(config, config.streamName, config.region, io.env);
   const producer = kinesis
     ? createProducer({
         port: kinesis,

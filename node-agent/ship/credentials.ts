@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, TransientError, toSnippet } from '../../core/errors';
+import { nonEmpty } from '../agent-config';
 import { toAwsEndpoint } from './aws-endpoint';
 import { sendHttpRequest } from './http-request';
 import type { SigV4Credentials } from './sigv4';
@@ -42,7 +43,6 @@ export const NO_CREDENTIALS_MESSAGE =
 /** Hosts a credentials endpoint may be reached on over plain http (the SDKs allow the same): loopback and the ECS / EKS Pod Identity agents. */
 const PLAIN_HTTP_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 const decodeXml = (text: string): string =>
   text.replace(/&(lt|gt|quot|apos|amp);/g, (_m, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');

@@ -1,13 +1,22 @@
 import { parseAgentConfig } from '../../../node-agent/agent-config';
 
 describe('parseAgentConfig', () => {
-  const env = { KINSIGHT_CLUSTER_NAME: 'prod', KINSIGHT_NODE_NAME: 'ip-10-0-1-2', KINSIGHT_STREAM_NAME: 'records' };
+  const env = { KINSIGHT_CLUSTER_NAME: 'prod', KINSIGHT_NODE_NAME: 'ip-10-0-1-2', KINSIGHT_STREAM_NAME: 'records', AWS_REGION: 'eu-west-1' };
 
   it('reads the DaemonSet environment with defaults', () => {
     expect(parseAgentConfig([], env)).toEqual({
       hostRoot: '/', cluster: 'prod', node: 'ip-10-0-1-2', dryRun: false, once: false, intervalMs: 60_000,
-      streamName: 'records', bufferRecords: 60, shutdownMs: 5000,
+      streamName: 'records', region: 'eu-west-1', bufferRecords: 60, shutdownMs: 5000,
     });
+  });
+
+  it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, or us-east-1 for a local endpoint', () => {
+    const { AWS_REGION: _region, ...noRegion } = env;
+    expect(parseAgentConfig(['--region', 'ap-south-1'], env).region).toBe('ap-south-1');
+    expect(parseAgentConfig([], { ...noRegion, AWS_DEFAULT_REGION: 'us-west-2' }).region).toBe('us-west-2');
+    expect(parseAgentConfig(['--endpoint', 'http://127.0.0.1:4567'], noRegion).region).toBe('us-east-1');
+    expect(() => parseAgentConfig([], noRegion)).toThrow(/no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION/);
+    expect(parseAgentConfig(['--dry-run'], noRegion).region).toBeUndefined();
   });
 
   it('lets flags override the environment, in both --flag value and --flag=value forms', () => {
