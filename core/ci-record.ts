@@ -16,4 +16,20 @@ export interface CiRecord<T extends CiType = CiType> {
   /** The `kubernetes` object, when the Type has one. */
   kubernetes?: Record<string, unknown>;
   metrics: MetricsOf<T>;
+  /**
+   * A memo the producer passes again with every later record of the same Type, attributes, Sources
+   * and kubernetes (the enricher keeps one per pod, container, interface and device while their
+   * metadata lives): the encoder keeps there the JSON those members give, instead of writing it again
+   * every interval. Omit it when that promise cannot be kept.
+   */
+  memo?: EncodingMemo;
 }
+
+/** What the EMF encoder remembers for one {@link CiRecord.memo}. */
+export interface EncodingMemo {
+  /** The event's JSON up to its metrics. */
+  prefix?: string;
+}
+
+/** A new, empty memo. */
+export const newEncodingMemo = (): EncodingMemo => ({ prefix: undefined });

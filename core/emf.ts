@@ -23,7 +23,8 @@ import type { DeclarationProfile } from './metrics/profiles';
  * dropped, never written as `null`.
  *
  * Speed: selector matching is done once per (profile, metric name), dimension sets once per
- * (declaration group, attributes present); encoding a record joins cached pieces into one flat string.
+ * (declaration group, attributes present), the JSON of the attributes once per record memo
+ * (CiRecord.memo); encoding a record joins cached pieces into one flat string.
  */
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
@@ -131,7 +132,6 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
   }));
   const groups = new Map<string, Group>();
   const infoByType = new Map<CiType, Map<string, MetricInfo>>();
-  const prefixes = new WeakMap<object, { type: CiType; sources: readonly string[]; kubernetes: unknown; json: string }>();
 
   function toGroup(name: string): Group | undefined {
     const matched: number[] = [];
@@ -217,17 +217,6 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     return parts.join('');
   }
 
-  /** The event up to its metrics; remembered for frozen attribute objects (the enricher reuses them while a pod lives). */
-  function toCachedPrefix(record: CiRecord): string {
-    const attributes = record.attributes;
-    if (!Object.isFrozen(attributes)) return toPrefix(record);
-    const hit = prefixes.get(attributes);
-    if (hit && hit.type === record.type && hit.sources === record.sources && hit.kubernetes === record.kubernetes) return hit.json;
-    const json = toPrefix(record);
-    prefixes.set(attributes, { type: record.type, sources: record.sources, kubernetes: record.kubernetes, json });
-    return json;
-  }
-
   /** The metric names of the previous event of each Type, with their infos: events of a Type list their metrics in the same order. */
   const previousByType = new Map<CiType, { names: string[]; infos: MetricInfo[] }>();
   let timestampMs = NaN;
@@ -241,7 +230,9 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     }
     // Pieces joined once at the end: one flat string, rather than a rope of a hundred
     // concatenations that the log writer's first Buffer.byteLength would have to flatten.
-    const parts: string[] = [toCachedPrefix(record), timestampMembers.attribute];
+    const memo = record.memo;
+    const prefix = memo ? (memo.prefix ??= toPrefix(record)) : toPrefix(record);
+    const parts: string[] = [prefix, timestampMembers.attribute];
 
     const metrics = record.metrics as Record<string, number | undefined>;
     let byGroup: Map<Group, string[]> | undefined;

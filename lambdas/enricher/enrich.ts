@@ -1,4 +1,4 @@
-import type { CiRecord } from '../../core/ci-record';
+import { newEncodingMemo, type CiRecord, type EncodingMemo } from '../../core/ci-record';
 import type { CiType, MetricsOf } from '../../core/metrics/catalog';
 import { CONTAINER, NODE, NODE_DISKIO, NODE_FS, NODE_NET, POD, POD_NET } from '../../core/metrics/names';
 import { createMetrics, hasMetrics } from '../../core/metrics/metrics-object';
@@ -171,10 +171,19 @@ interface NodeView {
   readonly cluster: string;
   readonly node: string;
   readonly attributes: Readonly<Record<string, string>>;
+  readonly memo: EncodingMemo;
   readonly host: Readonly<{ host: string }>;
   /** Attributes of the node plus a device or interface, by `<kind>:<name>`. */
-  readonly derived: Map<string, Readonly<Record<string, string>>>;
+  readonly derived: Map<string, EventShape>;
 }
+
+/** Frozen attributes and the encoder's memo of the events that carry them. */
+interface EventShape {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly memo: EncodingMemo;
+}
+
+const toEventShape = (attributes: Record<string, string>): EventShape => ({ attributes: Object.freeze(attributes), memo: newEncodingMemo() });
 
 const nodeViews = new WeakMap<NodeMetadata, NodeView>();
 
@@ -183,19 +192,19 @@ function toNodeView(record: NodeRecord, metadata: NodeMetadata | undefined): Nod
     const hit = nodeViews.get(metadata);
     if (hit && hit.cluster === record.cluster && hit.node === record.node) return hit;
   }
-  const view: NodeView = { cluster: record.cluster, node: record.node, attributes: Object.freeze(toNodeAttributes(record, metadata)), host: Object.freeze({ host: record.node }), derived: new Map() };
+  const view: NodeView = { cluster: record.cluster, node: record.node, attributes: Object.freeze(toNodeAttributes(record, metadata)), memo: newEncodingMemo(), host: Object.freeze({ host: record.node }), derived: new Map() };
   if (metadata) nodeViews.set(metadata, view);
   return view;
 }
 
 /** The node's attributes plus `extra`, remembered under `key` for the view's lifetime. */
-function toDerivedAttributes(view: NodeView, key: string, extra: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  let attributes = view.derived.get(key);
-  if (!attributes) {
-    attributes = Object.freeze({ ...view.attributes, ...extra });
-    view.derived.set(key, attributes);
+function toDerivedShape(view: NodeView, key: string, extra: Readonly<Record<string, string>>): EventShape {
+  let shape = view.derived.get(key);
+  if (!shape) {
+    shape = toEventShape({ ...view.attributes, ...extra });
+    view.derived.set(key, shape);
   }
-  return attributes;
+  return shape;
 }
 
 interface PodContext {
@@ -254,8 +263,10 @@ interface PodView {
   readonly serviceAttribute: boolean;
   readonly uid: string;
   readonly context: PodContext;
-  readonly podAttributes: Record<string, string>;
-  readonly netAttributes: Map<string, Record<string, string>>;
+  /** The Pod event's attributes (the pod's plus pod_status). */
+  readonly pod: EventShape;
+  /** The PodNet events' attributes by interface. */
+  readonly net: Map<string, EventShape>;
 }
 
 interface ContainerView {
@@ -265,6 +276,7 @@ interface ContainerView {
   readonly name: string | undefined;
   readonly attributes: Record<string, string>;
   readonly kubernetes: Record<string, unknown>;
+  readonly memo: EncodingMemo;
 }
 
 const podViews = new WeakMap<PodMetadata, PodView>();
@@ -279,18 +291,18 @@ function toPodView(record: NodeRecord, node: Record<string, string>, sample: Pod
   const context = toPodContext(record, node, sample, meta, options);
   Object.freeze(context.attributes);
   const podAttributes = meta ? { ...context.attributes, pod_status: meta.phase } : context.attributes;
-  const view: PodView = { profile: options.profile, serviceAttribute, uid: sample.uid, context, podAttributes: Object.freeze(podAttributes), netAttributes: new Map() };
+  const view: PodView = { profile: options.profile, serviceAttribute, uid: sample.uid, context, pod: toEventShape(podAttributes), net: new Map() };
   if (meta) podViews.set(meta, view);
   return view;
 }
 
-function toNetAttributes(view: PodView, name: string): Record<string, string> {
-  let attributes = view.netAttributes.get(name);
-  if (!attributes) {
-    attributes = Object.freeze({ ...view.context.attributes, interface: name });
-    view.netAttributes.set(name, attributes);
+function toNetShape(view: PodView, name: string): EventShape {
+  let shape = view.net.get(name);
+  if (!shape) {
+    shape = toEventShape({ ...view.context.attributes, interface: name });
+    view.net.set(name, shape);
   }
-  return attributes;
+  return shape;
 }
 
 function toContainerView(pod: PodView, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): ContainerView {
@@ -309,7 +321,7 @@ function toContainerView(pod: PodView, sample: ContainerSample, meta: ContainerM
   if (meta?.state) attributes.container_status = meta.state;
   if (meta?.stateReason) attributes.container_status_reason = meta.stateReason;
   if (meta?.lastTerminationReason) attributes.container_last_termination_reason = meta.lastTerminationReason;
-  const view: ContainerView = { pod, id: sample.id, runtime: sample.runtime, name: sample.name, attributes: Object.freeze(attributes), kubernetes: Object.freeze(kubernetes) };
+  const view: ContainerView = { pod, id: sample.id, runtime: sample.runtime, name: sample.name, attributes: Object.freeze(attributes), kubernetes: Object.freeze(kubernetes), memo: newEncodingMemo() };
   if (meta) containerViews.set(meta, view);
   return view;
 }
@@ -393,7 +405,7 @@ function toContainerRecord(record: NodeRecord, pod: PodView, sample: ContainerSa
       put(m, CONTAINER.memory_utilization_over_container_limit, percent(sample.gauges.memoryWorkingSetBytes, meta.limits.memoryBytes));
     }
   }
-  return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: m as MetricsOf<'Container'> };
+  return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: m as MetricsOf<'Container'>, memo: view.memo };
 }
 
 /**
@@ -432,7 +444,7 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     put(nm, NODE.number_of_running_pods, metadata.pods.filter((p) => p.phase === 'Running').length);
     put(nm, NODE.number_of_running_containers, metadata.pods.reduce((n, p) => n + p.containers.filter((c) => c.state === 'Running').length, 0));
   }
-  out.push({ type: 'Node', timestampMs: t, attributes: node, sources: SOURCES.Node, kubernetes: host, metrics: nm as MetricsOf<'Node'> });
+  out.push({ type: 'Node', timestampMs: t, attributes: node, sources: SOURCES.Node, kubernetes: host, metrics: nm as MetricsOf<'Node'>, memo: nodeView.memo });
 
   // NodeFS
   for (const fs of record.filesystems) {
@@ -443,7 +455,8 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     put(m, NODE_FS.utilization, percent(fs.usageBytes, fs.capacityBytes));
     put(m, NODE_FS.inodes, fs.inodes);
     put(m, NODE_FS.inodes_free, fs.inodesFree);
-    out.push({ type: 'NodeFS', timestampMs: t, attributes: toDerivedAttributes(nodeView, `fs:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype }), sources: SOURCES.NodeFS, kubernetes: host, metrics: m as MetricsOf<'NodeFS'> });
+    const shape = toDerivedShape(nodeView, `fs:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype });
+    out.push({ type: 'NodeFS', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeFS, kubernetes: host, metrics: m as MetricsOf<'NodeFS'>, memo: shape.memo });
   }
 
   // NodeDiskIO: a device with no rate (first sample, reset) gives no record.
@@ -456,7 +469,8 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
       }
     }
     if (hasMetrics(m)) {
-      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: toDerivedAttributes(nodeView, `disk:${disk.device}`, { device: disk.device }), sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'> });
+      const shape = toDerivedShape(nodeView, `disk:${disk.device}`, { device: disk.device });
+      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'>, memo: shape.memo });
     }
   }
 
@@ -465,7 +479,8 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     const m = newMetrics('NodeNet');
     putNet(m, NODE_NET, [itf], elapsed);
     if (hasMetrics(m)) {
-      out.push({ type: 'NodeNet', timestampMs: t, attributes: toDerivedAttributes(nodeView, `net:${itf.name}`, { interface: itf.name }), sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'> });
+      const shape = toDerivedShape(nodeView, `net:${itf.name}`, { interface: itf.name });
+      out.push({ type: 'NodeNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'>, memo: shape.memo });
     }
   }
 
@@ -477,13 +492,14 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     const meta = podsByUid.get(sample.uid);
     if (!meta) podsWithoutMetadata += 1;
     const pod = toPodView(record, node, sample, meta, options);
-    out.push({ type: 'Pod', timestampMs: t, attributes: pod.podAttributes, sources: SOURCES.Pod, kubernetes: pod.context.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'> });
+    out.push({ type: 'Pod', timestampMs: t, attributes: pod.pod.attributes, sources: SOURCES.Pod, kubernetes: pod.context.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'>, memo: pod.pod.memo });
     if (!sample.hostNetwork) {
       for (const itf of sample.net ?? []) {
         const m = newMetrics('PodNet');
         putNet(m, POD_NET, [itf], elapsed);
         if (hasMetrics(m)) {
-          out.push({ type: 'PodNet', timestampMs: t, attributes: toNetAttributes(pod, itf.name), sources: SOURCES.PodNet, kubernetes: pod.context.kubernetes, metrics: m as MetricsOf<'PodNet'> });
+          const shape = toNetShape(pod, itf.name);
+          out.push({ type: 'PodNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.PodNet, kubernetes: pod.context.kubernetes, metrics: m as MetricsOf<'PodNet'>, memo: shape.memo });
         }
       }
     }

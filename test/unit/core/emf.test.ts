@@ -1,5 +1,5 @@
 import { createEmfEncoder } from '../../../core/emf';
-import type { CiRecord } from '../../../core/ci-record';
+import { newEncodingMemo, type CiRecord } from '../../../core/ci-record';
 import { PROFILES, type DeclarationProfile } from '../../../core/metrics/profiles';
 import { CATALOG } from '../../../core/metrics/catalog';
 import { expectValidEmf, toEmfProblems } from '../../helpers/emf-validator';
@@ -65,6 +65,19 @@ describe('EMF encoder (classic profile)', () => {
     const doc = expectValidEmf(encoder.encode(pod({})));
     expect(byMetric(doc, 'pod_number_of_container_restarts')).toBeUndefined();
     expect(byMetric(doc, 'pod_cpu_utilization')?.Dimensions).toEqual([['ClusterName']]);
+  });
+
+  it('writes the attributes of a record with a memo once: later records with that memo reuse them', () => {
+    const memo = newEncodingMemo();
+    const first = expectValidEmf(encoder.encode({ ...node, memo }));
+    expect(first.NodeName).toBe('n1');
+    expect(memo.prefix).toContain('"NodeName":"n1"');
+    // The memo's promise is that the attributes stay the same; this record breaks it to show the reuse.
+    const reused = expectValidEmf(encoder.encode({ ...node, attributes: { ...nodeAttributes, NodeName: 'n2' }, metrics: { node_cpu_limit: 8000 }, memo }));
+    expect(reused).toMatchObject({ NodeName: 'n1', node_cpu_limit: 8000 });
+    expect(reused.node_memory_rss).toBeUndefined();
+    const withoutMemo = expectValidEmf(encoder.encode({ ...node, attributes: { ...nodeAttributes, NodeName: 'n2' } }));
+    expect(withoutMemo.NodeName).toBe('n2');
   });
 
   it('writes a plain log event with Version "0" and no _aws when no metric is declared', () => {

@@ -354,4 +354,17 @@ describe('edge cases', () => {
     const without = toCiRecords(record, undefined, classic).records;
     expect(ofType(without, 'Node')[0].attributes).not.toBe(ofType(toCiRecords(record, undefined, classic).records, 'Node')[0].attributes);
   });
+
+  it('gives every record a memo for the encoder: one per attributes object, the same one while the metadata object lives', () => {
+    const metadata = toMetadataFixture();
+    const first = toCiRecords(toRecordFixture(), metadata, classic).records;
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic).records;
+    expect(again.map((r) => r.type)).toEqual(first.map((r) => r.type));
+    again.forEach((r, i) => expect(r.memo).toBe(first[i].memo));
+    expect(new Set(first.map((r) => r.memo)).size).toBe(first.length);
+    expect(new Set(first.map((r) => r.attributes)).size).toBe(first.length);
+    const without = toCiRecords(toRecordFixture(), undefined, classic).records;
+    expect(ofType(without, 'Node')[0].memo).toBeDefined();
+    expect(ofType(without, 'Node')[0].memo).not.toBe(ofType(toCiRecords(toRecordFixture(), undefined, classic).records, 'Node')[0].memo);
+  });
 });
