@@ -1,10 +1,21 @@
 import { newEncodingMemo, type CiRecord, type EncodingMemo } from '../../core/ci-record';
 import type { CiType, MetricsOf } from '../../core/metrics/catalog';
-import { CONTAINER, NODE, NODE_DISKIO, NODE_FS, NODE_NET, POD, POD_NET } from '../../core/metrics/names';
-import { createMetrics, hasMetrics } from '../../core/metrics/metrics-object';
+import { hasMetrics, toMetricsBuilder } from '../../core/metrics/metrics-object';
+import {
+  LAYOUTS,
+  type CgroupFigures,
+  type ContainerSpecFigures,
+  type ContainerStatusFigures,
+  type DiskOpFigures,
+  type FsFigures,
+  type NetFigures,
+  type NodeSpecFigures,
+  type PodSpecFigures,
+  type PodStatusFigures,
+} from '../../core/metrics/names';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
 import type { ContainerMetadata, NodeMetadata, PodMetadata, PodOwner } from '../../core/node-metadata';
-import type { CgroupDeltas, CgroupGauges, ContainerSample, NetDeltas, NetInterface, NodeRecord, PodSample } from '../../core/record';
+import type { CgroupDeltas, CgroupGauges, ContainerSample, DiskOps, NetInterface, NodeRecord, PodSample } from '../../core/record';
 
 /**
  * The enricher's pure core: one agent NodeRecord plus the node's metadata document -> the Container
@@ -49,9 +60,6 @@ export interface EnrichResult {
   containersWithoutMetadata: number;
 }
 
-type Metrics = Record<string, number | undefined>;
-const newMetrics = (type: CiType) => createMetrics(type) as Metrics;
-
 // Frozen: the EMF encoder serializes frozen values once (see core/emf.ts toJson).
 const SOURCES = {
   Node: Object.freeze(['cadvisor', '/proc', 'pod', 'calculated']),
@@ -62,6 +70,15 @@ const SOURCES = {
   PodNet: Object.freeze(['cadvisor', 'calculated']),
   Container: Object.freeze(['cadvisor', 'pod', 'calculated']),
 } as const satisfies Partial<Record<CiType, readonly string[]>>;
+
+// One builder per Type: each turns the figure objects below into the Type's metric object.
+const nodeMetrics = toMetricsBuilder('Node', LAYOUTS.Node);
+const nodeFsMetrics = toMetricsBuilder('NodeFS', LAYOUTS.NodeFS);
+const nodeDiskMetrics = toMetricsBuilder('NodeDiskIO', LAYOUTS.NodeDiskIO);
+const nodeNetMetrics = toMetricsBuilder('NodeNet', LAYOUTS.NodeNet);
+const podMetrics = toMetricsBuilder('Pod', LAYOUTS.Pod);
+const podNetMetrics = toMetricsBuilder('PodNet', LAYOUTS.PodNet);
+const containerMetrics = toMetricsBuilder('Container', LAYOUTS.Container);
 
 /** Per-second rate of a counter increase; undefined without a positive interval or with a missing (reset) delta. */
 export function toRate(delta: number | undefined, elapsedMs: number | undefined): number | undefined {
@@ -78,76 +95,88 @@ export function toMillicores(deltaNs: number | undefined, elapsedMs: number | un
 const percent = (part: number | undefined, whole: number | undefined): number | undefined =>
   part === undefined || whole === undefined || !(whole > 0) ? undefined : (part / whole) * 100;
 
-function put(m: Metrics, name: string, value: number | undefined): void {
-  if (value !== undefined && Number.isFinite(value)) m[name] = value;
-}
-
-type CgroupNames = typeof NODE | typeof POD | typeof CONTAINER;
-
-/** CPU and memory metrics of one cgroup (node root, pod or container), catalog 2.1/2.5/2.7. */
-function putCgroup(m: Metrics, n: CgroupNames, gauges: CgroupGauges, deltas: CgroupDeltas | undefined, elapsedMs: number | undefined, cores: number, memTotalBytes: number): void {
+/** CPU and memory figures of one cgroup (node root, pod or container), catalog 2.1/2.5/2.7. */
+function toCgroupFigures(gauges: CgroupGauges, deltas: CgroupDeltas | undefined, elapsedMs: number | undefined, cores: number, memTotalBytes: number): CgroupFigures {
   const total = toMillicores(deltas?.cpuUsageNs, elapsedMs);
-  put(m, n.cpu_usage_total, total);
-  put(m, n.cpu_usage_user, toMillicores(deltas?.cpuUserNs, elapsedMs));
-  put(m, n.cpu_usage_system, toMillicores(deltas?.cpuSystemNs, elapsedMs));
-  put(m, n.cpu_utilization, percent(total, cores * 1000));
-  put(m, n.memory_usage, gauges.memoryUsageBytes);
-  put(m, n.memory_cache, gauges.memoryCacheBytes);
-  put(m, n.memory_rss, gauges.memoryRssBytes);
-  put(m, n.memory_max_usage, gauges.memoryMaxUsageBytes);
-  put(m, n.memory_swap, gauges.memorySwapBytes);
-  put(m, n.memory_failcnt, gauges.memoryFailcnt);
-  put(m, n.memory_mapped_file, gauges.memoryMappedFileBytes);
-  put(m, n.memory_working_set, gauges.memoryWorkingSetBytes);
   const pgfault = toRate(deltas?.memoryPgfault, elapsedMs);
   const pgmajfault = toRate(deltas?.memoryPgmajfault, elapsedMs);
-  put(m, n.memory_pgfault, pgfault);
-  put(m, n.memory_pgmajfault, pgmajfault);
-  // cAdvisor fills the hierarchical values from the same memory.stat keys.
-  put(m, n.memory_hierarchical_pgfault, pgfault);
-  put(m, n.memory_hierarchical_pgmajfault, pgmajfault);
-  put(m, n.memory_failures_total, pgfault !== undefined && pgmajfault !== undefined ? pgfault + pgmajfault : undefined);
-  put(m, n.memory_utilization, percent(gauges.memoryWorkingSetBytes, memTotalBytes));
+  return {
+    cpu_usage_total: total,
+    cpu_usage_user: toMillicores(deltas?.cpuUserNs, elapsedMs),
+    cpu_usage_system: toMillicores(deltas?.cpuSystemNs, elapsedMs),
+    cpu_utilization: percent(total, cores * 1000),
+    memory_usage: gauges.memoryUsageBytes,
+    memory_cache: gauges.memoryCacheBytes,
+    memory_rss: gauges.memoryRssBytes,
+    memory_max_usage: gauges.memoryMaxUsageBytes,
+    memory_swap: gauges.memorySwapBytes,
+    memory_failcnt: gauges.memoryFailcnt,
+    memory_mapped_file: gauges.memoryMappedFileBytes,
+    memory_working_set: gauges.memoryWorkingSetBytes,
+    memory_pgfault: pgfault,
+    memory_pgmajfault: pgmajfault,
+    // cAdvisor fills the hierarchical values from the same memory.stat keys.
+    memory_hierarchical_pgfault: pgfault,
+    memory_hierarchical_pgmajfault: pgmajfault,
+    memory_failures_total: pgfault !== undefined && pgmajfault !== undefined ? pgfault + pgmajfault : undefined,
+    memory_utilization: percent(gauges.memoryWorkingSetBytes, memTotalBytes),
+  };
 }
 
-const NET_KEYS = ['rx_bytes', 'rx_packets', 'rx_dropped', 'rx_errors', 'tx_bytes', 'tx_packets', 'tx_dropped', 'tx_errors'] as const;
-const NET_FIELDS: Record<(typeof NET_KEYS)[number], keyof NetDeltas> = {
-  rx_bytes: 'rxBytes',
-  rx_packets: 'rxPackets',
-  rx_dropped: 'rxDropped',
-  rx_errors: 'rxErrors',
-  tx_bytes: 'txBytes',
-  tx_packets: 'txPackets',
-  tx_dropped: 'txDropped',
-  tx_errors: 'txErrors',
-};
-type NetNames = typeof NODE.net | typeof NODE_NET | typeof POD.net | typeof POD_NET;
+/** `sum` plus the rate of `delta`; a counter no interface reports stays undefined. */
+function addRate(sum: number | undefined, delta: number | undefined, elapsedMs: number | undefined): number | undefined {
+  const rate = toRate(delta, elapsedMs);
+  return rate === undefined ? sum : (sum ?? 0) + rate;
+}
 
-/** Network rates summed over interfaces (one interface for NodeNet/PodNet); a counter no interface reports is absent. */
-function putNet(m: Metrics, n: NetNames, interfaces: readonly NetInterface[], elapsedMs: number | undefined): void {
-  for (const key of NET_KEYS) {
-    let sum: number | undefined;
-    for (const itf of interfaces) {
-      const rate = toRate(itf.deltas?.[NET_FIELDS[key]], elapsedMs);
-      if (rate !== undefined) sum = (sum ?? 0) + rate;
-    }
-    put(m, n[key], sum);
+/** Network rates summed over interfaces (one interface for NodeNet/PodNet). */
+function toNetFigures(interfaces: readonly NetInterface[], elapsedMs: number | undefined): NetFigures {
+  let rxBytes, rxPackets, rxDropped, rxErrors, txBytes, txPackets, txDropped, txErrors: number | undefined;
+  for (const itf of interfaces) {
+    const d = itf.deltas;
+    if (d === undefined) continue;
+    rxBytes = addRate(rxBytes, d.rxBytes, elapsedMs);
+    rxPackets = addRate(rxPackets, d.rxPackets, elapsedMs);
+    rxDropped = addRate(rxDropped, d.rxDropped, elapsedMs);
+    rxErrors = addRate(rxErrors, d.rxErrors, elapsedMs);
+    txBytes = addRate(txBytes, d.txBytes, elapsedMs);
+    txPackets = addRate(txPackets, d.txPackets, elapsedMs);
+    txDropped = addRate(txDropped, d.txDropped, elapsedMs);
+    txErrors = addRate(txErrors, d.txErrors, elapsedMs);
   }
-  const rx = m[n.rx_bytes];
-  const tx = m[n.tx_bytes];
-  if (rx !== undefined || tx !== undefined) put(m, n.total_bytes, (rx ?? 0) + (tx ?? 0));
+  return {
+    rx_bytes: rxBytes,
+    rx_packets: rxPackets,
+    rx_dropped: rxDropped,
+    rx_errors: rxErrors,
+    tx_bytes: txBytes,
+    tx_packets: txPackets,
+    tx_dropped: txDropped,
+    tx_errors: txErrors,
+    total_bytes: rxBytes !== undefined || txBytes !== undefined ? (rxBytes ?? 0) + (txBytes ?? 0) : undefined,
+  };
 }
 
-/** Σ of one resource over a pod's regular containers, and whether every container sets it. */
-function sumResource(pod: PodMetadata, kind: 'requests' | 'limits', resource: 'cpuMillicores' | 'memoryBytes'): { sum: number; everySet: boolean } {
-  let sum = 0;
-  let everySet = pod.containers.length > 0;
+/** A pod's requests and limits summed over its regular containers; a limit only when every container sets it. */
+interface PodResources {
+  cpuRequest: number;
+  memoryRequest: number;
+  cpuLimit: number | undefined;
+  memoryLimit: number | undefined;
+}
+
+function toPodResources(pod: PodMetadata): PodResources {
+  let cpuRequest = 0;
+  let memoryRequest = 0;
+  let cpuLimit: number | undefined = pod.containers.length > 0 ? 0 : undefined;
+  let memoryLimit = cpuLimit;
   for (const c of pod.containers) {
-    const v = c[kind][resource];
-    if (v === undefined) everySet = false;
-    else sum += v;
+    cpuRequest += c.requests.cpuMillicores ?? 0;
+    memoryRequest += c.requests.memoryBytes ?? 0;
+    cpuLimit = cpuLimit === undefined || c.limits.cpuMillicores === undefined ? undefined : cpuLimit + c.limits.cpuMillicores;
+    memoryLimit = memoryLimit === undefined || c.limits.memoryBytes === undefined ? undefined : memoryLimit + c.limits.memoryBytes;
   }
-  return { sum, everySet };
+  return { cpuRequest, memoryRequest, cpuLimit, memoryLimit };
 }
 
 const isActive = (pod: PodMetadata) => pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
@@ -326,86 +355,121 @@ function toContainerView(pod: PodView, sample: ContainerSample, meta: ContainerM
   return view;
 }
 
-function toPodMetrics(record: NodeRecord, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): Metrics {
-  const m = newMetrics('Pod');
+/** A pod's requests, limits and container counts against its node (catalog 2.5). */
+function toPodSpecFigures(record: NodeRecord, cgroup: CgroupFigures, meta: PodMetadata): PodSpecFigures {
   const cpuCapacity = record.cores * 1000;
-  putCgroup(m, POD, sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
-  if (!sample.hostNetwork && sample.net) putNet(m, POD.net, sample.net, record.elapsedMs);
-  if (!meta) return m;
-  const usage = m[POD.cpu_usage_total];
-  const workingSet = sample.gauges.memoryWorkingSetBytes;
-  const cpuRequest = Math.min(sumResource(meta, 'requests', 'cpuMillicores').sum, cpuCapacity);
-  if (cpuRequest !== 0) {
-    put(m, POD.cpu_request, cpuRequest);
-    put(m, POD.cpu_reserved_capacity, percent(cpuRequest, cpuCapacity));
-  }
-  const memRequest = Math.min(sumResource(meta, 'requests', 'memoryBytes').sum, record.memTotalBytes);
-  if (memRequest !== 0) {
-    put(m, POD.memory_request, memRequest);
-    put(m, POD.memory_reserved_capacity, percent(memRequest, record.memTotalBytes));
-  }
-  const cpuLimit = sumResource(meta, 'limits', 'cpuMillicores');
-  if (cpuLimit.everySet) {
-    const limit = Math.min(cpuLimit.sum, cpuCapacity);
-    put(m, POD.cpu_limit, limit);
-    put(m, POD.cpu_utilization_over_pod_limit, percent(usage, limit));
-  }
-  const memLimit = sumResource(meta, 'limits', 'memoryBytes');
-  if (memLimit.everySet) {
-    put(m, POD.memory_limit, memLimit.sum);
-    put(m, POD.memory_utilization_over_pod_limit, percent(workingSet, memLimit.sum));
-  }
-  put(m, POD.number_of_containers, meta.containers.length);
-  put(m, POD.number_of_running_containers, meta.containers.filter((c) => c.state === 'Running').length);
-  if (meta.restartDelta !== undefined) put(m, POD.number_of_container_restarts, Math.max(0, meta.restartDelta));
-  if (options.profile.enhancedMetrics) putPodStatus(m, meta);
-  return m;
+  const resources = toPodResources(meta);
+  const cpuRequest = Math.min(resources.cpuRequest, cpuCapacity);
+  const memRequest = Math.min(resources.memoryRequest, record.memTotalBytes);
+  const cpuLimit = resources.cpuLimit === undefined ? undefined : Math.min(resources.cpuLimit, cpuCapacity);
+  let running = 0;
+  for (const c of meta.containers) if (c.state === 'Running') running += 1;
+  return {
+    cpu_request: cpuRequest !== 0 ? cpuRequest : undefined,
+    cpu_reserved_capacity: cpuRequest !== 0 ? percent(cpuRequest, cpuCapacity) : undefined,
+    memory_request: memRequest !== 0 ? memRequest : undefined,
+    memory_reserved_capacity: memRequest !== 0 ? percent(memRequest, record.memTotalBytes) : undefined,
+    cpu_limit: cpuLimit,
+    cpu_utilization_over_pod_limit: cpuLimit === undefined ? undefined : percent(cgroup.cpu_usage_total, cpuLimit),
+    memory_limit: resources.memoryLimit,
+    memory_utilization_over_pod_limit: resources.memoryLimit === undefined ? undefined : percent(cgroup.memory_working_set, resources.memoryLimit),
+    number_of_containers: meta.containers.length,
+    number_of_running_containers: running,
+    number_of_container_restarts: meta.restartDelta === undefined ? undefined : Math.max(0, meta.restartDelta),
+  };
 }
 
-/** The enhanced pod status metrics (catalog 2.5, fork). */
-function putPodStatus(m: Metrics, meta: PodMetadata): void {
-  const s = POD.status;
-  m[s.pending] = meta.phase === 'Pending' ? 1 : 0;
-  m[s.running] = meta.phase === 'Running' ? 1 : 0;
-  m[s.succeeded] = meta.phase === 'Succeeded' ? 1 : 0;
-  m[s.failed] = meta.phase === 'Failed' ? 1 : 0;
-  m[s.ready] = meta.conditions.ready === 'True' ? 1 : 0;
-  m[s.scheduled] = meta.conditions.scheduled === 'True' ? 1 : 0;
-  m[s.unknown] = meta.conditions.ready === 'Unknown' || meta.conditions.scheduled === 'Unknown' ? 1 : 0;
-  const c = POD.containerStatus;
+/** The enhanced pod phase and condition flags (catalog 2.5, fork). */
+function toPodStatusFigures(meta: PodMetadata): PodStatusFigures {
+  return {
+    pending: meta.phase === 'Pending' ? 1 : 0,
+    running: meta.phase === 'Running' ? 1 : 0,
+    succeeded: meta.phase === 'Succeeded' ? 1 : 0,
+    failed: meta.phase === 'Failed' ? 1 : 0,
+    ready: meta.conditions.ready === 'True' ? 1 : 0,
+    scheduled: meta.conditions.scheduled === 'True' ? 1 : 0,
+    unknown: meta.conditions.ready === 'Unknown' || meta.conditions.scheduled === 'Unknown' ? 1 : 0,
+  };
+}
+
+/** The enhanced counts of a pod's containers by state, and by reason where any (catalog 2.5, fork). */
+function toContainerStatusFigures(meta: PodMetadata): ContainerStatusFigures {
   const count = (p: (x: ContainerMetadata) => boolean) => meta.containers.filter(p).length;
-  m[c.running] = count((x) => x.state === 'Running');
-  m[c.waiting] = count((x) => x.state === 'Waiting');
-  m[c.terminated] = count((x) => x.state === 'Terminated');
   const waiting = (reasons: (r: string) => boolean) => count((x) => x.state === 'Waiting' && x.stateReason !== undefined && reasons(x.stateReason));
-  const reasons: [string, number][] = [
-    [c.waiting_reason_crash_loop_back_off, waiting((r) => r === 'CrashLoopBackOff')],
-    [c.waiting_reason_image_pull_error, waiting((r) => IMAGE_PULL_REASONS.has(r))],
-    [c.waiting_reason_start_error, waiting((r) => r === 'StartError')],
-    [c.waiting_reason_create_container_error, waiting((r) => r === 'CreateContainerError')],
-    [c.waiting_reason_create_container_config_error, waiting((r) => r === 'CreateContainerConfigError')],
-    [c.terminated_reason_oom_killed, count((x) => x.lastTerminationReason?.includes('OOMKilled') === true)],
-  ];
-  for (const [name, n] of reasons) if (n > 0) m[name] = n;
+  const ifAny = (n: number) => (n > 0 ? n : undefined);
+  return {
+    running: count((x) => x.state === 'Running'),
+    waiting: count((x) => x.state === 'Waiting'),
+    terminated: count((x) => x.state === 'Terminated'),
+    waiting_reason_crash_loop_back_off: ifAny(waiting((r) => r === 'CrashLoopBackOff')),
+    waiting_reason_image_pull_error: ifAny(waiting((r) => IMAGE_PULL_REASONS.has(r))),
+    waiting_reason_start_error: ifAny(waiting((r) => r === 'StartError')),
+    waiting_reason_create_container_error: ifAny(waiting((r) => r === 'CreateContainerError')),
+    waiting_reason_create_container_config_error: ifAny(waiting((r) => r === 'CreateContainerConfigError')),
+    terminated_reason_oom_killed: ifAny(count((x) => x.lastTerminationReason?.includes('OOMKilled') === true)),
+  };
+}
+
+function toPodRecordMetrics(record: NodeRecord, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): MetricsOf<'Pod'> {
+  const cgroup = toCgroupFigures(sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
+  const net = !sample.hostNetwork && sample.net ? toNetFigures(sample.net, record.elapsedMs) : undefined;
+  if (!meta) return podMetrics(cgroup, net, undefined, undefined, undefined);
+  const enhanced = options.profile.enhancedMetrics;
+  return podMetrics(cgroup, net, toPodSpecFigures(record, cgroup, meta), enhanced ? toPodStatusFigures(meta) : undefined, enhanced ? toContainerStatusFigures(meta) : undefined);
 }
 
 function toContainerRecord(record: NodeRecord, pod: PodView, sample: ContainerSample, meta: ContainerMetadata | undefined, options: EnrichOptions): CiRecord<'Container'> {
-  const m = newMetrics('Container');
-  putCgroup(m, CONTAINER, sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
+  const cgroup = toCgroupFigures(sample.gauges, sample.deltas, record.elapsedMs, record.cores, record.memTotalBytes);
   const view = toContainerView(pod, sample, meta, options);
+  let spec: ContainerSpecFigures | undefined;
   if (meta) {
-    const usage = m[CONTAINER.cpu_usage_total];
-    put(m, CONTAINER.cpu_limit, meta.limits.cpuMillicores);
-    put(m, CONTAINER.cpu_request, meta.requests.cpuMillicores);
-    put(m, CONTAINER.memory_limit, meta.limits.memoryBytes);
-    put(m, CONTAINER.memory_request, meta.requests.memoryBytes);
-    if (meta.restartDelta !== undefined) put(m, CONTAINER.number_of_container_restarts, Math.max(0, meta.restartDelta));
-    if (options.profile.enhancedMetrics) {
-      put(m, CONTAINER.cpu_utilization_over_container_limit, percent(usage, meta.limits.cpuMillicores));
-      put(m, CONTAINER.memory_utilization_over_container_limit, percent(sample.gauges.memoryWorkingSetBytes, meta.limits.memoryBytes));
-    }
+    const enhanced = options.profile.enhancedMetrics;
+    spec = {
+      cpu_limit: meta.limits.cpuMillicores,
+      cpu_request: meta.requests.cpuMillicores,
+      memory_limit: meta.limits.memoryBytes,
+      memory_request: meta.requests.memoryBytes,
+      cpu_utilization_over_container_limit: enhanced ? percent(cgroup.cpu_usage_total, meta.limits.cpuMillicores) : undefined,
+      memory_utilization_over_container_limit: enhanced ? percent(sample.gauges.memoryWorkingSetBytes, meta.limits.memoryBytes) : undefined,
+      number_of_container_restarts: meta.restartDelta === undefined ? undefined : Math.max(0, meta.restartDelta),
+    };
   }
-  return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: m as MetricsOf<'Container'>, memo: view.memo };
+  return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: containerMetrics(cgroup, spec, spec), memo: view.memo };
+}
+
+/** The node's capacity, its active pods' requests (each capped at capacity) and its running counts. */
+function toNodeSpecFigures(record: NodeRecord, metadata: NodeMetadata | undefined): NodeSpecFigures {
+  const cpuCapacity = record.cores * 1000;
+  const figures: NodeSpecFigures = {
+    cpu_limit: cpuCapacity,
+    memory_limit: record.memTotalBytes,
+    cpu_request: undefined,
+    cpu_reserved_capacity: undefined,
+    memory_request: undefined,
+    memory_reserved_capacity: undefined,
+    number_of_running_pods: undefined,
+    number_of_running_containers: undefined,
+  };
+  if (!metadata) return figures;
+  let cpuRequest = 0;
+  let memRequest = 0;
+  let runningPods = 0;
+  let runningContainers = 0;
+  for (const pod of metadata.pods) {
+    if (pod.phase === 'Running') runningPods += 1;
+    for (const c of pod.containers) if (c.state === 'Running') runningContainers += 1;
+    if (!isActive(pod)) continue;
+    const resources = toPodResources(pod);
+    cpuRequest += Math.min(resources.cpuRequest, cpuCapacity);
+    memRequest += Math.min(resources.memoryRequest, record.memTotalBytes);
+  }
+  figures.cpu_request = cpuRequest;
+  figures.cpu_reserved_capacity = percent(cpuRequest, cpuCapacity);
+  figures.memory_request = memRequest;
+  figures.memory_reserved_capacity = percent(memRequest, record.memTotalBytes);
+  figures.number_of_running_pods = runningPods;
+  figures.number_of_running_containers = runningContainers;
+  return figures;
 }
 
 /**
@@ -421,66 +485,43 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   const nodeView = toNodeView(record, metadata);
   const node = nodeView.attributes;
   const host = nodeView.host;
-  const cpuCapacity = record.cores * 1000;
 
   // Node
-  const nm = newMetrics('Node');
-  putCgroup(nm, NODE, record.gauges, record.deltas, elapsed, record.cores, record.memTotalBytes);
-  put(nm, NODE.cpu_limit, cpuCapacity);
-  put(nm, NODE.memory_limit, record.memTotalBytes);
-  putNet(nm, NODE.net, record.net, elapsed);
-  if (metadata) {
-    let cpuRequest = 0;
-    let memRequest = 0;
-    for (const pod of metadata.pods) {
-      if (!isActive(pod)) continue;
-      cpuRequest += Math.min(sumResource(pod, 'requests', 'cpuMillicores').sum, cpuCapacity);
-      memRequest += Math.min(sumResource(pod, 'requests', 'memoryBytes').sum, record.memTotalBytes);
-    }
-    put(nm, NODE.cpu_request, cpuRequest);
-    put(nm, NODE.cpu_reserved_capacity, percent(cpuRequest, cpuCapacity));
-    put(nm, NODE.memory_request, memRequest);
-    put(nm, NODE.memory_reserved_capacity, percent(memRequest, record.memTotalBytes));
-    put(nm, NODE.number_of_running_pods, metadata.pods.filter((p) => p.phase === 'Running').length);
-    put(nm, NODE.number_of_running_containers, metadata.pods.reduce((n, p) => n + p.containers.filter((c) => c.state === 'Running').length, 0));
-  }
-  out.push({ type: 'Node', timestampMs: t, attributes: node, sources: SOURCES.Node, kubernetes: host, metrics: nm as MetricsOf<'Node'>, memo: nodeView.memo });
+  const nm = nodeMetrics(toCgroupFigures(record.gauges, record.deltas, elapsed, record.cores, record.memTotalBytes), toNetFigures(record.net, elapsed), toNodeSpecFigures(record, metadata));
+  out.push({ type: 'Node', timestampMs: t, attributes: node, sources: SOURCES.Node, kubernetes: host, metrics: nm, memo: nodeView.memo });
 
   // NodeFS
   for (const fs of record.filesystems) {
-    const m = newMetrics('NodeFS');
-    put(m, NODE_FS.usage, fs.usageBytes);
-    put(m, NODE_FS.capacity, fs.capacityBytes);
-    put(m, NODE_FS.available, fs.availableBytes);
-    put(m, NODE_FS.utilization, percent(fs.usageBytes, fs.capacityBytes));
-    put(m, NODE_FS.inodes, fs.inodes);
-    put(m, NODE_FS.inodes_free, fs.inodesFree);
+    const m = nodeFsMetrics({
+      usage: fs.usageBytes,
+      capacity: fs.capacityBytes,
+      available: fs.availableBytes,
+      utilization: percent(fs.usageBytes, fs.capacityBytes),
+      inodes: fs.inodes,
+      inodes_free: fs.inodesFree,
+    } satisfies FsFigures);
     const shape = toDerivedShape(nodeView, `fs:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype });
-    out.push({ type: 'NodeFS', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeFS, kubernetes: host, metrics: m as MetricsOf<'NodeFS'>, memo: shape.memo });
+    out.push({ type: 'NodeFS', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeFS, kubernetes: host, metrics: m, memo: shape.memo });
   }
 
   // NodeDiskIO: a device with no rate (first sample, reset) gives no record.
   for (const disk of record.disks) {
-    const m = newMetrics('NodeDiskIO');
-    if (disk.deltas) {
-      for (const op of ['read', 'write', 'sync', 'async', 'total'] as const) {
-        put(m, NODE_DISKIO.serviceBytes[op], toRate(disk.deltas.serviceBytes[op], elapsed));
-        put(m, NODE_DISKIO.serviced[op], toRate(disk.deltas.serviced[op], elapsed));
-      }
-    }
+    const d = disk.deltas;
+    if (!d) continue;
+    const rates = (ops: DiskOps): DiskOpFigures => ({ read: toRate(ops.read, elapsed), write: toRate(ops.write, elapsed), sync: toRate(ops.sync, elapsed), async: toRate(ops.async, elapsed), total: toRate(ops.total, elapsed) });
+    const m = nodeDiskMetrics(rates(d.serviceBytes), rates(d.serviced));
     if (hasMetrics(m)) {
       const shape = toDerivedShape(nodeView, `disk:${disk.device}`, { device: disk.device });
-      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m as MetricsOf<'NodeDiskIO'>, memo: shape.memo });
+      out.push({ type: 'NodeDiskIO', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeDiskIO, kubernetes: host, metrics: m, memo: shape.memo });
     }
   }
 
   // NodeNet
   for (const itf of record.net) {
-    const m = newMetrics('NodeNet');
-    putNet(m, NODE_NET, [itf], elapsed);
+    const m = nodeNetMetrics(toNetFigures([itf], elapsed));
     if (hasMetrics(m)) {
       const shape = toDerivedShape(nodeView, `net:${itf.name}`, { interface: itf.name });
-      out.push({ type: 'NodeNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeNet, kubernetes: host, metrics: m as MetricsOf<'NodeNet'>, memo: shape.memo });
+      out.push({ type: 'NodeNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeNet, kubernetes: host, metrics: m, memo: shape.memo });
     }
   }
 
@@ -492,14 +533,13 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
     const meta = podsByUid.get(sample.uid);
     if (!meta) podsWithoutMetadata += 1;
     const pod = toPodView(record, node, sample, meta, options);
-    out.push({ type: 'Pod', timestampMs: t, attributes: pod.pod.attributes, sources: SOURCES.Pod, kubernetes: pod.context.kubernetes, metrics: toPodMetrics(record, sample, meta, options) as MetricsOf<'Pod'>, memo: pod.pod.memo });
+    out.push({ type: 'Pod', timestampMs: t, attributes: pod.pod.attributes, sources: SOURCES.Pod, kubernetes: pod.context.kubernetes, metrics: toPodRecordMetrics(record, sample, meta, options), memo: pod.pod.memo });
     if (!sample.hostNetwork) {
       for (const itf of sample.net ?? []) {
-        const m = newMetrics('PodNet');
-        putNet(m, POD_NET, [itf], elapsed);
+        const m = podNetMetrics(toNetFigures([itf], elapsed));
         if (hasMetrics(m)) {
           const shape = toNetShape(pod, itf.name);
-          out.push({ type: 'PodNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.PodNet, kubernetes: pod.context.kubernetes, metrics: m as MetricsOf<'PodNet'>, memo: shape.memo });
+          out.push({ type: 'PodNet', timestampMs: t, attributes: shape.attributes, sources: SOURCES.PodNet, kubernetes: pod.context.kubernetes, metrics: m, memo: shape.memo });
         }
       }
     }
