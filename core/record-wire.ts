@@ -122,35 +122,78 @@ function checkArray(value: unknown, name: string, length: number, item: (v: unkn
 const isFigure = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
 const isNullableString = (v: unknown): boolean => v === null || typeof v === 'string';
 
-/** The present columns of a column group, checked: [field, column] pairs. */
-function toPresentColumns<K extends string>(group: unknown, name: string, fields: readonly K[], rows: number): Result<[K, Column][]> {
-  if (group === undefined) return ok([]);
+/** The present columns of a column group, checked, by field. */
+type ColumnsOf<T> = Partial<Record<keyof T, Column>>;
+
+function toPresentColumns<T>(group: unknown, name: string, fields: readonly (keyof T & string)[], rows: number): Result<ColumnsOf<T>> {
+  if (group === undefined) return ok({});
   if (!isObject(group)) return err(`record ${name} must be an object of columns, got ${toSnippet(group)}`);
-  const out: [K, Column][] = [];
+  const out: ColumnsOf<T> = {};
   // Only the fields this reader knows: a later minor version may add columns.
   for (const field of fields) {
     const column = group[field];
     if (column === undefined) continue;
     const problem = checkArray(column, `${name}.${field}`, rows, isFigure);
     if (problem) return err(problem);
-    out.push([field, column as Column]);
+    out[field] = column as Column;
   }
   return ok(out);
 }
 
-/** The object of row `i` of the present columns; undefined when `dropEmpty` and no column has a value there. */
-function toRow<T>(columns: readonly [string, Column][], i: number, dropEmpty: boolean): T | undefined {
-  const row: Record<string, number> = {};
-  let any = false;
-  for (let c = 0; c < columns.length; c++) {
-    const v = columns[c][1][i];
-    if (v !== null) {
-      row[columns[c][0]] = v;
-      any = true;
-    }
-  }
-  return any || !dropEmpty ? (row as T) : undefined;
+/** The value of a column at a row; undefined for an absent column or a null. */
+function at(column: Column | undefined, row: number): number | undefined {
+  if (column === undefined) return undefined;
+  const v = column[row];
+  return v === null ? undefined : v;
 }
+
+/** True when any of the columns has a value at the row. */
+function hasValueAt(columns: ColumnsOf<unknown>, row: number): boolean {
+  for (const key in columns) if ((columns as Record<string, Column>)[key][row] !== null) return true;
+  return false;
+}
+
+// Rows become objects of one fixed shape per kind (every field present, undefined where absent):
+// the enricher's reads of them then stay monomorphic.
+const gaugesAt = (c: ColumnsOf<CgroupGauges>, row: number): CgroupGauges => ({
+  memoryUsageBytes: at(c.memoryUsageBytes, row),
+  memoryWorkingSetBytes: at(c.memoryWorkingSetBytes, row),
+  memoryRssBytes: at(c.memoryRssBytes, row),
+  memoryCacheBytes: at(c.memoryCacheBytes, row),
+  memoryMappedFileBytes: at(c.memoryMappedFileBytes, row),
+  memorySwapBytes: at(c.memorySwapBytes, row),
+  memoryMaxUsageBytes: at(c.memoryMaxUsageBytes, row),
+  memoryFailcnt: at(c.memoryFailcnt, row),
+});
+
+/** A row's deltas; undefined when no column has a value there (first sample of that cgroup). */
+const deltasAt = (c: ColumnsOf<CgroupDeltas>, row: number): CgroupDeltas | undefined =>
+  !hasValueAt(c, row)
+    ? undefined
+    : {
+        cpuUsageNs: at(c.cpuUsageNs, row),
+        cpuUserNs: at(c.cpuUserNs, row),
+        cpuSystemNs: at(c.cpuSystemNs, row),
+        cpuPeriods: at(c.cpuPeriods, row),
+        cpuThrottledPeriods: at(c.cpuThrottledPeriods, row),
+        cpuThrottledNs: at(c.cpuThrottledNs, row),
+        memoryPgfault: at(c.memoryPgfault, row),
+        memoryPgmajfault: at(c.memoryPgmajfault, row),
+      };
+
+const netDeltasAt = (c: ColumnsOf<NetDeltas>, row: number): NetDeltas | undefined =>
+  !hasValueAt(c, row)
+    ? undefined
+    : {
+        rxBytes: at(c.rxBytes, row),
+        rxPackets: at(c.rxPackets, row),
+        rxDropped: at(c.rxDropped, row),
+        rxErrors: at(c.rxErrors, row),
+        txBytes: at(c.txBytes, row),
+        txPackets: at(c.txPackets, row),
+        txDropped: at(c.txDropped, row),
+        txErrors: at(c.txErrors, row),
+      };
 
 /**
  * Decodes a wire document (schema 2.x; identity members already checked by parseRecord) into the
@@ -184,9 +227,9 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
 
   const rows = 1 + podCount + containerCount;
   const cg = cgroups as Record<string, unknown>;
-  const gauges = toPresentColumns(cg.gauges, 'cgroups.gauges', GAUGE_FIELDS, rows);
+  const gauges = toPresentColumns<CgroupGauges>(cg.gauges, 'cgroups.gauges', GAUGE_FIELDS, rows);
   if (!gauges.ok) return gauges;
-  const deltas = toPresentColumns(cg.deltas, 'cgroups.deltas', DELTA_FIELDS, rows);
+  const deltas = toPresentColumns<CgroupDeltas>(cg.deltas, 'cgroups.deltas', DELTA_FIELDS, rows);
   if (!deltas.ok) return deltas;
 
   const itf = interfaces as Record<string, unknown>;
@@ -195,7 +238,7 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
     checkArray(itf.name, 'interfaces.name', interfaceCount, (v) => typeof v === 'string') ??
     checkArray(itf.pod, 'interfaces.pod', interfaceCount, (v) => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < podCount));
   if (itfProblem) return err(itfProblem);
-  const net = toPresentColumns(itf.deltas, 'interfaces.deltas', NET_FIELDS, interfaceCount);
+  const net = toPresentColumns<NetDeltas>(itf.deltas, 'interfaces.deltas', NET_FIELDS, interfaceCount);
   if (!net.ok) return net;
   for (const key of ['disks', 'filesystems'] as const) {
     if (!Array.isArray(doc[key])) return err(`record ${key} must be an array, got ${toSnippet(doc[key])}`);
@@ -206,7 +249,7 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   const names = itf.name as string[];
   const owners = itf.pod as (number | null)[];
   for (let i = 0; i < interfaceCount; i++) {
-    const d = toRow<NetDeltas>(net.value, i, true);
+    const d = netDeltasAt(net.value, i);
     const entry: NetInterface = d ? { name: names[i], deltas: d } : { name: names[i] };
     const owner = owners[i];
     (owner === null ? nodeNet : podNet[owner]).push(entry);
@@ -218,24 +261,21 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   const hostNetwork = p.hostNetwork as (boolean | null)[];
   const uids = p.uid as string[];
   const qos = p.qos as QosClass[];
-  // Objects built member by member (no spread): the enricher then reads objects of few shapes.
-  const gaugesAt = (row: number): CgroupGauges => toRow<CgroupGauges>(gauges.value, row, false) as CgroupGauges;
-  const deltasAt = (row: number): CgroupDeltas | undefined => toRow<CgroupDeltas>(deltas.value, row, true);
 
   let next = 0;
   const podSamples: PodSample[] = uids.map((uid, i) => {
     const list: ContainerSample[] = [];
     for (let k = 0; k < perPod[i]; k++, next++) {
       const row = 1 + podCount + next;
-      const container: ContainerSample = { id: ids[next], gauges: gaugesAt(row) };
-      const d = deltasAt(row);
+      const container: ContainerSample = { id: ids[next], gauges: gaugesAt(gauges.value, row) };
+      const d = deltasAt(deltas.value, row);
       if (d) container.deltas = d;
       if (runtimes[next] !== null) container.runtime = runtimes[next] as string;
       if (containerNames[next] !== null) container.name = containerNames[next] as string;
       list.push(container);
     }
-    const pod: PodSample = { uid, qos: qos[i], gauges: gaugesAt(1 + i), containers: list };
-    const d = deltasAt(1 + i);
+    const pod: PodSample = { uid, qos: qos[i], gauges: gaugesAt(gauges.value, 1 + i), containers: list };
+    const d = deltasAt(deltas.value, 1 + i);
     if (d) pod.deltas = d;
     if (hostNetwork[i] !== null) pod.hostNetwork = hostNetwork[i] as boolean;
     if (podNet[i].length > 0) pod.net = podNet[i];
@@ -249,14 +289,14 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
     cgroupVersion: doc.cgroupVersion as CgroupVersion,
     cores: doc.cores as number,
     memTotalBytes: doc.memTotalBytes as number,
-    gauges: gaugesAt(0),
+    gauges: gaugesAt(gauges.value, 0),
     net: nodeNet,
     disks: doc.disks as DiskDevice[],
     filesystems: doc.filesystems as Filesystem[],
     pods: podSamples,
   };
   if (doc.elapsedMs !== undefined) record.elapsedMs = doc.elapsedMs as number;
-  const d = deltasAt(0);
+  const d = deltasAt(deltas.value, 0);
   if (d) record.deltas = d;
   if (isObject(doc.agent)) record.agent = doc.agent as unknown as AgentStats;
   return ok(record);
