@@ -93,6 +93,16 @@ describe('EMF encoder (classic profile)', () => {
     expect(doc).not.toHaveProperty('node_memory_rss');
   });
 
+  it('writes each metric value as String(value) does, in the metric object order, skipping undefined ones', () => {
+    const metrics = { node_cpu_utilization: 0.1 + 0.2, node_memory_rss: 2 ** 53 + 2, node_cpu_limit: -0, node_memory_cache: undefined, node_memory_swap: 1e21, node_memory_usage: 1.5e-7 };
+    const text = encoder.encode({ ...node, metrics });
+    const members = Object.entries(metrics).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${String(v)}`);
+    expect(text).toContain(`,${members.join(',')},"Version":"1"`);
+    expect(expectValidEmf(text).node_cpu_utilization).toBe(0.1 + 0.2);
+    const none = expectValidEmf(encoder.encode({ ...node, metrics: { node_memory_cache: undefined } }));
+    expect(none).toMatchObject({ Type: 'Node', Version: '0' });
+  });
+
   it('escapes attribute values that need JSON escaping', () => {
     const doc = expectValidEmf(encoder.encode({ ...node, attributes: { ...nodeAttributes, NodeName: 'n"1\\\n' } }));
     expect(doc.NodeName).toBe('n"1\\\n');
