@@ -131,7 +131,8 @@ function addRate(sum: number | undefined, delta: number | undefined, elapsedMs: 
 
 /** Network rates summed over interfaces (one interface for NodeNet/PodNet). */
 function toNetFigures(interfaces: readonly NetInterface[], elapsedMs: number | undefined): NetFigures {
-  let rxBytes, rxPackets, rxDropped, rxErrors, txBytes, txPackets, txDropped, txErrors: number | undefined;
+  let rxBytes: number | undefined, rxPackets: number | undefined, rxDropped: number | undefined, rxErrors: number | undefined;
+  let txBytes: number | undefined, txPackets: number | undefined, txDropped: number | undefined, txErrors: number | undefined;
   for (const itf of interfaces) {
     const d = itf.deltas;
     if (d === undefined) continue;
@@ -168,8 +169,9 @@ interface PodResources {
 function toPodResources(pod: PodMetadata): PodResources {
   let cpuRequest = 0;
   let memoryRequest = 0;
+  // A pod without containers sets no limit; a container without one unsets the pod's.
   let cpuLimit: number | undefined = pod.containers.length > 0 ? 0 : undefined;
-  let memoryLimit = cpuLimit;
+  let memoryLimit: number | undefined = pod.containers.length > 0 ? 0 : undefined;
   for (const c of pod.containers) {
     cpuRequest += c.requests.cpuMillicores ?? 0;
     memoryRequest += c.requests.memoryBytes ?? 0;
