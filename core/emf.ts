@@ -23,71 +23,9 @@ import type { DeclarationProfile } from './metrics/profiles';
  * dropped, never written as `null`.
  *
  * Speed: selector matching is done once per (profile, metric name), dimension sets once per
- * (declaration group, attributes present), the JSON of the attributes once per record memo
- * (CiRecord.memo); encoding a record joins cached pieces into one flat string.
+ * (declaration group, attributes present), the JSON of the attributes, Sources and kubernetes once
+ * per record memo (CiRecord.memo); encoding a record joins cached pieces into one flat string.
  */
-
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const QUOTE_CACHE_LIMIT = 100_000;
-const quoted = new Map<string, string>();
-
-/** JSON string literal of `s`: JSON.stringify's output, cached (names and values repeat every interval). */
-export function toJsonString(s: string): string {
-  let q = quoted.get(s);
-  if (q === undefined) {
-    q = NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-    if (quoted.size >= QUOTE_CACHE_LIMIT) quoted.clear();
-    quoted.set(s, q);
-  }
-  return q;
-}
-
-const frozenJson = new WeakMap<object, string>();
-
-/**
- * JSON text of a JSON-compatible value, as JSON.stringify writes it (undefined members skipped,
- * non-finite numbers as null). Frozen objects and arrays are serialized once and remembered: the
- * enricher freezes what many events share (Sources, a pod's labels and owners).
- */
-export function toJson(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return toJsonString(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      const frozen = Object.isFrozen(value);
-      if (frozen) {
-        const hit = frozenJson.get(value);
-        if (hit !== undefined) return hit;
-      }
-      let out: string;
-      if (Array.isArray(value)) {
-        out = '[';
-        for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${value[i] === undefined ? 'null' : toJson(value[i])}`;
-        out += ']';
-      } else {
-        out = '{';
-        let first = true;
-        const o = value as Record<string, unknown>;
-        for (const key in o) {
-          const v = o[key];
-          if (v === undefined || typeof v === 'function') continue;
-          out += `${first ? '' : ','}${toJsonString(key)}:${toJson(v)}`;
-          first = false;
-        }
-        out += '}';
-      }
-      if (frozen) frozenJson.set(value, out);
-      return out;
-    }
-    default:
-      return 'null';
-  }
-}
 
 /** Encodes CiRecords to EMF log event messages for one profile. */
 export interface EmfEncoder {
@@ -206,14 +144,15 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
    * rope would be walked again by every event that copies it (measured: half of the encoding time).
    */
   function toPrefix(record: CiRecord): string {
-    const attributes = record.attributes;
-    const parts = ['{"Type":', toJsonString(record.type)];
-    for (const key in attributes) {
-      if (key === 'Type' || key === 'Version' || key === 'Timestamp') continue;
-      parts.push(',', toJsonString(key), ':', toJsonString(attributes[key]));
+    let attributes = record.attributes;
+    if ('Type' in attributes || 'Version' in attributes || 'Timestamp' in attributes) {
+      // The encoder writes these three itself.
+      const { Type: _type, Version: _version, Timestamp: _timestamp, ...rest } = attributes;
+      attributes = rest;
     }
-    parts.push(',"Sources":', toJson(record.sources));
-    if (record.kubernetes !== undefined) parts.push(',"kubernetes":', toJson(record.kubernetes));
+    const members = JSON.stringify(attributes);
+    const parts = ['{"Type":', JSON.stringify(record.type), members.length > 2 ? ',' : '', members.slice(1, -1), ',"Sources":', JSON.stringify(record.sources)];
+    if (record.kubernetes !== undefined) parts.push(',"kubernetes":', JSON.stringify(record.kubernetes));
     return parts.join('');
   }
 

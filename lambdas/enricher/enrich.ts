@@ -60,7 +60,7 @@ export interface EnrichResult {
   containersWithoutMetadata: number;
 }
 
-// Frozen: the EMF encoder serializes frozen values once (see core/emf.ts toJson).
+// Frozen: shared, read-only, by every event of their Type.
 const SOURCES = {
   Node: Object.freeze(['cadvisor', '/proc', 'pod', 'calculated']),
   NodeFS: Object.freeze(['cadvisor', 'calculated']),
@@ -277,8 +277,8 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
     attributes.Service = service;
     kubernetes.service_name = service;
   }
-  // Frozen and reused while the metadata document lives (the handler caches documents), so the
-  // encoder serializes a pod's labels and owners once, not once per event.
+  // Frozen and reused while the metadata document lives (the handler caches documents): shared,
+  // read-only, by the pod's events and, through their memos, by the JSON the encoder keeps.
   if (meta && hasKeys(meta.labels)) kubernetes.labels = Object.freeze(meta.labels);
   if (meta && meta.owners.length > 0) kubernetes.pod_owners = toPodOwners(meta.owners);
   return { attributes, kubernetes: Object.freeze(kubernetes), meta };
@@ -287,7 +287,7 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
 /**
  * The attribute and kubernetes objects of a pod's events, frozen and reused while the pod's
  * metadata object lives (the metadata reader keeps a document's object while its content hash does
- * not change): the encoder then serializes them once per pod instead of once per event and interval.
+ * not change), with the memo where the encoder keeps their JSON: built once per pod, not per event and interval.
  */
 interface PodView {
   readonly profile: DeclarationProfile;
