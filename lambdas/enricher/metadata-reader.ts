@@ -8,7 +8,8 @@ import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-
  * Reads node metadata documents from the DynamoDB table with BatchGetItem (at most 100 keys per
  * call, UnprocessedKeys retried with backoff) and keeps them in memory for a short TTL, including
  * the "no document" answers, so a warm enricher asks DynamoDB about a node about once per TTL. A
- * re-read item whose content hash is unchanged yields the same document object as before.
+ * re-read item whose content hash is unchanged yields the same document object as before; a changed
+ * one keeps the previous objects of the pods whose content did not change (see withUnchangedPods).
  * An expired, corrupt or unknown-version item is treated as no document and reported to `onBadItem`.
  */
 
@@ -39,6 +40,22 @@ export interface MetadataReaderOptions {
   /** @default Date.now and setTimeout */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * `next` with every pod whose content is the same as in the previous read of the node replaced by
+ * the previous object (the document is changed in place and returned). The enricher keys its
+ * per-pod objects and their JSON on the pod objects, so a document rewritten because one pod
+ * restarted or started leaves the node's other pods warm.
+ */
+export function withUnchangedPods(next: NodeMetadata, previous: NodeMetadata): NodeMetadata {
+  // Once per node and changed document (the reader reads a node at most once per TTL): plain JSON comparison.
+  const before = new Map(previous.pods.map((pod) => [pod.uid, pod]));
+  next.pods = next.pods.map((pod) => {
+    const last = before.get(pod.uid);
+    return last !== undefined && JSON.stringify(last) === JSON.stringify(pod) ? last : pod;
+  });
+  return next;
 }
 
 /** Creates a cached BatchGetItem reader of node metadata documents. */
@@ -72,10 +89,11 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
         }
         const parsed = parseMetadataItem(item, t);
         if (parsed.ok) {
-          into.set(key, parsed.value);
+          const doc = last ? withUnchangedPods(parsed.value, last.doc) : parsed.value;
+          into.set(key, doc);
           if (typeof item.hash === 'string') {
             if (lastDocs.size >= 50_000) lastDocs.clear();
-            lastDocs.set(key, { hash: item.hash, doc: parsed.value });
+            lastDocs.set(key, { hash: item.hash, doc });
           }
         } else options.onBadItem?.(key, parsed.error);
       }

@@ -1,4 +1,5 @@
 import { toCiRecords, toMillicores, toRate } from '../../../lambdas/enricher/enrich';
+import { withUnchangedPods } from '../../../lambdas/enricher/metadata-reader';
 import { PROFILES } from '../../../core/metrics/profiles';
 import { createEmfEncoder } from '../../../core/emf';
 import type { CiRecord } from '../../../core/ci-record';
@@ -366,5 +367,21 @@ describe('edge cases', () => {
     const without = toCiRecords(toRecordFixture(), undefined, classic).records;
     expect(ofType(without, 'Node')[0].memo).toBeDefined();
     expect(ofType(without, 'Node')[0].memo).not.toBe(ofType(toCiRecords(toRecordFixture(), undefined, classic).records, 'Node')[0].memo);
+  });
+
+  it('keeps the memos of the pods a changed document did not change (the reader keeps their objects)', () => {
+    const before = toMetadataFixture();
+    const first = toCiRecords(toRecordFixture(), before, classic).records;
+    const changed = toMetadataFixture();
+    changed.pods[0].restartDelta = 5;
+    const after = withUnchangedPods(changed, before);
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, after, classic).records;
+    const memosOf = (records: CiRecord[], uid: string) => records.filter((r) => r.kubernetes?.pod_id === uid).map((r) => r.memo);
+    const [changedUid, keptUid] = [before.pods[0].uid, before.pods[1].uid];
+    expect(memosOf(again, keptUid).length).toBeGreaterThan(0);
+    expect(memosOf(again, keptUid)).toEqual(memosOf(first, keptUid));
+    memosOf(again, keptUid).forEach((memo, i) => expect(memo).toBe(memosOf(first, keptUid)[i]));
+    memosOf(again, changedUid).forEach((memo, i) => expect(memo).not.toBe(memosOf(first, changedUid)[i]));
+    expect(podNamed(again, 'web-7d9f8b6c5-x2x4q').metrics.pod_number_of_container_restarts).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
+import { createMetadataReader, withUnchangedPods } from '../../../lambdas/enricher/metadata-reader';
 import { toMetadataItem } from '../../../core/node-metadata-item';
 import { TransientError } from '../../../core/errors';
 import { toMetadataFixture } from './fixtures';
@@ -89,5 +89,39 @@ describe('metadata reader', () => {
     const second = (await reader.get(['prod#a'])).get('prod#a');
     expect(client.calls).toHaveLength(2);
     expect(second).toBe(first);
+  });
+});
+
+describe('withUnchangedPods', () => {
+  it('keeps the previous object of every pod whose content did not change, and takes the changed and new ones', () => {
+    const previous = toMetadataFixture();
+    const next = toMetadataFixture();
+    next.pods[1].restartDelta = 3;
+    next.pods.push({ ...toMetadataFixture().pods[0], uid: 'uid-new' });
+    const merged = withUnchangedPods(next, previous);
+    expect(merged).toBe(next);
+    expect(merged.pods[0]).toBe(previous.pods[0]);
+    expect(merged.pods[1]).not.toBe(previous.pods[1]);
+    expect(merged.pods[1].restartDelta).toBe(3);
+    expect(merged.pods[merged.pods.length - 1].uid).toBe('uid-new');
+  });
+
+  it('is used by the reader when a re-read item has a new content hash', async () => {
+    const first = toMetadataItem(toMetadataFixture(), NOW, 600);
+    const changedDoc = toMetadataFixture();
+    changedDoc.pods[1].restartDelta = 3;
+    const second = { ...toMetadataItem(changedDoc, NOW, 600), hash: 'changed' };
+    let item: object = first;
+    const client = { send: async () => ({ Responses: { [TABLE]: [item] } }) };
+    let now = NOW;
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => now, cacheTtlMs: 1000 });
+    const a = (await reader.get([String(first.pk)])).get(String(first.pk));
+    item = second;
+    now += 2000;
+    const b = (await reader.get([String(first.pk)])).get(String(first.pk));
+    expect(b).not.toBe(a);
+    expect(b?.pods[0]).toBe(a?.pods[0]);
+    expect(b?.pods[1]).not.toBe(a?.pods[1]);
+    expect(b?.pods[1].restartDelta).toBe(3);
   });
 });
