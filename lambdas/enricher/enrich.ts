@@ -14,7 +14,7 @@ import {
   type PodStatusFigures,
 } from '../../core/metrics/names';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
-import type { ContainerMetadata, NodeMetadata, PodMetadata, PodOwner } from '../../core/node-metadata';
+import { toNodeKey, type ContainerMetadata, type NodeMetadata, type PodMetadata, type PodOwner } from '../../core/node-metadata';
 import type { CgroupDeltas, CgroupGauges, ContainerSample, DiskOps, NetInterface, NodeRecord, PodSample } from '../../core/record';
 
 /**
@@ -195,12 +195,10 @@ function toNodeAttributes(record: NodeRecord, metadata: NodeMetadata | undefined
 
 /**
  * The attribute and `kubernetes` objects of a node's own events (Node, NodeFS, NodeDiskIO, NodeNet),
- * frozen and reused while the node's metadata object lives, as the pods' are: a node on the VPC CNI
- * has an `eni` interface per pod, so NodeNet events are as many as Pod events.
+ * frozen and reused while the node's attributes stay the same, as the pods' are: a node on the VPC
+ * CNI has an `eni` interface per pod, so NodeNet events are as many as Pod events.
  */
 interface NodeView {
-  readonly cluster: string;
-  readonly node: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly memo: EncodingMemo;
   readonly host: Readonly<{ host: string }>;
@@ -216,15 +214,36 @@ interface EventShape {
 
 const toEventShape = (attributes: Record<string, string>): EventShape => ({ attributes: Object.freeze(attributes), memo: newEncodingMemo() });
 
-const nodeViews = new WeakMap<NodeMetadata, NodeView>();
+/**
+ * The last view of each node by cluster and name. Keyed by name, not by metadata document: a
+ * document rewritten because a pod restarted leaves the node's own events warm. Nodes come and go,
+ * so it is emptied when it holds MAX_NODE_VIEWS of them.
+ */
+const nodeViews = new Map<string, NodeView>();
+const MAX_NODE_VIEWS = 50_000;
+
+function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  let count = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    count += 1;
+  }
+  for (const _ in b) count -= 1;
+  return count === 0;
+}
 
 function toNodeView(record: NodeRecord, metadata: NodeMetadata | undefined): NodeView {
-  if (metadata) {
-    const hit = nodeViews.get(metadata);
-    if (hit && hit.cluster === record.cluster && hit.node === record.node) return hit;
+  const attributes = toNodeAttributes(record, metadata);
+  const key = toNodeKey(record.cluster, record.node);
+  const last = nodeViews.get(key);
+  if (last && sameAttributes(last.attributes, attributes)) {
+    // Interfaces come and go with pods (an eni each): forget them when they far outnumber the node's own.
+    if (last.derived.size > 2 * (record.net.length + record.disks.length + record.filesystems.length) + 16) last.derived.clear();
+    return last;
   }
-  const view: NodeView = { cluster: record.cluster, node: record.node, attributes: Object.freeze(toNodeAttributes(record, metadata)), memo: newEncodingMemo(), host: Object.freeze({ host: record.node }), derived: new Map() };
-  if (metadata) nodeViews.set(metadata, view);
+  const view: NodeView = { attributes: Object.freeze(attributes), memo: newEncodingMemo(), host: Object.freeze({ host: record.node }), derived: new Map() };
+  if (nodeViews.size >= MAX_NODE_VIEWS) nodeViews.clear();
+  nodeViews.set(key, view);
   return view;
 }
 

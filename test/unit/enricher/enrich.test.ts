@@ -339,7 +339,7 @@ describe('edge cases', () => {
     expect(podNamed(toCiRecords(toRecordFixture(), metadata, classic).records, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBeUndefined();
   });
 
-  it('reuses the node-level attribute objects while the node metadata object lives, and not across nodes or without metadata', () => {
+  it('reuses the node-level attribute objects while the node attributes stay the same, across documents, and not across nodes', () => {
     const record = { ...toRecordFixture(), net: [{ name: 'eth0', deltas: { rxBytes: 600 } }, { name: 'eni0a1b2c3d4e5', deltas: { txBytes: 600 } }] };
     const metadata = toMetadataFixture();
     const first = toCiRecords(record, metadata, classic).records;
@@ -352,11 +352,27 @@ describe('edge cases', () => {
     expect(Object.isFrozen(ofType(again, 'NodeNet')[1].attributes)).toBe(true);
     const otherNode = toCiRecords({ ...record, node: 'ip-10-0-9-9.ec2.internal' }, metadata, classic).records;
     expect(ofType(otherNode, 'Node')[0].attributes.NodeName).toBe('ip-10-0-9-9.ec2.internal');
+    const rewritten = toCiRecords(record, { ...metadata, observedAtMs: metadata.observedAtMs + 60_000 }, classic).records;
+    ofType(rewritten, 'NodeNet').forEach((r, i) => expect(r.attributes).toBe(ofType(first, 'NodeNet')[i].attributes));
     const without = toCiRecords(record, undefined, classic).records;
-    expect(ofType(without, 'Node')[0].attributes).not.toBe(ofType(toCiRecords(record, undefined, classic).records, 'Node')[0].attributes);
+    expect(ofType(without, 'Node')[0].attributes).toEqual({ ClusterName: 'prod', NodeName: 'ip-10-0-0-1.ec2.internal', AutoScalingGroupName: '' });
+    const otherAsg = toCiRecords(record, { ...metadata, autoScalingGroup: 'eks-ng-2' }, classic).records;
+    expect(ofType(otherAsg, 'Node')[0].attributes).not.toBe(ofType(first, 'Node')[0].attributes);
+    expect(ofType(otherAsg, 'Node')[0].attributes.AutoScalingGroupName).toBe('eks-ng-2');
   });
 
-  it('gives every record a memo for the encoder: one per attributes object, the same one while the metadata object lives', () => {
+  it('forgets node interfaces when they far outnumber the node\'s (eni interfaces come and go with pods)', () => {
+    const metadata = toMetadataFixture();
+    const withInterfaces = (names: string[]) => ({ ...toRecordFixture(), net: names.map((name) => ({ name, deltas: { rxBytes: 600 } })) });
+    const first = toCiRecords(withInterfaces(['eth0']), metadata, classic).records;
+    for (let i = 0; i < 30; i++) toCiRecords(withInterfaces(['eth0', `eni${i}`]), metadata, classic);
+    const later = toCiRecords(withInterfaces(['eth0']), metadata, classic).records;
+    expect(ofType(later, 'NodeNet')[0].attributes).toEqual(ofType(first, 'NodeNet')[0].attributes);
+    expect(ofType(later, 'NodeNet')[0].attributes).not.toBe(ofType(first, 'NodeNet')[0].attributes);
+    expect(ofType(later, 'Node')[0].attributes).toBe(ofType(first, 'Node')[0].attributes);
+  });
+
+  it('gives every record a memo for the encoder: one per attributes object, the same one while the metadata objects live', () => {
     const metadata = toMetadataFixture();
     const first = toCiRecords(toRecordFixture(), metadata, classic).records;
     const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic).records;
@@ -366,7 +382,7 @@ describe('edge cases', () => {
     expect(new Set(first.map((r) => r.attributes)).size).toBe(first.length);
     const without = toCiRecords(toRecordFixture(), undefined, classic).records;
     expect(ofType(without, 'Node')[0].memo).toBeDefined();
-    expect(ofType(without, 'Node')[0].memo).not.toBe(ofType(toCiRecords(toRecordFixture(), undefined, classic).records, 'Node')[0].memo);
+    expect(ofType(without, 'Node')[0].memo).not.toBe(ofType(first, 'Node')[0].memo);
   });
 
   it('keeps the memos of the pods a changed document did not change (the reader keeps their objects)', () => {
