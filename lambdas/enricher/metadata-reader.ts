@@ -1,7 +1,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../core/errors';
 import { DYNAMODB_MAX_BATCH_GET_KEYS } from '../../core/limits';
-import type { NodeMetadata } from '../../core/node-metadata';
+import { withUnchangedPods, type NodeMetadata } from '../../core/node-metadata';
 import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-item';
 
 /**
@@ -40,22 +40,6 @@ export interface MetadataReaderOptions {
   /** @default Date.now and setTimeout */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * `next` with every pod whose content is the same as in the previous read of the node replaced by
- * the previous object (the document is changed in place and returned). The enricher keys its
- * per-pod objects and their JSON on the pod objects, so a document rewritten because one pod
- * restarted or started leaves the node's other pods warm.
- */
-export function withUnchangedPods(next: NodeMetadata, previous: NodeMetadata): NodeMetadata {
-  // Once per node and changed document (the reader reads a node at most once per TTL): plain JSON comparison.
-  const before = new Map(previous.pods.map((pod) => [pod.uid, pod]));
-  next.pods = next.pods.map((pod) => {
-    const last = before.get(pod.uid);
-    return last !== undefined && JSON.stringify(last) === JSON.stringify(pod) ? last : pod;
-  });
-  return next;
 }
 
 /** Creates a cached BatchGetItem reader of node metadata documents. */

@@ -1,5 +1,5 @@
 import { toCiRecords, toMillicores, toRate } from '../../../lambdas/enricher/enrich';
-import { withUnchangedPods } from '../../../lambdas/enricher/metadata-reader';
+import { withUnchangedPods } from '../../../core/node-metadata';
 import { PROFILES } from '../../../core/metrics/profiles';
 import { createEmfEncoder } from '../../../core/emf';
 import type { CiRecord } from '../../../core/ci-record';

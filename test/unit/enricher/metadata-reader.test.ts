@@ -1,5 +1,6 @@
 import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { createMetadataReader, withUnchangedPods } from '../../../lambdas/enricher/metadata-reader';
+import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
+import { withUnchangedPods } from '../../../core/node-metadata';
 import { toMetadataItem } from '../../../core/node-metadata-item';
 import { TransientError } from '../../../core/errors';
 import { toMetadataFixture } from './fixtures';
