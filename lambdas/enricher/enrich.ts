@@ -311,6 +311,8 @@ function toPodContext(record: NodeRecord, node: Record<string, string>, sample: 
 interface PodView {
   readonly profile: DeclarationProfile;
   readonly serviceAttribute: boolean;
+  /** The node's attributes the pod's extend: a pod object kept across documents must not keep a node's old ones. */
+  readonly node: Readonly<Record<string, string>>;
   readonly uid: string;
   readonly context: PodContext;
   /** The Pod event's attributes (the pod's plus pod_status). */
@@ -332,16 +334,16 @@ interface ContainerView {
 const podViews = new WeakMap<PodMetadata, PodView>();
 const containerViews = new WeakMap<ContainerMetadata, ContainerView>();
 
-function toPodView(record: NodeRecord, node: Record<string, string>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): PodView {
+function toPodView(record: NodeRecord, node: Readonly<Record<string, string>>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): PodView {
   const serviceAttribute = options.serviceAttribute !== false;
   if (meta) {
     const hit = podViews.get(meta);
-    if (hit && hit.profile === options.profile && hit.serviceAttribute === serviceAttribute && hit.uid === sample.uid) return hit;
+    if (hit && hit.profile === options.profile && hit.serviceAttribute === serviceAttribute && hit.node === node && hit.uid === sample.uid) return hit;
   }
   const context = toPodContext(record, node, sample, meta, options);
   Object.freeze(context.attributes);
   const podAttributes = meta ? { ...context.attributes, pod_status: meta.phase } : context.attributes;
-  const view: PodView = { profile: options.profile, serviceAttribute, uid: sample.uid, context, pod: toEventShape(podAttributes), net: new Map() };
+  const view: PodView = { profile: options.profile, serviceAttribute, node, uid: sample.uid, context, pod: toEventShape(podAttributes), net: new Map() };
   if (meta) podViews.set(meta, view);
   return view;
 }

@@ -400,4 +400,14 @@ describe('edge cases', () => {
     memosOf(again, changedUid).forEach((memo, i) => expect(memo).not.toBe(memosOf(first, changedUid)[i]));
     expect(podNamed(again, 'web-7d9f8b6c5-x2x4q').metrics.pod_number_of_container_restarts).toBe(5);
   });
+
+  it('rebuilds the attributes of kept pods when the node attributes change (a document gains its Auto Scaling group)', () => {
+    const before = { ...toMetadataFixture(), autoScalingGroup: '' };
+    const first = toCiRecords(toRecordFixture(), before, classic).records;
+    const after = withUnchangedPods({ ...toMetadataFixture(), autoScalingGroup: 'eks-ng-9' }, before);
+    expect(after.pods[0]).toBe(before.pods[0]);
+    const again = toCiRecords(toRecordFixture(), after, classic).records;
+    expect(podNamed(first, 'web-7d9f8b6c5-x2x4q').attributes.AutoScalingGroupName).toBe('');
+    for (const r of again) expect(r.attributes.AutoScalingGroupName).toBe('eks-ng-9');
+  });
 });
