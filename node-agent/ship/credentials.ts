@@ -149,7 +149,8 @@ function fromPodIdentity(options: CredentialProviderOptions): LoadCredentials | 
  * EKS Pod Identity (the container credentials endpoint), chosen once from the environment. The
  * EC2 instance metadata service is never contacted: a node role would give every pod the node's
  * permissions. Credentials are cached and refreshed `refreshMarginMs` before they expire;
- * concurrent callers share one refresh. Throws a ConfigError for a source configured badly.
+ * concurrent callers share one refresh; while a refresh fails, the cached credentials serve until
+ * they expire. Throws a ConfigError for a source configured badly.
  */
 export function createCredentialProvider(options: CredentialProviderOptions): CredentialProvider {
   const now = options.now ?? Date.now;
@@ -172,7 +173,14 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
         .finally(() => {
           refreshing = undefined;
         });
-      return refreshing;
+      try {
+        return await refreshing;
+      } catch (error) {
+        // An early refresh that failed leaves the cached credentials good until they expire: use
+        // them, and try again on the next call.
+        if (cached?.expiresAtMs !== undefined && now() < cached.expiresAtMs) return cached;
+        throw error;
+      }
     },
   };
 }

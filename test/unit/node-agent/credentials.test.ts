@@ -138,6 +138,19 @@ describe('createCredentialProvider', () => {
     expect(new URLSearchParams(sts.seen[0].body).get('RoleSessionName')).toBe('my-session');
   });
 
+  it('keeps using the cached credentials while an early refresh fails, until they expire', async () => {
+    const pod = await endpoint((_seen, n) => (n === 1 ? { status: 200, body: podIdentityBody(n, T0 + HOUR) } : n <= 3 ? { status: 503, body: 'agent restarting' } : { status: 200, body: podIdentityBody(n, T0 + 2 * HOUR) }));
+    const clock = { ms: T0 };
+    const provider = createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.url }, clock));
+    await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD1' });
+    clock.ms = T0 + HOUR - 60_000;
+    await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD1' });
+    expect(pod.seen).toHaveLength(2);
+    clock.ms = T0 + HOUR;
+    await expect(provider.get()).rejects.toThrow(/HTTP 503: agent restarting/);
+    await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD4', expiresAtMs: T0 + 2 * HOUR });
+  });
+
   it('fails with the STS error code and message, and tries again on the next call', async () => {
     const sts = await endpoint((_seen, n) =>
       n === 1
