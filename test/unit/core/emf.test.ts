@@ -103,6 +103,12 @@ describe('EMF encoder (classic profile)', () => {
     expect(none).toMatchObject({ Type: 'Node', Version: '0' });
   });
 
+  it('writes Type, Version and Timestamp itself, whatever attributes of those names a record carries', () => {
+    const text = encoder.encode({ ...node, attributes: { ...nodeAttributes, Type: 'Pod', Version: '9', Timestamp: 'then' } });
+    expect(expectValidEmf(text)).toMatchObject({ Type: 'Node', Version: '1', Timestamp: String(T), NodeName: 'n1' });
+    for (const key of ['"Type":', '"Version":', '"Timestamp":"']) expect(text.split(key)).toHaveLength(2);
+  });
+
   it('escapes attribute values that need JSON escaping', () => {
     const doc = expectValidEmf(encoder.encode({ ...node, attributes: { ...nodeAttributes, NodeName: 'n"1\\\n' } }));
     expect(doc.NodeName).toBe('n"1\\\n');
