@@ -153,9 +153,12 @@ function hasValueAt(columns: ColumnsOf<unknown>, row: number): boolean {
   return false;
 }
 
+/** A decoded row: every field of T present (the compiler insists on each), undefined where absent. */
+type Row<T> = { [K in keyof Required<T>]: number | undefined };
+
 // Rows become objects of one fixed shape per kind (every field present, undefined where absent):
 // the enricher's reads of them then stay monomorphic.
-const gaugesAt = (c: ColumnsOf<CgroupGauges>, row: number): CgroupGauges => ({
+const gaugesAt = (c: ColumnsOf<CgroupGauges>, row: number): Row<CgroupGauges> => ({
   memoryUsageBytes: at(c.memoryUsageBytes, row),
   memoryWorkingSetBytes: at(c.memoryWorkingSetBytes, row),
   memoryRssBytes: at(c.memoryRssBytes, row),
@@ -167,7 +170,7 @@ const gaugesAt = (c: ColumnsOf<CgroupGauges>, row: number): CgroupGauges => ({
 });
 
 /** A row's deltas; undefined when no column has a value there (first sample of that cgroup). */
-const deltasAt = (c: ColumnsOf<CgroupDeltas>, row: number): CgroupDeltas | undefined =>
+const deltasAt = (c: ColumnsOf<CgroupDeltas>, row: number): Row<CgroupDeltas> | undefined =>
   !hasValueAt(c, row)
     ? undefined
     : {
@@ -181,7 +184,7 @@ const deltasAt = (c: ColumnsOf<CgroupDeltas>, row: number): CgroupDeltas | undef
         memoryPgmajfault: at(c.memoryPgmajfault, row),
       };
 
-const netDeltasAt = (c: ColumnsOf<NetDeltas>, row: number): NetDeltas | undefined =>
+const netDeltasAt = (c: ColumnsOf<NetDeltas>, row: number): Row<NetDeltas> | undefined =>
   !hasValueAt(c, row)
     ? undefined
     : {
