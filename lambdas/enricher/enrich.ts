@@ -95,6 +95,9 @@ export function toMillicores(deltaNs: number | undefined, elapsedMs: number | un
 const percent = (part: number | undefined, whole: number | undefined): number | undefined =>
   part === undefined || whole === undefined || !(whole > 0) ? undefined : (part / whole) * 100;
 
+/** Restarts since the poller's previous run; a count that went down (a pod recreated) is 0. */
+const toRestarts = (delta: number | undefined): number | undefined => (delta === undefined ? undefined : Math.max(0, delta));
+
 /** CPU and memory figures of one cgroup (node root, pod or container), catalog 2.1/2.5/2.7. */
 function toCgroupFigures(gauges: CgroupGauges, deltas: CgroupDeltas | undefined, elapsedMs: number | undefined, cores: number, memTotalBytes: number): CgroupFigures {
   const total = toMillicores(deltas?.cpuUsageNs, elapsedMs);
@@ -398,7 +401,7 @@ function toPodSpecFigures(record: NodeRecord, cgroup: CgroupFigures, meta: PodMe
     memory_utilization_over_pod_limit: resources.memoryLimit === undefined ? undefined : percent(cgroup.memory_working_set, resources.memoryLimit),
     number_of_containers: meta.containers.length,
     number_of_running_containers: running,
-    number_of_container_restarts: meta.restartDelta === undefined ? undefined : Math.max(0, meta.restartDelta),
+    number_of_container_restarts: toRestarts(meta.restartDelta),
   };
 }
 
@@ -454,7 +457,7 @@ function toContainerRecord(record: NodeRecord, pod: PodView, sample: ContainerSa
       memory_request: meta.requests.memoryBytes,
       cpu_utilization_over_container_limit: enhanced ? percent(cgroup.cpu_usage_total, meta.limits.cpuMillicores) : undefined,
       memory_utilization_over_container_limit: enhanced ? percent(sample.gauges.memoryWorkingSetBytes, meta.limits.memoryBytes) : undefined,
-      number_of_container_restarts: meta.restartDelta === undefined ? undefined : Math.max(0, meta.restartDelta),
+      number_of_container_restarts: toRestarts(meta.restartDelta),
     };
   }
   return { type: 'Container', timestampMs: record.timeMs, attributes: view.attributes, sources: SOURCES.Container, kubernetes: view.kubernetes, metrics: containerMetrics(cgroup, spec, spec), memo: view.memo };
