@@ -9,7 +9,7 @@ import { createLocalPipelineDeps } from '../sim/local-deps';
  * dashboard, until Ctrl-C or the `--duration` / `--cycles` bound.
  */
 export const localCommand: Command = {
-  summary: 'run the whole pipeline on this machine with a live dashboard (npm start)',
+  summary: 'Run the whole pipeline on this machine with a live dashboard (npm start)',
   usage: LOCAL_USAGE,
   run: async (argv, io) => {
     const flags = loadLocalFlags(argv);

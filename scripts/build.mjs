@@ -11,7 +11,6 @@ const benches = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsW
 
 const started = Date.now();
 await Promise.all([
-  // The CLI keeps require.main === module semantics: it is the entry point of its own bundle.
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/kinsight.js', external: emulators }),
   // The agent ships alone in a ConfigMap: minified, no dependencies outside the bundle.
   build({ ...common, entryPoints: ['node-agent/main.ts'], outfile: 'dist/agent.js', minify: true }),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { URL } from 'node:url';
 import { parseRecord, type NodeRecord } from '../../core/record';
 import schema from '../../core/record.schema.json';
-import { runCli } from '../../cli/main';
+import { runCli } from '../../cli/run-cli';
 import { collectNode } from '../../node-agent/collect/collect-node';
 import { createHostReader } from '../../node-agent/collect/host-reader';
 import { startHealthServer } from '../../node-agent/health-server';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../cli/main';
+import { runCli } from '../../cli/run-cli';
 import type { CliIo } from '../../cli/io';
 import { expectValidEmf } from '../helpers/emf-validator';
 

@@ -18,7 +18,7 @@ async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { env: {}, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stopSignal: new AbortController().signal };
-    // As cli/main.ts does: a ConfigError is one line on stderr and exit code 1.
+    // As cli/run-cli.ts does: a ConfigError is one line on stderr and exit code 1.
   const code = await replayCommand.run(argv.slice(1), io).catch((error: unknown) => {
     if (!(error instanceof ConfigError)) throw error;
     stderr += `${error.message}\n`;

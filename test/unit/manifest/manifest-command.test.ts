@@ -16,7 +16,7 @@ describe('kinsight manifest', () => {
     let stdout = '';
     let stderr = '';
     const io: CliIo = { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stopSignal: new AbortController().signal };
-    // What `kinsight` does with a ConfigError (cli/main.ts): one line on stderr, exit 1.
+    // What `kinsight` does with a ConfigError (cli/run-cli.ts): one line on stderr, exit 1.
     const code = await manifestCommand.run(argv, io).catch((error: Error) => {
       stderr += `kinsight manifest: ${error.message}\n`;
       return error.name === 'ConfigError' ? 1 : 2;

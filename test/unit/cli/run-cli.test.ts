@@ -1,4 +1,4 @@
-import { runCli } from '../../../cli/main';
+import { runCli } from '../../../cli/run-cli';
 import type { CliIo } from '../../../cli/io';
 
 function captureIo(): CliIo & { out: string[]; err: string[] } {
@@ -18,5 +18,12 @@ describe('kinsight CLI', () => {
     const io = captureIo();
     await expect(runCli(['frobnicate'], io)).resolves.toBe(1);
     expect(io.err.join('')).toMatch(/unknown command "frobnicate".*agent/);
+  });
+
+  it('fails with exit 1 and the usage on stderr, not stdout, when no command is given', async () => {
+    const io = captureIo();
+    await expect(runCli([], io)).resolves.toBe(1);
+    expect(io.out).toEqual([]);
+    expect(io.err.join('')).toMatch(/^Usage: kinsight <command>/);
   });
 });
