@@ -4,7 +4,7 @@ process.env.AWS_EMF_ENVIRONMENT = 'Local';
 import type { CiRecord } from '../core/ci-record';
 import { createEmfEncoder } from '../core/emf';
 import { toMetricSpec } from '../core/metrics/catalog';
-import { PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
 import type { NodeMetadata } from '../core/node-metadata';
 import type { NodeRecord } from '../core/record';
 import { toNodeRecord } from '../lambdas/enricher/create-handler';
@@ -130,7 +130,7 @@ function encodeWithLibrary(input: LibraryInput, serializer: InstanceType<typeof 
 }
 
 function main(): void {
-  const profile = PROFILES[(process.env.KINSIGHT_BENCH_PROFILE as keyof typeof PROFILES) ?? 'classic'] ?? PROFILES.classic;
+  const profile = PROFILES[(process.env.KINSIGHT_BENCH_PROFILE as keyof typeof PROFILES) ?? DEFAULT_PROFILE_NAME] ?? PROFILES.classic;
   const { records, metadata } = toFixtures();
   const byNode = new Map(metadata.map((m) => [m.node, m]));
   const pairs = records.map((r) => ({ record: r, metadata: byNode.get(r.node) }));

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
 import { toMonthlyCost, type FleetInterval, type MonthlyCost } from '../core/cost-model';
-import { parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toMetadataItem } from '../core/node-metadata-item';
 import { toWireRecord } from '../core/record-wire';
 import { toCiRecords } from '../lambdas/enricher/enrich';
@@ -111,7 +111,7 @@ export const costCommand: Command = {
     const nodes = toCount(values.nodes, '--nodes', 1, 20_000);
     const pods = toCount(values['pods-per-node'], '--pods-per-node', 0, 250);
     const intervalSeconds = values.interval === undefined ? 60 : toCount(values.interval, '--interval', 10, 3600);
-    const profile = parseProfileName(values.profile ?? 'classic');
+    const profile = parseProfileName(values.profile ?? DEFAULT_PROFILE_NAME);
     if (!profile.ok) throw new ConfigError(`--profile: ${profile.error}`);
     const interval = toFleetInterval(nodes, pods, profile.value, intervalSeconds);
     const cost = toMonthlyCost(interval);

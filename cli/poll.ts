@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
 import { toPerformanceLogGroup } from '../core/limits';
-import { parseProfileName } from '../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseProfileName } from '../core/metrics/profiles';
 import { loadKubeConfigFile } from '../lambdas/common/kube-client';
 import { createPoller } from '../lambdas/poller/create-poller';
 import { createKubeLists } from '../lambdas/poller/kube-lists';
@@ -55,7 +55,7 @@ function parseArgs(argv: string[]): PollArgs {
   if (!dryRun) throw new ConfigError('only --dry-run is supported from the CLI; the poller Lambda does the writing');
   const timeoutMs = values['timeout-ms'] === undefined ? 10_000 : Number(values['timeout-ms']);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConfigError(`--timeout-ms is "${values['timeout-ms']}"; expected a positive integer of milliseconds`);
-  return { kubeconfig: values.kubeconfig, cluster: values.cluster, context: values.context, profile: values.profile ?? 'classic', timeoutMs };
+  return { kubeconfig: values.kubeconfig, cluster: values.cluster, context: values.context, profile: values.profile ?? DEFAULT_PROFILE_NAME, timeoutMs };
 }
 
 /** `kinsight poll`: one dry-run poll of a cluster through a kubeconfig. */

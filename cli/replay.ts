@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, toSnippet } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
-import { parseDeclarations, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseDeclarations, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toNodeKey, type NodeMetadata } from '../core/node-metadata';
 import { parseRecord, type NodeRecord } from '../core/record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
@@ -73,7 +73,7 @@ export const replayCommand: Command = {
   run: async (argv, io) => {
     const values = parseFlags('replay', argv, { records: { type: 'string' }, metadata: { type: 'string' }, profile: { type: 'string' }, declarations: { type: 'string' } });
     if (!values.records || !values.metadata) throw new ConfigError('--records FILE and --metadata FILE are required (see kinsight replay --help)');
-    const named = parseProfileName(values.profile ?? 'classic');
+    const named = parseProfileName(values.profile ?? DEFAULT_PROFILE_NAME);
     if (!named.ok) throw new ConfigError(`--profile: ${named.error}`);
     let profile: DeclarationProfile = named.value;
     if (values.declarations) {

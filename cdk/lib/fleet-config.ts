@@ -1,11 +1,12 @@
 import { parseDuration } from '../../core/duration';
 import { ConfigError, toSnippet } from '../../core/errors';
 import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
+import { DEFAULT_PROFILE_NAME, PROFILES, type ProfileName } from '../../core/metrics/profiles';
 
 /** Metric declaration profiles the enricher and poller know. */
-export const PROFILES = ['classic', 'lean', 'enhanced'] as const;
+const PROFILE_NAMES = Object.keys(PROFILES) as readonly ProfileName[];
 /** A metric declaration profile. */
-export type Profile = (typeof PROFILES)[number];
+export type Profile = ProfileName;
 
 /** How the Kinesis stream scales. */
 export type StreamMode = 'on-demand' | 'provisioned';
@@ -50,7 +51,7 @@ export interface FleetConfig {
   readonly streamMode: StreamMode;
   /** Shard count when streamMode is `provisioned`. @default undefined (on-demand) */
   readonly shards?: number;
-  /** @default 'classic' */
+  /** @default DEFAULT_PROFILE_NAME ('classic') */
   readonly profile: Profile;
   /** @default DEFAULT_AGENT_IMAGE */
   readonly agentImage: string;
@@ -135,7 +136,7 @@ function parseCluster(source: string, index: number, value: unknown, agentIdenti
   return {
     name: value.name,
     ...(value.private === undefined ? {} : { private: parsePrivate(source, `${field}.private`, value.private) }),
-    ...(value.profile === undefined ? {} : { profile: oneOf(source, `${field}.profile`, value.profile, PROFILES, 'classic') }),
+    ...(value.profile === undefined ? {} : { profile: oneOf(source, `${field}.profile`, value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME) }),
     ...(oidc === undefined ? {} : { oidcProviderArn: oidc as string }),
   };
 }
@@ -189,7 +190,7 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     logRetentionDays: retention as number,
     streamMode,
     ...(shards === undefined ? {} : { shards }),
-    profile: oneOf(source, 'profile', value.profile, PROFILES, 'classic'),
+    profile: oneOf(source, 'profile', value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME),
     agentImage: image as string,
     agentIdentity,
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),

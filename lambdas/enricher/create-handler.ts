@@ -4,6 +4,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { createEmfEncoder } from '../../core/emf';
 import { toSnippet } from '../../core/errors';
 import { toPerformanceLogGroup } from '../../core/limits';
+import { ENRICHER_METRICS, toPipelineMetricsLine } from '../../core/pipeline-metrics';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
 import { toNodeKey } from '../../core/node-metadata';
 import { parseRecord, type NodeRecord } from '../../core/record';
@@ -87,35 +88,11 @@ export interface InvocationSummary {
   containersWithoutMetadata: number;
 }
 
-/** The namespace of the pipeline's own health metrics, shared with the poller and the CDK alarms. */
-export const PIPELINE_METRICS_NAMESPACE = 'kinsight';
-
-const PIPELINE_METRICS: readonly (keyof InvocationSummary)[] = [
-  'records',
-  'poison',
-  'failedRecords',
-  'eventsWritten',
-  'eventsDroppedTooOld',
-  'eventsDroppedTooNew',
-  'eventsDroppedTooLarge',
-  'eventsRejected',
-  'streamsFailed',
-  'throttleRetries',
-  'nodesWithoutMetadata',
-  'podsWithoutMetadata',
-  'containersWithoutMetadata',
-];
-
-/** One EMF line of an invocation's counters (namespace `kinsight`, metric names prefixed `Enricher`, no dimension). */
-export function toPipelineMetricsLine(summary: InvocationSummary, nowMs: number): string {
-  const doc: Record<string, unknown> = {};
-  const metrics = PIPELINE_METRICS.map((key) => {
-    const name = `Enricher${key[0].toUpperCase()}${key.slice(1)}`;
-    doc[name] = summary[key];
-    return { Name: name, Unit: 'Count' };
-  });
-  doc._aws = { Timestamp: nowMs, CloudWatchMetrics: [{ Namespace: PIPELINE_METRICS_NAMESPACE, Dimensions: [[]], Metrics: metrics }] };
-  return JSON.stringify(doc);
+/** One EMF line of an invocation's counters (pipeline namespace, names from core/pipeline-metrics.ts, no dimension). */
+export function toEnricherMetricsLine(summary: InvocationSummary, nowMs: number): string {
+  const values: Record<string, number> = {};
+  for (const [key, name] of Object.entries(ENRICHER_METRICS)) values[name] = summary[key as keyof typeof ENRICHER_METRICS];
+  return toPipelineMetricsLine(values, {}, nowMs);
 }
 
 /** The Lambda handler type. */

@@ -3,9 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError } from '../../core/errors';
-import { parseDeclarations, parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseDeclarations, parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
 import { createLogWriter } from '../common/log-writer';
-import { createHandler, toPipelineMetricsLine } from './create-handler';
+import { createHandler, toEnricherMetricsLine } from './create-handler';
 import { createMetadataReader } from './metadata-reader';
 
 /**
@@ -71,7 +71,7 @@ const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 /** The Lambda entry point. */
 export const handler = createHandler({
-  profile: toFleetProfile(process.env.KINSIGHT_PROFILE || 'classic', process.env.KINSIGHT_DECLARATIONS),
+  profile: toFleetProfile(process.env.KINSIGHT_PROFILE || DEFAULT_PROFILE_NAME, process.env.KINSIGHT_DECLARATIONS),
   clusterProfiles: toClusterProfiles(process.env.KINSIGHT_CLUSTER_PROFILES),
   writer: createLogWriter({ client: logsClient, concurrency: toPositiveInt(process.env.KINSIGHT_LOGS_CONCURRENCY, 'KINSIGHT_LOGS_CONCURRENCY', 8) }),
   metadata: createMetadataReader({
@@ -81,7 +81,7 @@ export const handler = createHandler({
     onBadItem: (key, reason) => logger.warn('unusable metadata item treated as missing', { key, reason }),
   }),
   // Lambda turns EMF lines on stdout into metrics: kinsight/EnricherPoison, EnricherFailedRecords, ...
-  onSummary: (summary) => process.stdout.write(`${toPipelineMetricsLine(summary, Date.now())}\n`),
+  onSummary: (summary) => process.stdout.write(`${toEnricherMetricsLine(summary, Date.now())}\n`),
   logger: {
     info: (message, extra) => logger.info(message, { ...(extra as object) }),
     warn: (message, extra) => logger.warn(message, { ...(extra as object) }),

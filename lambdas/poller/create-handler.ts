@@ -1,4 +1,5 @@
 import { ConfigError, KinsightError, toSnippet } from '../../core/errors';
+import { POLLER_CLUSTER_DIMENSION, POLLER_METRICS, toPipelineMetricsLine } from '../../core/pipeline-metrics';
 import { toStatusCode } from './kube-lists';
 import type { Poller, PollSummary } from './create-poller';
 
@@ -26,6 +27,11 @@ export interface HandlerDeps {
   readonly now: () => number;
   /** Counts a failed poll of a cluster (an EMF metric of the pipeline in Lambda). */
   readonly countFailure: (cluster: string, reason: string) => void;
+}
+
+/** The EMF line of one failed poll: the pipeline metric PollFailures of the cluster, with the reason logged beside it. */
+export function toPollFailureLine(cluster: string, reason: string, nowMs: number): string {
+  return toPipelineMetricsLine({ [POLLER_METRICS.failures]: 1 }, { [POLLER_CLUSTER_DIMENSION]: cluster }, nowMs, { reason });
 }
 
 /** Why a poll failed, in words an operator can act on. */

@@ -6,11 +6,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError } from '../../core/errors';
 import { createEmfEncoder, type EmfEncoder } from '../../core/emf';
-import { parseProfileName } from '../../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseProfileName } from '../../core/metrics/profiles';
 import { createEksTokenSource } from '../common/eks-token';
 import { createLogWriter } from '../common/log-writer';
 import { createAsgResolver } from './asg-resolver';
-import { createHandler } from './create-handler';
+import { createHandler, toPollFailureLine } from './create-handler';
 import { createPoller } from './create-poller';
 import { createEksConnector } from './eks-connector';
 import { createEmfEventWriter } from './emf-event-writer';
@@ -60,7 +60,7 @@ if (!tableName) throw new ConfigError('KINSIGHT_TABLE_NAME is not set; the polle
 const region = process.env.AWS_REGION;
 if (!region) throw new ConfigError('AWS_REGION is not set; the poller signs EKS tokens for the regional STS endpoint');
 
-const defaultEncoder = toEncoder(process.env.KINSIGHT_PROFILE || 'classic', 'KINSIGHT_PROFILE');
+const defaultEncoder = toEncoder(process.env.KINSIGHT_PROFILE || DEFAULT_PROFILE_NAME, 'KINSIGHT_PROFILE');
 const clusterEncoders = toClusterEncoders(process.env.KINSIGHT_CLUSTER_PROFILES);
 const encoderOf = (cluster: string) => clusterEncoders.get(cluster) ?? defaultEncoder;
 
@@ -88,8 +88,5 @@ export const handler = createHandler({
   logger: { info: (message, extra) => logger.info(message, extra ?? {}), error: (message, extra) => logger.error(message, extra ?? {}) },
   now: () => Date.now(),
   // One EMF line on stdout: Lambda turns it into the metric kinsight/PollFailures by cluster.
-  countFailure: (cluster, reason) =>
-    process.stdout.write(
-      `${JSON.stringify({ _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollFailures', Unit: 'Count' }] }] }, Cluster: cluster, PollFailures: 1, reason })}\n`,
-    ),
+  countFailure: (cluster, reason) => process.stdout.write(`${toPollFailureLine(cluster, reason, Date.now())}\n`),
 });

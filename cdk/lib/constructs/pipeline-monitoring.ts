@@ -6,12 +6,9 @@ import {
   type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ENRICHER_METRICS, PIPELINE_NAMESPACE, POLLER_CLUSTER_DIMENSION, POLLER_METRICS } from '../../../core/pipeline-metrics';
 import { toConstructId } from '../to-construct-id';
 
-/** Namespace of the pipeline's own health metrics (not Container Insights metrics), as the poller emits them. */
-export const PIPELINE_NAMESPACE = 'kinsight';
-/** The poller's EMF count of failed polls, dimension `Cluster` (lambdas/poller/handler.ts). */
-export const POLLER_FAILURES_METRIC = 'PollFailures';
 
 /** A poller function and the clusters it polls. */
 export interface MonitoredPoller {
@@ -52,9 +49,9 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /** The enricher's per-invocation counters (EMF, namespace `kinsight`, no dimension; lambdas/enricher/create-handler.ts). */
 const ENRICHER_COUNTERS = {
-  records: ['EnricherPoison', 'EnricherFailedRecords'],
-  events: ['EnricherEventsWritten', 'EnricherEventsDroppedTooOld', 'EnricherEventsDroppedTooNew', 'EnricherEventsRejected'],
-  metadata: ['EnricherNodesWithoutMetadata', 'EnricherPodsWithoutMetadata', 'EnricherContainersWithoutMetadata'],
+  records: [ENRICHER_METRICS.poison, ENRICHER_METRICS.failedRecords],
+  events: [ENRICHER_METRICS.eventsWritten, ENRICHER_METRICS.eventsDroppedTooOld, ENRICHER_METRICS.eventsDroppedTooNew, ENRICHER_METRICS.eventsRejected],
+  metadata: [ENRICHER_METRICS.nodesWithoutMetadata, ENRICHER_METRICS.podsWithoutMetadata, ENRICHER_METRICS.containersWithoutMetadata],
 } as const;
 
 /**
@@ -96,9 +93,9 @@ export class PipelineMonitoring extends Construct {
       for (const name of poller.clusterNames) {
         const failures = new cloudwatch.Metric({
           namespace: PIPELINE_NAMESPACE,
-          metricName: POLLER_FAILURES_METRIC,
+          metricName: POLLER_METRICS.failures,
           // The poller writes one EMF line per failed poll to stdout; Lambda turns it into this metric.
-          dimensionsMap: { Cluster: name },
+          dimensionsMap: { [POLLER_CLUSTER_DIMENSION]: name },
           statistic: 'Sum',
           period: FIVE_MINUTES,
         });

@@ -1,7 +1,7 @@
 import { toWireRecord } from '../../../core/record-wire';
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createHandler, toNodeRecord, toPipelineMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
+import { createHandler, toNodeRecord, toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
 import { expectValidEmf } from '../../helpers/emf-validator';
 import type { LogStreamBatch, LogWriter } from '../../../lambdas/common/log-writer';
 import { PROFILES } from '../../../core/metrics/profiles';
@@ -87,7 +87,7 @@ describe('enricher handler', () => {
       records: 0, poison: 0, enriched: 0, failedRecords: 0, events: 0, eventsWritten: 0, eventsDroppedTooOld: 0, eventsDroppedTooNew: 0,
       eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
     };
-    const doc = expectValidEmf(toPipelineMetricsLine({ ...zero, records: 3, poison: 1, eventsWritten: 20 }, 5));
+    const doc = expectValidEmf(toEnricherMetricsLine({ ...zero, records: 3, poison: 1, eventsWritten: 20 }, 5));
     expect(doc).toMatchObject({ EnricherPoison: 1, EnricherRecords: 3, EnricherEventsWritten: 20, EnricherFailedRecords: 0 });
     expect((doc._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0].Namespace).toBe('kinsight');
   });

@@ -1,0 +1,53 @@
+/**
+ * The pipeline's own health metrics: the contract between the code that publishes them (the
+ * enricher and the poller, as EMF lines on stdout that Lambda turns into metrics) and what reads
+ * them (the CDK app's alarms and dashboard, `kinsight doctor`). Every name is defined here once.
+ * These are not Container Insights metrics: they live in their own namespace.
+ */
+
+/** The CloudWatch namespace of the pipeline metrics. */
+export const PIPELINE_NAMESPACE = 'kinsight';
+
+/** The enricher's per-invocation counters: summary member -> metric name (no dimension). */
+export const ENRICHER_METRICS = {
+  records: 'EnricherRecords',
+  poison: 'EnricherPoison',
+  failedRecords: 'EnricherFailedRecords',
+  eventsWritten: 'EnricherEventsWritten',
+  eventsDroppedTooOld: 'EnricherEventsDroppedTooOld',
+  eventsDroppedTooNew: 'EnricherEventsDroppedTooNew',
+  eventsDroppedTooLarge: 'EnricherEventsDroppedTooLarge',
+  eventsRejected: 'EnricherEventsRejected',
+  streamsFailed: 'EnricherStreamsFailed',
+  throttleRetries: 'EnricherThrottleRetries',
+  nodesWithoutMetadata: 'EnricherNodesWithoutMetadata',
+  podsWithoutMetadata: 'EnricherPodsWithoutMetadata',
+  containersWithoutMetadata: 'EnricherContainersWithoutMetadata',
+} as const;
+
+/** The dimension of the poller's per-cluster metrics. */
+export const POLLER_CLUSTER_DIMENSION = 'Cluster';
+
+/** The poller's per-cluster metrics (dimension {@link POLLER_CLUSTER_DIMENSION}). */
+export const POLLER_METRICS = {
+  /** 1 for each poll of the cluster that failed. */
+  failures: 'PollFailures',
+} as const;
+
+/** Every metric name the pipeline publishes. */
+export const PIPELINE_METRIC_NAMES: readonly string[] = [...Object.values(ENRICHER_METRICS), ...Object.values(POLLER_METRICS)];
+
+/**
+ * One EMF line that publishes `values` (all unit Count) in the pipeline namespace under one
+ * dimension set made of `dimensions` (none: `[[]]`). `extra` members are logged with the line but
+ * published as nothing (a reason, for example).
+ */
+export function toPipelineMetricsLine(values: Readonly<Record<string, number>>, dimensions: Readonly<Record<string, string>>, nowMs: number, extra: Readonly<Record<string, string>> = {}): string {
+  const names = Object.keys(values);
+  const doc: Record<string, unknown> = { ...extra, ...dimensions, ...values };
+  doc._aws = {
+    Timestamp: nowMs,
+    CloudWatchMetrics: [{ Namespace: PIPELINE_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: names.map((Name) => ({ Name, Unit: 'Count' })) }],
+  };
+  return JSON.stringify(doc);
+}

@@ -1,0 +1,62 @@
+import { PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
+import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
+import { toPollFailureLine } from '../../../lambdas/poller/create-handler';
+import fleetExample from '../../../fleet.example.json';
+import { synthFleet } from './fixtures/synth-fleet';
+
+/** The metric names an EMF line publishes, read from its `_aws` directives. */
+function publishedBy(line: string): string[] {
+  const doc = JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
+  return doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => `${d.Namespace}/${m.Name}`));
+}
+
+/** Every `namespace/metric` pair a value of the template names (alarms and dashboard bodies alike). */
+function readIn(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    // A dashboard widget metric: [namespace, metricName, dimension name, value, ..., options?]
+    if (value[0] === PIPELINE_NAMESPACE && typeof value[1] === 'string') into.add(`${value[0]}/${value[1]}`);
+    for (const v of value) readIn(v, into);
+  } else if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, unknown>;
+    if (o.Namespace === PIPELINE_NAMESPACE && typeof o.MetricName === 'string') into.add(`${o.Namespace}/${o.MetricName}`);
+    for (const v of Object.values(o)) readIn(v, into);
+  }
+}
+
+describe('pipeline metrics: what the CDK app reads is what the code publishes', () => {
+  const zero: InvocationSummary = {
+    records: 0, poison: 0, enriched: 0, failedRecords: 0, events: 0, eventsWritten: 0, eventsDroppedTooOld: 0, eventsDroppedTooNew: 0,
+    eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
+  };
+  const published = new Set([...publishedBy(toEnricherMetricsLine(zero, 0)), ...publishedBy(toPollFailureLine('prod', 'test', 0))]);
+
+  let alarms: Set<string>;
+  let dashboard: Set<string>;
+  let cleanup: () => void;
+  beforeAll(() => {
+    const synth = synthFleet(fleetExample);
+    cleanup = synth.cleanup;
+    alarms = new Set();
+    readIn(synth.template.findResources('AWS::CloudWatch::Alarm'), alarms);
+    dashboard = new Set();
+    // The dashboard body is a Fn::Join of strings and tokens: its text holds the metric arrays.
+    const bodies = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard')).map((r) => JSON.stringify((r as { Properties: unknown }).Properties));
+    for (const body of bodies) for (const m of body.matchAll(/\\"kinsight\\",\\"([A-Za-z]+)\\"/g)) dashboard.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
+  });
+  afterAll(() => cleanup());
+
+  it('publishes the enricher counters and the poller failures in the pipeline namespace', () => {
+    expect(published).toContain('kinsight/EnricherPoison');
+    expect(published).toContain('kinsight/PollFailures');
+  });
+
+  it('alarms only on pipeline metrics that the enricher or the poller publishes', () => {
+    expect(alarms.size).toBeGreaterThan(0);
+    for (const name of alarms) expect(published).toContain(name);
+  });
+
+  it('charts only pipeline metrics that the enricher or the poller publishes', () => {
+    expect(dashboard.size).toBeGreaterThan(5);
+    for (const name of dashboard) expect(published).toContain(name);
+  });
+});
