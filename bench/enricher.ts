@@ -7,7 +7,7 @@ import { toMetricSpec } from '../core/metrics/catalog';
 import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
 import type { NodeMetadata } from '../core/node-metadata';
 import type { NodeRecord } from '../core/record';
-import { toNodeRecord } from '../lambdas/enricher/create-handler';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../core/record/record-data';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { withUnchangedPods } from '../core/node-metadata';
@@ -152,7 +152,7 @@ function main(): void {
   };
 
   const full = measure(encoded.map((data, i) => ({ data, metadata: pairs[i].metadata })), ({ data, metadata: doc }) => {
-    const parsed = toNodeRecord(data, 16 * 1024 * 1024);
+    const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
     if (!parsed.ok) throw new Error(parsed.error);
     for (const r of toCiRecords(parsed.value, doc, options).records) consume(encoder.encode(r));
   });
@@ -180,7 +180,7 @@ function main(): void {
     return { versions: [JSON.stringify(p.metadata), JSON.stringify(bumped)], turn: 0, last: JSON.parse(JSON.stringify(p.metadata)) as NodeMetadata };
   });
   const onePodChanged = measure(encoded.map((data, i) => ({ data, node: restarted[i] })), ({ data, node }) => {
-    const parsed = toNodeRecord(data, 16 * 1024 * 1024);
+    const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
     if (!parsed.ok) throw new Error(parsed.error);
     node.turn ^= 1;
     node.last = withUnchangedPods(JSON.parse(node.versions[node.turn]) as NodeMetadata, node.last);
@@ -190,7 +190,7 @@ function main(): void {
   // added): parsed as the reader parses a changed document, then no per-pod object or JSON to reuse.
   const metadataJson = encoded.map((_, i) => JSON.stringify(pairs[i].metadata));
   const changed = measure(encoded.map((data, i) => ({ data, json: metadataJson[i] })), ({ data, json }) => {
-    const parsed = toNodeRecord(data, 16 * 1024 * 1024);
+    const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
     if (!parsed.ok) throw new Error(parsed.error);
     for (const r of toCiRecords(parsed.value, JSON.parse(json) as NodeMetadata, options).records) consume(encoder.encode(r));
   });

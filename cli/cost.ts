@@ -1,10 +1,9 @@
-import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
 import { toMonthlyCost, type FleetInterval, type MonthlyCost } from '../core/cost-model';
 import { DEFAULT_PROFILE_NAME, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toMetadataItem } from '../core/node-metadata-item';
-import { toWireRecord } from '../core/record-wire';
+import { toRecordData } from '../core/record/record-data';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createSimulatedCluster } from '../sim/simulated-nodes';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
@@ -42,7 +41,7 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
   for (const node of cluster.nodes) {
     const record = toSimulatedNodeRecord(cluster.cluster, node, nowMs, intervalSeconds * 1000);
     const metadata = toSimulatedNodeMetadata(cluster.cluster, node, nowMs);
-    recordBytes += gzipSync(JSON.stringify(toWireRecord(record))).length;
+    recordBytes += toRecordData(record).byteLength;
     metadataBytes += toMetadataItem(metadata, nowMs, 3600).doc.length;
     const started = process.hrtime.bigint();
     const messages = toCiRecords(record, metadata, { profile }).records.map((r) => encoder.encode(r));

@@ -3,7 +3,8 @@ import { ConfigError, toSnippet } from '../core/errors';
 import { createEmfEncoder } from '../core/emf';
 import { DEFAULT_PROFILE_NAME, parseDeclarations, parseProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import { toNodeKey, type NodeMetadata } from '../core/node-metadata';
-import { parseRecord, type NodeRecord } from '../core/record';
+import type { NodeRecord } from '../core/record';
+import { parseRecordJson } from '../core/record/record-data';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { parseFlags } from './parse-flags';
 import type { Command } from './io';
@@ -34,13 +35,7 @@ function toRecords(text: string, path: string): NodeRecord[] {
   const records: NodeRecord[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new ConfigError(`${path} line ${i + 1}: not JSON (${(error as Error).message}): ${toSnippet(line)}`);
-    }
-    const parsed = parseRecord(value);
+    const parsed = parseRecordJson(line);
     if (!parsed.ok) throw new ConfigError(`${path} line ${i + 1}: ${parsed.error}`);
     records.push(parsed.value);
   });

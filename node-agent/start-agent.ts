@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../core/errors';
+import { toRecordJson } from '../core/record/record-data';
 import { version } from '../package.json';
 import { parseAgentConfig, type AgentConfig } from './agent-config';
 import { collectNode, createCollectMemory } from './collect/collect-node';
 import { createHostReader } from './collect/host-reader';
 import { startHealthServer } from './health-server';
 import { createLogger } from './log';
-import { fromKinesisData, toKinesisEntry } from './ship/encode-record';
 import { createCredentialProvider, NO_CREDENTIALS_MESSAGE } from './ship/credentials';
 import { createKinesisPort, type KinesisPort } from './ship/kinesis-port';
 import { createProducer } from './ship/producer';
@@ -71,8 +71,8 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
     const result = await runAgent(config, {
       collect: (nowMs) => collectNode(host, nowMs, memory),
       producer,
-      // Dry-run prints what would be sent: the record encoded as on the wire, then decoded.
-      print: (record) => io.stdout(`${JSON.stringify(fromKinesisData(toKinesisEntry(record).data))}\n`),
+      // Dry-run prints what would be sent, before gzip: the wire document's JSON.
+      print: (record) => io.stdout(`${toRecordJson(record)}\n`),
       log,
       now: Date.now,
       monotonic: () => performance.now(),

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { ConfigError } from '../core/errors';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../core/record/record-data';
 import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from './local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from './kinesis-event-source';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from './kube-api-server';
@@ -175,13 +175,9 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
 function toSampleTimes(event: KinesisStreamEvent): number[] {
   const times: number[] = [];
   for (const record of event.Records) {
-    try {
-      const json = JSON.parse(gunzipSync(Buffer.from(record.kinesis.data, 'base64')).toString('utf8')) as { timeMs?: unknown };
-      if (typeof json.timeMs === 'number') times.push(json.timeMs);
-    } catch (error) {
-      // A record that is not gzip JSON is the enricher's to reject (poison); it has no lag to report.
-      void error;
-    }
+    // A record that cannot be read is the enricher's to reject (poison); it has no lag to report.
+    const parsed = parseRecordData(Buffer.from(record.kinesis.data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+    if (parsed.ok) times.push(parsed.value.timeMs);
   }
   return times;
 }

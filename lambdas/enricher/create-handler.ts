@@ -1,14 +1,12 @@
-import { gunzipSync } from 'node:zlib';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { createEmfEncoder } from '../../core/emf';
-import { toSnippet } from '../../core/errors';
 import { toPerformanceLogGroup } from '../../core/limits';
 import { ENRICHER_METRICS, toPipelineMetricsLine } from '../../core/pipeline-metrics';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
 import { toNodeKey } from '../../core/node-metadata';
-import { parseRecord, type NodeRecord } from '../../core/record';
-import { err, type Result } from '../../core/result';
+import type { NodeRecord } from '../../core/record';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../core/record/record-data';
 import type { NodeMetadata } from '../../core/node-metadata';
 import type { LogEventInput, LogWriter } from '../common/log-writer';
 import { toCiRecords } from './enrich';
@@ -18,7 +16,7 @@ import type { MetadataReader } from './metadata-reader';
  * The enricher's Kinesis handler, built from its dependencies (tests pass plain objects; handler.ts
  * passes real clients). One invocation:
  *
- * 1. decodes every record (base64, gzip, JSON, schema check). A record that can never be processed
+ * 1. decodes every record (base64, then the record codec's parseRecordData: gzip, JSON, schema check). A record that can never be processed
  *    (bad gzip, bad JSON, unknown schema version, larger than `maxRecordBytes` once inflated) is
  *    poison: logged with its sequence number, counted, and acknowledged so it is never retried;
  * 2. reads the metadata documents of the batch's nodes (one cached BatchGetItem round); if that
@@ -98,28 +96,6 @@ export function toEnricherMetricsLine(summary: InvocationSummary, nowMs: number)
 /** The Lambda handler type. */
 export type EnricherHandler = (event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>;
 
-/** Decodes one Kinesis record into a NodeRecord, or says why it is poison. */
-export function toNodeRecord(data: string, maxRecordBytes: number): Result<NodeRecord> {
-  const raw = Buffer.from(data, 'base64');
-  let json: string;
-  try {
-    json = gunzipSync(raw, { maxOutputLength: maxRecordBytes }).toString('utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') return err(`record inflates to more than ${maxRecordBytes} bytes; the agent never sends records that large`);
-    return err(`record is not gzip data (${(error as Error).message}); first bytes ${raw.subarray(0, 8).toString('hex')}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    return err(`record is not JSON (${(error as Error).message}): ${toSnippet(json)}`);
-  }
-  return parseRecord(value);
-}
-
-const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
 /** Builds the enricher's Kinesis handler from its dependencies. */
 export function createHandler(deps: EnricherDeps): EnricherHandler {
   const maxRecordBytes = deps.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -148,7 +124,7 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
     const failed = new Set<string>();
     const decoded: { seq: string; record: NodeRecord }[] = [];
     for (const r of event.Records) {
-      const result = toNodeRecord(r.kinesis.data, maxRecordBytes);
+      const result = parseRecordData(Buffer.from(r.kinesis.data, 'base64'), maxRecordBytes);
       if (result.ok) decoded.push({ seq: r.kinesis.sequenceNumber, record: result.value });
       else {
         summary.poison += 1;

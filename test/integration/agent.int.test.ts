@@ -6,15 +6,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { URL } from 'node:url';
-import { parseRecord, type NodeRecord } from '../../core/record';
-import schema from '../../core/record.schema.json';
+import { gunzipSync } from 'node:zlib';
+import type { NodeRecord } from '../../core/record';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, parseRecordJson } from '../../core/record/record-data';
+import schema from '../../core/record/record.schema.json';
 import { runCli } from '../../cli/run-cli';
 import { collectNode } from '../../node-agent/collect/collect-node';
 import { createHostReader } from '../../node-agent/collect/host-reader';
 import { startHealthServer } from '../../node-agent/health-server';
 import { createLogger } from '../../node-agent/log';
 import { runAgent } from '../../node-agent/run-agent';
-import { fromKinesisData } from '../../node-agent/ship/encode-record';
 import { NO_CREDENTIALS_MESSAGE } from '../../node-agent/ship/credentials';
 import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../node-agent/ship/producer';
@@ -38,22 +39,31 @@ async function createStream(client: KinesisClient, name: string): Promise<void> 
   }
 }
 
-async function readStream(client: KinesisClient, name: string): Promise<{ partitionKey: string; record: unknown }[]> {
+async function readStream(client: KinesisClient, name: string): Promise<{ partitionKey: string; data: Uint8Array }[]> {
   const d = await client.send(new DescribeStreamCommand({ StreamName: name }));
-  const out: { partitionKey: string; record: unknown }[] = [];
+  const out: { partitionKey: string; data: Uint8Array }[] = [];
   for (const shard of d.StreamDescription?.Shards ?? []) {
     const it = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
     const got = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 10_000 }));
-    for (const r of got.Records ?? []) out.push({ partitionKey: r.PartitionKey ?? '', record: fromKinesisData(r.Data as Uint8Array) });
+    for (const r of got.Records ?? []) out.push({ partitionKey: r.PartitionKey ?? '', data: r.Data as Uint8Array });
   }
   return out;
 }
 
-function expectValidRecord(value: unknown): NodeRecord {
-  const parsed = parseRecord(value);
+/** The record of a document as sent (the JSON text before gzip), after checking that the JSON Schema accepts it too. */
+function expectValidRecord(json: string): NodeRecord {
+  const parsed = parseRecordJson(json);
   if (!parsed.ok) throw new Error(parsed.error);
-  expect(validate(value) ? [] : validate.errors).toEqual([]);
+  const document: unknown = JSON.parse(json);
+  expect(validate(document) ? [] : validate.errors).toEqual([]);
   return parsed.value;
+}
+
+/** The record of a Kinesis record's data, decoded by the codec, after checking the document it carries as above. */
+function expectValidData(data: Uint8Array): NodeRecord {
+  const record = expectValidRecord(gunzipSync(data).toString('utf8'));
+  expect(parseRecordData(data, DEFAULT_MAX_RECORD_BYTES)).toEqual({ ok: true, value: record });
+  return record;
 }
 
 const captureIo = (env: NodeJS.ProcessEnv = {}) => {
@@ -82,7 +92,7 @@ describe('node agent against kinesalite', () => {
     const got = await readStream(client, 'records-1');
     expect(got).toHaveLength(1);
     expect(got[0].partitionKey).toBe('prod/ip-10-0-1-2');
-    const record = expectValidRecord(got[0].record);
+    const record = expectValidData(got[0].data);
     expect(record).toMatchObject({ cluster: 'prod', node: 'ip-10-0-1-2', cgroupVersion: 2, cores: 4 });
     expect(record.pods).toHaveLength(3);
   });
@@ -130,7 +140,7 @@ describe('node agent against kinesalite', () => {
     );
     expect(result).toEqual({ cycles: 8, failedCycles: 0, unsent: 0 });
     expect(logs.some((l) => l.includes('records kept for the next cycle'))).toBe(true);
-    const after = (await readStream(kinesisClient(local.endpoint), 'records-2')).map((r) => expectValidRecord(r.record));
+    const after = (await readStream(kinesisClient(local.endpoint), 'records-2')).map((r) => expectValidData(r.data));
     // Records 3 to 7 were buffered during the outage, record 8 came after: all six arrive, oldest first.
     expect(after.map((r) => r.timeMs)).toEqual([2, 3, 4, 5, 6, 7].map((i) => 1_700_000_000_000 + i * 60_000));
     expect(after[5].agent).toMatchObject({ dropped: 0 });
@@ -176,7 +186,7 @@ describe('the standalone agent process', () => {
     expect(lines[2]).toMatchObject({ level: 'info', cycles: 1, failedCycles: 0, unsent: 0 });
     const got = await readStream(client, 'records-3');
     expect(got).toHaveLength(1);
-    expectValidRecord(got[0].record);
+    expectValidData(got[0].data);
   });
 });
 
@@ -185,7 +195,7 @@ describe('kinsight agent on the command line', () => {
     const { out, io } = captureIo();
     const code = await runCli(['agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--dry-run', '--once'], io);
     expect(code).toBe(0);
-    const record = expectValidRecord(JSON.parse(out.stdout));
+    const record = expectValidRecord(out.stdout);
     expect(record).toMatchObject({ cluster: 'c', node: 'n', cores: 4, memTotalBytes: 16101248 * 1024 });
     expect(out.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string }).every((l) => typeof l.level === 'string')).toBe(true);
   });
@@ -217,7 +227,7 @@ describe('kinsight agent on the command line', () => {
     const r = await run(['dist/kinsight.js', 'agent', '--host-root', FIXTURE, '--cluster', 'c', '--node', 'n', '--dry-run', '--once']);
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
-    expectValidRecord(JSON.parse(r.stdout));
+    expectValidRecord(r.stdout);
   });
 
   (existsSync(join(ROOT, 'dist/agent.js')) ? it : it.skip)('runs standalone from dist/agent.js with environment variables only', async () => {
@@ -226,7 +236,7 @@ describe('kinsight agent on the command line', () => {
     expect(r.stderr).toBe('kinsight agent: no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME (or use --dry-run to print records)\n');
     const dry = await run(['dist/agent.js', '--dry-run', '--once'], { KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n', KINSIGHT_HOST_ROOT: FIXTURE });
     expect(dry.code).toBe(0);
-    expect(expectValidRecord(JSON.parse(dry.stdout)).pods).toHaveLength(3);
+    expect(expectValidRecord(dry.stdout).pods).toHaveLength(3);
   });
 });
 

@@ -14,7 +14,7 @@ import { createLogWriter } from '../../lambdas/common/log-writer';
 import { toMetadataItem } from '../../core/node-metadata-item';
 import { PROFILES } from '../../core/metrics/profiles';
 import type { NodeRecord } from '../../core/record';
-import { toWireRecord } from '../../core/record-wire';
+import { toRecordData, toRecordJson } from '../../core/record/record-data';
 import { expectValidEmf } from '../helpers/emf-validator';
 import { toMetadataFixture, toRecordFixture } from '../unit/enricher/fixtures';
 
@@ -57,8 +57,7 @@ const nodeName = (i: number) => `ip-10-0-1-${i}.ec2.internal`;
 function recordOf(cluster: string, i: number, minute = 0): NodeRecord {
   return { ...toRecordFixture(), cluster, node: nodeName(i), timeMs: NOW - 600_000 + minute * 60_000 };
 }
-const encode = (r: NodeRecord) => gzipSync(JSON.stringify(toWireRecord(r)));
-const encodeJson = (v: unknown) => gzipSync(JSON.stringify(v));
+const encode = (r: NodeRecord) => toRecordData(r);
 
 async function newStream(data: Uint8Array[]): Promise<string> {
   const name = `records-${++streams}`;
@@ -125,7 +124,7 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
 
   it('acknowledges and counts 5 poison records in a batch of 100: 95 written, none retried', async () => {
     const logger = toLogger();
-    const poison = [Buffer.from('not gzip'), gzipSync('{not json'), encodeJson({ ...toWireRecord(recordOf('bad', 0)), schemaVersion: '9.0' }), encodeJson({ hello: 'world' }), gzipSync('[]')];
+    const poison = [Buffer.from('not gzip'), gzipSync('{not json'), gzipSync(JSON.stringify({ ...JSON.parse(toRecordJson(recordOf('bad', 0))), schemaVersion: '9.0' })), gzipSync(JSON.stringify({ hello: 'world' })), gzipSync('[]')];
     const data: Uint8Array[] = [];
     for (let i = 0; i < 100; i++) data.push(i % 20 === 7 ? poison[(i - 7) / 20] : encode(recordOf('bad', i % 5, Math.floor(i / 5))));
     const streamName = await newStream(data);

@@ -1,15 +1,15 @@
-import { toWireRecord } from '../../../core/record-wire';
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createHandler, toNodeRecord, toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
+import { toRecordData, toRecordJson } from '../../../core/record/record-data';
+import { createHandler, toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
 import { expectValidEmf } from '../../helpers/emf-validator';
 import type { LogStreamBatch, LogWriter } from '../../../lambdas/common/log-writer';
 import { PROFILES } from '../../../core/metrics/profiles';
 import { TransientError } from '../../../core/errors';
 import { toMetadataFixture, toRecordFixture } from './fixtures';
 
-const b64 = (data: Buffer) => data.toString('base64');
-const eventOf = (datas: Buffer[]): KinesisStreamEvent => ({
+const b64 = (data: Uint8Array) => Buffer.from(data).toString('base64');
+const eventOf = (datas: Uint8Array[]): KinesisStreamEvent => ({
   Records: datas.map((d, i) => ({
     kinesis: { data: b64(d), sequenceNumber: String(100 + i), partitionKey: 'k', kinesisSchemaVersion: '1.0', approximateArrivalTimestamp: 1 },
     eventSource: 'aws:kinesis',
@@ -25,6 +25,7 @@ const eventOf = (datas: Buffer[]): KinesisStreamEvent => ({
 function setup(options: { metadataFails?: boolean } = {}) {
   const written: LogStreamBatch[] = [];
   const summaries: InvocationSummary[] = [];
+  const errors: { message: string; extra?: Record<string, unknown> }[] = [];
   const writer: LogWriter = {
     write: async () => {
       throw new Error('unused');
@@ -44,23 +45,30 @@ function setup(options: { metadataFails?: boolean } = {}) {
         return new Map(keys.map((k) => [k, k.endsWith('#ip-10-0-0-1.ec2.internal') ? toMetadataFixture() : undefined]));
       },
     },
-    logger: { info: (m, e) => void (m === 'enricher batch' && summaries.push(e as unknown as InvocationSummary)), warn: () => undefined, error: () => undefined },
+    logger: { info: (m, e) => void (m === 'enricher batch' && summaries.push(e as unknown as InvocationSummary)), warn: () => undefined, error: (message, extra) => void errors.push({ message, extra }) },
     maxRecordBytes: 64 * 1024,
   });
-  return { handler, written, summaries };
+  return { handler, written, summaries, errors };
 }
 
 describe('enricher handler', () => {
-  it('rejects as poison bad gzip, bad JSON, an unknown schema major and an oversized record, with the reason', () => {
-    expect(toNodeRecord(b64(Buffer.from('plain')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not gzip/) });
-    expect(toNodeRecord(b64(gzipSync('{')), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
-    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ ...toWireRecord(toRecordFixture()), schemaVersion: '3.0' }))), 1e6)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown major 3/) });
-    expect(toNodeRecord(b64(gzipSync(JSON.stringify({ pad: 'x'.repeat(2000) }))), 1000)).toMatchObject({ ok: false, error: expect.stringMatching(/inflates to more than 1000 bytes/) });
+  it('acknowledges as poison bad gzip, bad JSON, an unknown schema major and a record beyond maxRecordBytes inflated, logging the reason', async () => {
+    const { handler, summaries, errors } = setup();
+    const major3 = JSON.stringify({ ...JSON.parse(toRecordJson(toRecordFixture())), schemaVersion: '3.0' });
+    const response = await handler(eventOf([Buffer.from('plain'), gzipSync('{'), gzipSync(major3), gzipSync(JSON.stringify({ pad: 'x'.repeat(64 * 1024) })), toRecordData(toRecordFixture())]));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(summaries[0]).toMatchObject({ records: 5, poison: 4, enriched: 1 });
+    expect(errors.map((e) => [e.message, e.extra?.sequenceNumber, e.extra?.reason])).toEqual([
+      ['poison record acknowledged', '100', expect.stringMatching(/^record is not gzip data/)],
+      ['poison record acknowledged', '101', expect.stringMatching(/^record is not JSON/)],
+      ['poison record acknowledged', '102', expect.stringMatching(/unknown major 3/)],
+      ['poison record acknowledged', '103', `record inflates to more than ${64 * 1024} bytes; the agent never sends records that large`],
+    ]);
   });
 
   it('writes each node to its performance log group and stream and acknowledges poison records', async () => {
     const { handler, written, summaries } = setup();
-    const response = await handler(eventOf([gzipSync(JSON.stringify(toWireRecord(toRecordFixture()))), Buffer.from('junk')]));
+    const response = await handler(eventOf([toRecordData(toRecordFixture()), Buffer.from('junk')]));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(written.map((w) => [w.logGroup, w.logStream])).toEqual([['/aws/containerinsights/prod/performance', 'ip-10-0-0-1.ec2.internal']]);
     expect(summaries[0]).toMatchObject({ records: 2, poison: 1, enriched: 1, events: 11, eventsWritten: 11 });
@@ -68,7 +76,7 @@ describe('enricher handler', () => {
 
   it('encodes with the profile configured for the record cluster', async () => {
     const { handler, written } = setup();
-    await handler(eventOf([gzipSync(JSON.stringify(toWireRecord({ ...toRecordFixture(), cluster: 'leanCluster' }))), gzipSync(JSON.stringify(toWireRecord(toRecordFixture())))]));
+    await handler(eventOf([toRecordData({ ...toRecordFixture(), cluster: 'leanCluster' }), toRecordData(toRecordFixture())]));
     const podOf = (i: number) => written[i].events.map((e) => JSON.parse(e.message)).find((d) => d.Type === 'Pod' && d.pod_cpu_utilization !== undefined);
     const setsOf = (doc: { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }) => doc._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions);
     expect(podOf(0).PodName).toBe('web');
@@ -78,7 +86,7 @@ describe('enricher handler', () => {
 
   it('fails the whole batch when the metadata cannot be read, so that it is retried', async () => {
     const { handler, summaries } = setup({ metadataFails: true });
-    await expect(handler(eventOf([gzipSync(JSON.stringify(toWireRecord(toRecordFixture())))]))).rejects.toThrow(/All records failed/);
+    await expect(handler(eventOf([toRecordData(toRecordFixture())]))).rejects.toThrow(/All records failed/);
     expect(summaries[0]).toMatchObject({ failedRecords: 1 });
   });
 

@@ -1,4 +1,4 @@
-import { toWireRecord } from '../../../core/record-wire';
+import { toRecordJson } from '../../../core/record/record-data';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ async function file(name: string, text: string) {
 
 describe('kinsight replay', () => {
   it('prints one valid EMF event per line for JSON-lines records and a metadata array', async () => {
-    const records = await file('r.jsonl', `${JSON.stringify(toWireRecord(toRecordFixture()))}\n\n${JSON.stringify(toWireRecord({ ...toRecordFixture(2), node: 'other' }))}\n`);
+    const records = await file('r.jsonl', `${toRecordJson(toRecordFixture())}\n\n${toRecordJson({ ...toRecordFixture(2), node: 'other' })}\n`);
     const metadata = await file('m.json', JSON.stringify([toMetadataFixture()]));
     const { code, stdout, stderr } = await run(['replay', '--records', records, '--metadata', metadata]);
     expect(code).toBe(0);
@@ -45,7 +45,7 @@ describe('kinsight replay', () => {
   });
 
   it('applies the chosen profile and user declarations', async () => {
-    const records = await file('r2.jsonl', JSON.stringify(toWireRecord(toRecordFixture())));
+    const records = await file('r2.jsonl', toRecordJson(toRecordFixture()));
     const metadata = await file('m2.json', '[]');
     const declarations = await file('d.json', JSON.stringify([{ dimensions: [['ClusterName']], metric_name_selectors: ['^container_cpu_usage_total$'] }]));
     const { stdout } = await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'lean', '--declarations', declarations]);
@@ -54,7 +54,7 @@ describe('kinsight replay', () => {
   });
 
   it('rejects a bad record naming the file and line', async () => {
-    const records = await file('bad.jsonl', `${JSON.stringify(toWireRecord(toRecordFixture()))}\n{"schemaVersion":"7.0"}\n`);
+    const records = await file('bad.jsonl', `${toRecordJson(toRecordFixture())}\n{"schemaVersion":"7.0"}\n`);
     const metadata = await file('m3.json', '[]');
     const { code, stderr } = await run(['replay', '--records', records, '--metadata', metadata]);
     expect(code).toBe(1);
@@ -64,8 +64,8 @@ describe('kinsight replay', () => {
   it('rejects a line that is not JSON, metadata that is not an array and an unknown profile', async () => {
     const metadata = await file('m4.json', '[]');
     const notJson = await file('nj.jsonl', 'hello\n');
-    expect((await run(['replay', '--records', notJson, '--metadata', metadata])).stderr).toMatch(/nj\.jsonl line 1: not JSON/);
-    const records = await file('ok.jsonl', JSON.stringify(toWireRecord(toRecordFixture())));
+    expect((await run(['replay', '--records', notJson, '--metadata', metadata])).stderr).toMatch(/nj\.jsonl line 1: record is not JSON/);
+    const records = await file('ok.jsonl', toRecordJson(toRecordFixture()));
     const obj = await file('obj.json', '{}');
     expect((await run(['replay', '--records', records, '--metadata', obj])).stderr).toMatch(/expected a JSON array of node metadata documents/);
     expect((await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'huge'])).stderr).toMatch(/unknown profile "huge"/);
@@ -73,7 +73,7 @@ describe('kinsight replay', () => {
 
   it('rejects missing flags and invalid declarations', async () => {
     expect((await run(['replay', '--records', 'x'])).stderr).toMatch(/--records FILE and --metadata FILE are required/);
-    const records = await file('ok2.jsonl', JSON.stringify(toWireRecord(toRecordFixture())));
+    const records = await file('ok2.jsonl', toRecordJson(toRecordFixture()));
     const metadata = await file('m5.json', '[]');
     const bad = await file('bad-decl.json', JSON.stringify([{ dimensions: [['ClusterName']], metricNameSelectors: ['('] }]));
     const { code, stderr } = await run(['replay', '--records', records, '--metadata', metadata, '--declarations', bad]);

@@ -1,7 +1,6 @@
 import type { NodeSample } from '../../../node-agent/collect/node-sample';
 import { toNodeRecord } from '../../../node-agent/delta';
-import { parseRecord } from '../../../core/record';
-import { toWireRecord } from '../../../core/record-wire';
+import { parseRecordJson, toRecordJson } from '../../../core/record/record-data';
 
 const UID = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const CID = 'ab'.repeat(32);
@@ -41,7 +40,7 @@ describe('toNodeRecord', () => {
     expect(record.pods[0]).not.toHaveProperty('deltas');
     expect(record.pods[0].containers[0]).toEqual({ id: CID, runtime: 'containerd', gauges: { memoryUsageBytes: 400 } });
     expect(next.monotonicMs).toBe(10_000);
-    expect(parseRecord(JSON.parse(JSON.stringify(toWireRecord(record))))).toEqual({ ok: true, value: record });
+    expect(parseRecordJson(toRecordJson(record))).toEqual({ ok: true, value: record });
   });
 
   it('sends counter increases over the monotonic elapsed time for the node, interfaces, disks, pods and containers', () => {

@@ -1,9 +1,9 @@
 import type { NodeRecord } from '../../../core/record';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../../core/record/record-data';
 import type { AgentConfig } from '../../../node-agent/agent-config';
 import type { NodeSample } from '../../../node-agent/collect/node-sample';
 import { createLogger } from '../../../node-agent/log';
 import { runAgent, type AgentDeps } from '../../../node-agent/run-agent';
-import { fromKinesisData } from '../../../node-agent/ship/encode-record';
 import type { PutRecordsEntry } from '../../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../../node-agent/ship/producer';
 
@@ -97,7 +97,11 @@ describe('runAgent', () => {
     });
     const h = harness(2, { producer });
     await runAgent({ ...config, dryRun: false, streamName: 's' }, h.deps);
-    const records = stored.map((e) => fromKinesisData(e.data) as NodeRecord);
+    const records = stored.map((e) => {
+      const parsed = parseRecordData(e.data, DEFAULT_MAX_RECORD_BYTES);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value;
+    });
     expect(records).toHaveLength(2);
     expect(stored[0].partitionKey).toBe('c1/n1');
     expect(records[0].agent).toMatchObject({ recordsSent: 0, retries: 0 });

@@ -1,8 +1,7 @@
 import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster } from '../../../sim/simulated-nodes';
 import { toSimulatedNodeRecord } from '../../../sim/simulated-node-record';
 import { toSimulatedNodeMetadata } from '../../../sim/simulated-node-metadata';
-import { parseRecord } from '../../../core/record';
-import { toWireRecord } from '../../../core/record-wire';
+import { parseRecordJson, toRecordJson } from '../../../core/record/record-data';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const run = (state: SimulatedCluster, steps: number, options = {}): SimulatedCluster[] => {
@@ -49,7 +48,7 @@ describe('simulated cluster', () => {
   it('gives node records that pass the record contract and metadata that lists the same pods', () => {
     const node = initial.nodes[1];
     const record = toSimulatedNodeRecord('demo', node, T0, 60_000);
-    expect(parseRecord(JSON.parse(JSON.stringify(toWireRecord(record))))).toEqual({ ok: true, value: record });
+    expect(parseRecordJson(toRecordJson(record))).toEqual({ ok: true, value: record });
     expect(record.pods.map((p) => p.uid)).toEqual(node.pods.map((p) => p.uid));
     expect(record.deltas?.cpuUsageNs).toBeGreaterThan(0);
     expect(toSimulatedNodeRecord('demo', node, T0).deltas).toBeUndefined();

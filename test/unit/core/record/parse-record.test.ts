@@ -1,6 +1,7 @@
-import { parseRecord, RECORD_SCHEMA_VERSION, toPartitionKey, type NodeRecord } from '../../../core/record';
-import { toWireRecord } from '../../../core/record-wire';
-import { toRecordFixture } from '../enricher/fixtures';
+import type { NodeRecord } from '../../../../core/record';
+import { parseRecord } from '../../../../core/record/parse-record';
+import { RECORD_SCHEMA_VERSION, toWireRecord } from '../../../../core/record/wire-record';
+import { toRecordFixture } from '../../enricher/fixtures';
 
 const minimal: NodeRecord = {
   cluster: 'prod',
@@ -29,14 +30,6 @@ describe('parseRecord', () => {
     const wire = overTheWire(record);
     expect(wire.schemaVersion).toBe(RECORD_SCHEMA_VERSION);
     expect(parseRecord(wire)).toEqual({ ok: true, value: record });
-  });
-
-  it('writes each figure once per field, and leaves out a field no row has', () => {
-    const wire = toWireRecord(toRecordFixture());
-    const rows = 1 + wire.pods.uid.length + wire.containers.id.length;
-    expect(wire.cgroups.gauges.memoryWorkingSetBytes).toHaveLength(rows);
-    expect(wire.cgroups.deltas.cpuThrottledNs).toBeUndefined();
-    expect(JSON.stringify(wire).match(/memoryWorkingSetBytes/g)).toHaveLength(1);
   });
 
   it('gives no deltas to a first sample, and keeps a pod on the host network without interfaces', () => {
@@ -80,9 +73,5 @@ describe('parseRecord', () => {
     owner.interfaces.name.push('eth9');
     expect(parseRecord(owner)).toEqual({ ok: false, error: expect.stringMatching(/interfaces\.pod\[\d+\] is invalid: 99/) });
     expect(parseRecord([1, 2])).toEqual({ ok: false, error: expect.stringMatching(/not a JSON object/) });
-  });
-
-  it('builds the partition key from cluster and node', () => {
-    expect(toPartitionKey('prod', 'n1')).toBe('prod/n1');
   });
 });

@@ -1,24 +1,17 @@
-import { err, ok, type Result } from './result';
-import { toSnippet } from './errors';
-import { fromWireRecord, WIRE_SCHEMA_VERSION } from './record-wire';
-
 /**
- * The node record: what the agent sends for one node every interval, and what the enricher reads.
- * On the wire it is a JSON document of schema 2.x with columns per field (core/record-wire.ts),
- * gzip-compressed; {@link NodeRecord} is its decoded form. Documented in docs/record-format.md, with
- * a JSON Schema in core/record.schema.json.
+ * The node record, decoded: what the agent builds for one node every interval and what the enricher
+ * reads. These types are the record's vocabulary and import nothing. The rest of the record lives
+ * next to them:
+ *
+ * - wire-record.ts: the document as sent (schema 2.x, columns) <-> this decoded form;
+ * - parse-record.ts: a JSON value -> NodeRecord, with the version dispatch (2.x, 1.x);
+ * - record-data.ts: the codec, NodeRecord <-> the bytes of a Kinesis record (JSON, gzip);
+ * - record.schema.json: the JSON Schema of the 2.x document.
  *
  * Counters travel as deltas over `elapsedMs` (the host's monotonic clock), gauges as values, so
- * the enricher needs no state. The first record after an agent start has no deltas.
+ * the enricher needs no state. The first record after an agent start has no deltas. Documented in
+ * docs/record-format.md.
  */
-
-/** The schema version this code writes. A reader accepts any minor of the majors it reads. */
-export const RECORD_SCHEMA_VERSION = WIRE_SCHEMA_VERSION;
-/**
- * The majors this code reads: 2 (columns, what agents write since 0.2) and 1 (one object per pod and
- * container, what earlier agents wrote: still read so that a rolling upgrade loses nothing).
- */
-export const RECORD_SCHEMA_MAJORS: readonly number[] = [2, 1];
 
 /** cgroup hierarchy the node runs: 1 (v1 or hybrid with v1 controllers) or 2 (unified). */
 export type CgroupVersion = 1 | 2;
@@ -159,50 +152,4 @@ export interface NodeRecord {
   filesystems: Filesystem[];
   pods: PodSample[];
   agent?: AgentStats;
-}
-
-/** The partition key of a node's records: every record of a node lands on the same shard, in order. */
-export const toPartitionKey = (cluster: string, node: string): string => `${cluster}/${node}`;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/**
- * Checks a JSON document against the node record contract and returns the decoded record. Reads
- * schema 2.x (columns, core/record-wire.ts) and 1.x (objects); rejects an unknown major version,
- * missing identity or a malformed structure with a message naming the member. The full structure
- * is described by core/record.schema.json.
- */
-export function parseRecord(value: unknown): Result<NodeRecord> {
-  if (!isObject(value)) return err(`record is not a JSON object: ${toSnippet(value)}`);
-  const version = value.schemaVersion;
-  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) {
-    return err(`record schemaVersion ${toSnippet(version)} is not "<major>.<minor>"; expected "${RECORD_SCHEMA_VERSION}"`);
-  }
-  const major = Number(version.split('.')[0]);
-  if (!RECORD_SCHEMA_MAJORS.includes(major)) {
-    const known = RECORD_SCHEMA_MAJORS.map((m) => `${m}.x`).join(' and ');
-    return err(`record schemaVersion "${version}" has unknown major ${major}; this reader understands ${known} (upgrade the enricher or downgrade the agent)`);
-  }
-  for (const key of ['cluster', 'node'] as const) {
-    if (typeof value[key] !== 'string' || value[key] === '') return err(`record ${key} must be a non-empty string, got ${toSnippet(value[key])}`);
-  }
-  for (const key of ['timeMs', 'cores', 'memTotalBytes'] as const) {
-    if (!isFiniteNumber(value[key])) return err(`record ${key} must be a finite number, got ${toSnippet(value[key])}`);
-  }
-  if (value.elapsedMs !== undefined && !(isFiniteNumber(value.elapsedMs) && value.elapsedMs >= 0)) {
-    return err(`record elapsedMs must be a number >= 0 when present, got ${toSnippet(value.elapsedMs)}`);
-  }
-  if (value.cgroupVersion !== 1 && value.cgroupVersion !== 2) return err(`record cgroupVersion must be 1 or 2, got ${toSnippet(value.cgroupVersion)}`);
-  if (major === 2) return fromWireRecord(value);
-  if (!isObject(value.gauges)) return err('record gauges must be an object');
-  for (const key of ['net', 'disks', 'filesystems', 'pods'] as const) {
-    if (!Array.isArray(value[key])) return err(`record ${key} must be an array, got ${toSnippet(value[key])}`);
-  }
-  for (const [i, pod] of (value.pods as unknown[]).entries()) {
-    if (!isObject(pod) || typeof pod.uid !== 'string' || !Array.isArray(pod.containers) || !isObject(pod.gauges)) {
-      return err(`record pods[${i}] needs uid (string), gauges (object) and containers (array): ${toSnippet(pod)}`);
-    }
-  }
-  return ok(value as unknown as NodeRecord);
 }

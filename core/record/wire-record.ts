@@ -1,6 +1,7 @@
-import { toSnippet } from './errors';
-import { err, ok, type Result } from './result';
-import type { AgentStats, CgroupDeltas, CgroupGauges, CgroupVersion, ContainerSample, DiskDevice, Filesystem, NetDeltas, NetInterface, NodeRecord, PodSample, QosClass } from './record';
+import { toSnippet } from '../errors';
+import { err, ok, type Result } from '../result';
+import { isObject } from './json-guards';
+import type { AgentStats, CgroupDeltas, CgroupGauges, CgroupVersion, ContainerSample, DiskDevice, Filesystem, NetDeltas, NetInterface, NodeRecord, PodSample, QosClass } from './index';
 
 /**
  * The node record as it travels (schema 2.x): one JSON document per node and interval, with the
@@ -8,9 +9,13 @@ import type { AgentStats, CgroupDeltas, CgroupGauges, CgroupVersion, ContainerSa
  * absent) rather than one object per pod and container. The same content as the decoded
  * {@link NodeRecord}, losslessly, in about a third of the JSON (2.6x less to inflate and parse in the
  * enricher) and a fifth fewer gzipped bytes: field names are written once, and a column of similar
- * numbers compresses better than numbers scattered among keys. Documented in docs/record-format.md.
+ * numbers compresses better than numbers scattered among keys. Documented in docs/record-format.md,
+ * with a JSON Schema in record.schema.json.
+ *
+ * The schema version this code writes. A minor version only adds optional members and columns: a
+ * reader accepts any minor of the majors it reads (parse-record.ts) and ignores what it does not know.
  */
-export const WIRE_SCHEMA_VERSION = '2.0';
+export const RECORD_SCHEMA_VERSION = '2.0';
 
 /** A column of figures, one per row; `null` where the value is absent. */
 export type Column = (number | null)[];
@@ -83,7 +88,7 @@ export function toWireRecord(record: NodeRecord): WireRecord {
   const cgroupRows = [record, ...record.pods, ...containers];
   const interfaces = [...record.net.map((itf) => ({ pod: null, itf })), ...record.pods.flatMap((p, i) => (p.net ?? []).map((itf) => ({ pod: i, itf })))];
   return {
-    schemaVersion: WIRE_SCHEMA_VERSION,
+    schemaVersion: RECORD_SCHEMA_VERSION,
     cluster: record.cluster,
     node: record.node,
     timeMs: record.timeMs,
@@ -106,7 +111,6 @@ export function toWireRecord(record: NodeRecord): WireRecord {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const QOS = new Set<unknown>(['Guaranteed', 'Burstable', 'BestEffort']);
 
 /** Checks that `value` is an array of `length` items each passing `item`; returns a message naming the member, or undefined. */
@@ -199,9 +203,11 @@ const netDeltasAt = (c: ColumnsOf<NetDeltas>, row: number): Row<NetDeltas> | und
       };
 
 /**
- * Decodes a wire document (schema 2.x; identity members already checked by parseRecord) into the
- * node record, checking every table: lengths agree, figures are finite numbers or null, ids are
- * strings. A row whose delta columns are all null has no `deltas` (first sample of that cgroup).
+ * Decodes a wire document (schema 2.x) into the node record, checking every table: lengths agree,
+ * figures are finite numbers or null, ids are strings. The members 2.x shares with 1.x (identity,
+ * node figures, disks and filesystems as arrays) are checked by parseRecord before. Columns this
+ * reader does not know (a later minor version) are ignored. A row whose delta columns are all null
+ * has no `deltas` (first sample of that cgroup).
  */
 export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord> {
   const pods = doc.pods;
@@ -243,9 +249,6 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   if (itfProblem) return err(itfProblem);
   const net = toPresentColumns<NetDeltas>(itf.deltas, 'interfaces.deltas', NET_FIELDS, interfaceCount);
   if (!net.ok) return net;
-  for (const key of ['disks', 'filesystems'] as const) {
-    if (!Array.isArray(doc[key])) return err(`record ${key} must be an array, got ${toSnippet(doc[key])}`);
-  }
 
   const podNet: NetInterface[][] = Array.from({ length: podCount }, () => []);
   const nodeNet: NetInterface[] = [];
