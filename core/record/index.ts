@@ -6,7 +6,7 @@
  * - wire-record.ts: the document as sent (schema 2.x, columns) <-> this decoded form;
  * - parse-record.ts: a JSON value -> NodeRecord, with the version dispatch (2.x, 1.x);
  * - record-data.ts: the codec, NodeRecord <-> the bytes of a Kinesis record (JSON, gzip);
- * - record.schema.json: the JSON Schema of the 2.x document.
+ * - record.schema.json: the JSON Schema of the 2.x document, which agrees with parse-record.ts.
  *
  * Counters travel as deltas over `elapsedMs` (the host's monotonic clock), gauges as values, so
  * the enricher needs no state. The first record after an agent start has no deltas. Documented in
@@ -136,7 +136,7 @@ export interface NodeRecord {
   node: string;
   /** Wall-clock time of the sample, epoch milliseconds. */
   timeMs: number;
-  /** Monotonic time since the previous sample; absent on the first record after a start. */
+  /** Monotonic time since the previous sample, above 0; absent on the first record after a start (and when the clock did not advance). */
   elapsedMs?: number;
   cgroupVersion: CgroupVersion;
   /** Logical CPUs in /proc/cpuinfo. */

@@ -130,7 +130,6 @@ const isNullableString = (v: unknown): boolean => v === null || typeof v === 'st
 type ColumnsOf<T> = Partial<Record<keyof T, Column>>;
 
 function toPresentColumns<T>(group: unknown, name: string, fields: readonly (keyof T & string)[], rows: number): Result<ColumnsOf<T>> {
-  if (group === undefined) return ok({});
   if (!isObject(group)) return err(`record ${name} must be an object of columns, got ${toSnippet(group)}`);
   const out: ColumnsOf<T> = {};
   // Only the fields this reader knows: a later minor version may add columns.
@@ -203,11 +202,11 @@ const netDeltasAt = (c: ColumnsOf<NetDeltas>, row: number): Row<NetDeltas> | und
       };
 
 /**
- * Decodes a wire document (schema 2.x) into the node record, checking every table: lengths agree,
- * figures are finite numbers or null, ids are strings. The members 2.x shares with 1.x (identity,
- * node figures, disks and filesystems as arrays) are checked by parseRecord before. Columns this
- * reader does not know (a later minor version) are ignored. A row whose delta columns are all null
- * has no `deltas` (first sample of that cgroup).
+ * Decodes a wire document (schema 2.x) into the node record, checking every table: each group of
+ * columns is an object, lengths agree, figures are finite numbers or null, ids are strings. The
+ * members 2.x shares with 1.x (identity, node figures, disks, filesystems, agent) are checked by
+ * parseRecord before. Columns this reader does not know (a later minor version) are ignored. A row
+ * whose delta columns are all null has no `deltas` (first sample of that cgroup).
  */
 export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord> {
   const pods = doc.pods;
@@ -304,6 +303,6 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   if (doc.elapsedMs !== undefined) record.elapsedMs = doc.elapsedMs as number;
   const d = deltasAt(deltas.value, 0);
   if (d) record.deltas = d;
-  if (isObject(doc.agent)) record.agent = doc.agent as unknown as AgentStats;
+  if (doc.agent !== undefined) record.agent = doc.agent as AgentStats;
   return ok(record);
 }

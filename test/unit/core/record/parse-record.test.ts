@@ -50,10 +50,51 @@ describe('parseRecord', () => {
     expect(parseRecord({ ...legacy, pods: [{ uid: 'x' }] })).toEqual({ ok: false, error: expect.stringMatching(/pods\[0\]/) });
   });
 
-  it('rejects an unknown major version with a message naming it', () => {
+  it('rejects an unknown major version with a message naming it, and reads any minor of a known one', () => {
     const result = parseRecord({ ...overTheWire(minimal), schemaVersion: '3.0' });
     expect(result).toEqual({ ok: false, error: expect.stringMatching(/unknown major 3; this reader understands 2\.x and 1\.x/) });
-    expect(parseRecord({ ...overTheWire(minimal), schemaVersion: '2.9' }).ok).toBe(true);
+    expect(parseRecord({ ...overTheWire(minimal), schemaVersion: '02.0' })).toEqual({ ok: false, error: expect.stringMatching(/unknown major 02;/) });
+    expect(parseRecord({ ...overTheWire(minimal), schemaVersion: '2' })).toEqual({ ok: false, error: expect.stringMatching(/is not "<major>\.<minor>"/) });
+    expect(parseRecord({ ...overTheWire(minimal), schemaVersion: '2.9' })).toEqual({ ok: true, value: minimal });
+  });
+
+  it('reads a later minor version: members and columns it does not know are ignored', () => {
+    type Table = Record<string, unknown[]>;
+    const later = overTheWire(toRecordFixture()) as { schemaVersion: string; pods: Table; containers: Table; cgroups: { gauges: Table }; interfaces: { deltas: Table }; future?: unknown };
+    later.schemaVersion = '2.1';
+    later.pods.namespace = ['shop', 'batch'];
+    later.containers.restarts = [0, 1, 0];
+    later.cgroups.gauges.memoryHugetlbBytes = [1, 2, 3, 4, 5, 6];
+    later.interfaces.deltas.rxMulticast = [0, 0, 0, 0];
+    later.future = { anything: true };
+    expect(parseRecord(later)).toEqual({ ok: true, value: toRecordFixture() });
+  });
+
+  it('rejects elapsedMs of 0 or below: the delta step sends it only when the monotonic clock advanced', () => {
+    const wire = overTheWire(toRecordFixture());
+    expect(parseRecord({ ...wire, elapsedMs: 0 })).toEqual({ ok: false, error: 'record elapsedMs must be a number > 0 when present, got 0' });
+    expect(parseRecord({ ...wire, elapsedMs: -60_000 })).toEqual({ ok: false, error: 'record elapsedMs must be a number > 0 when present, got -60000' });
+    expect(parseRecord({ ...wire, elapsedMs: 0.5 })).toEqual({ ok: true, value: { ...toRecordFixture(), elapsedMs: 0.5 } });
+  });
+
+  it('rejects disks, filesystems and agent figures of the wrong kind, naming the member', () => {
+    const wire = overTheWire({ ...toRecordFixture(1), agent: { version: '0.2.0', collectionMs: 12.5, recordsSent: 1, retries: 0, dropped: 0, bufferedRecords: 0, rssBytes: 6e7, readErrors: 0, podsVanished: 0 } });
+    const disks = wire.disks as unknown[];
+    const filesystems = wire.filesystems as Record<string, unknown>[];
+    expect(parseRecord({ ...wire, disks: [disks[0], { device: 7 }] })).toEqual({ ok: false, error: 'record disks[1] must be an object with a device (string), got {"device":7}' });
+    expect(parseRecord({ ...wire, disks: [{ device: 'sda', deltas: { serviceBytes: {} } }] })).toEqual({ ok: false, error: 'record disks[0].deltas.serviced must be an object, got undefined' });
+    expect(parseRecord({ ...wire, disks: [{ device: 'sda', deltas: { serviceBytes: {}, serviced: { read: '3' } } }] })).toEqual({ ok: false, error: 'record disks[0].deltas.serviced.read must be a finite number when present, got 3' });
+    expect(parseRecord({ ...wire, filesystems: [{ ...filesystems[0], usageBytes: null }] })).toEqual({ ok: false, error: 'record filesystems[0].usageBytes must be a finite number, got null' });
+    expect(parseRecord({ ...wire, filesystems: [{ ...filesystems[0], fstype: undefined }] })).toEqual({ ok: false, error: 'record filesystems[0].fstype must be a string, got undefined' });
+    expect(parseRecord({ ...wire, agent: null })).toEqual({ ok: false, error: 'record agent must be an object, got null' });
+    expect(parseRecord({ ...wire, agent: { ...(wire.agent as object), dropped: '0' } })).toEqual({ ok: false, error: 'record agent.dropped must be a finite number, got 0' });
+    expect(parseRecord({ ...wire, disks: 'nvme0n1' })).toEqual({ ok: false, error: 'record disks must be an array, got nvme0n1' });
+  });
+
+  it('rejects a wire document without one of its groups of columns', () => {
+    const wire = overTheWire(toRecordFixture()) as { cgroups: Record<string, unknown>; interfaces: Record<string, unknown> };
+    expect(parseRecord({ ...wire, cgroups: { gauges: wire.cgroups.gauges } })).toEqual({ ok: false, error: 'record cgroups.deltas must be an object of columns, got undefined' });
+    expect(parseRecord({ ...wire, interfaces: { ...wire.interfaces, deltas: undefined } })).toEqual({ ok: false, error: 'record interfaces.deltas must be an object of columns, got undefined' });
   });
 
   it('rejects a record without identity, or with tables that do not agree, naming the member', () => {
