@@ -12,9 +12,6 @@ export class KinsightError extends Error {
 /** Bad configuration: flags, environment variables, the fleet file. Fails fast at start. */
 export class ConfigError extends KinsightError {}
 
-/** Input that can never be processed (bad gzip, bad JSON, unknown schema version). Never retried. */
-export class PoisonRecordError extends KinsightError {}
-
 /** A call to a dependency (AWS, Kubernetes API) failed; it may succeed if tried again. */
 export class TransientError extends KinsightError {}
 
