@@ -16,7 +16,7 @@ interface Outcome {
 
 async function kinsight(file: string, args: string[]): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(file, args, { cwd: ROOT, env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 20_000 });
+    const { stdout, stderr } = await run(file, args, { cwd: ROOT, env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -78,5 +78,5 @@ describe('the kinsight bin (bin/kinsight.js)', () => {
     const out = await kinsight('npx', ['--no-install', 'kinsight', '--help']);
     expect(out.code).toBe(0);
     for (const name of COMMANDS) expect(out.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
-  });
+  }, 90_000);
 });
