@@ -73,6 +73,11 @@ export interface DiskOps {
 
 /** One block device of the node. */
 export interface DiskDevice {
+  /**
+   * The device's serial number where the kernel gives one (schema 2.1): on EC2 Nitro instances an EBS
+   * volume's NVMe serial is its volume id without the dash (`vol0123456789abcdef0`).
+   */
+  serial?: string;
   /** Kernel name (`nvme0n1`), or `major:minor` when no name is known. */
   device: string;
   deltas?: { serviceBytes: DiskOps; serviced: DiskOps };
@@ -96,10 +101,15 @@ export interface ContainerSample {
   id: string;
   /** `containerd`, `docker` or `cri-o`, from the cgroup naming. */
   runtime?: string;
-  /** Container name, when the runtime's state files gave it. */
+  /** Container name: from the kubelet's log layout on the node (schema 2.1), or the runtime's state files. */
   name?: string;
   gauges: CgroupGauges;
   deltas?: CgroupDeltas;
+  /**
+   * Increase of the container's restart count over `elapsedMs` (schema 2.1), from the kubelet's log
+   * layout: a counter like the others, so absent on the first sample of the container's name in its pod.
+   */
+  restartsDelta?: number;
 }
 
 /** A pod found under the kubepods cgroup hierarchy. */
@@ -113,6 +123,16 @@ export interface PodSample {
   /** Interfaces of the pod's network namespace (absent when unknown or on the host network). */
   net?: NetInterface[];
   containers: ContainerSample[];
+  /** The pod's namespace, from the kubelet's pod log directory `<namespace>_<name>_<uid>` (schema 2.1). */
+  namespace?: string;
+  /** The pod's name, from the same directory (schema 2.1). */
+  name?: string;
+  /**
+   * Increase of the summed restart count of the pod's containers over `elapsedMs`, including
+   * containers that have no cgroup at the moment (crash-looping, waiting) (schema 2.1). Absent on
+   * the pod's first sample.
+   */
+  restartsDelta?: number;
 }
 
 /** The agent's own figures, measured over the previous cycle. */

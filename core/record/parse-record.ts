@@ -70,6 +70,7 @@ function checkSharedMembers(doc: Record<string, unknown>): string | undefined {
   for (let i = 0; i < disks.length; i++) {
     const disk = disks[i];
     if (!isObject(disk) || typeof disk.device !== 'string') return `record disks[${i}] must be an object with a device (string), got ${toSnippet(disk)}`;
+    if (disk.serial !== undefined && typeof disk.serial !== 'string') return `record disks[${i}].serial must be a string when present, got ${toSnippet(disk.serial)}`;
     if (disk.deltas === undefined) continue;
     const deltas = disk.deltas;
     if (!isObject(deltas)) return `record disks[${i}].deltas must be an object, got ${toSnippet(deltas)}`;

@@ -15,7 +15,7 @@ import type { AgentStats, CgroupDeltas, CgroupGauges, CgroupVersion, ContainerSa
  * The schema version this code writes. A minor version only adds optional members and columns: a
  * reader accepts any minor of the majors it reads (parse-record.ts) and ignores what it does not know.
  */
-export const RECORD_SCHEMA_VERSION = '2.0';
+export const RECORD_SCHEMA_VERSION = '2.1';
 
 /** A column of figures, one per row; `null` where the value is absent. */
 export type Column = (number | null)[];
@@ -25,9 +25,14 @@ export interface WireRecord extends Pick<NodeRecord, 'cluster' | 'node' | 'timeM
   schemaVersion: string;
   /** Rows: the node's root cgroup, then each pod in `pods` order, then each container in `containers` order. A column absent is a column of nulls. */
   cgroups: { gauges: Partial<Record<keyof CgroupGauges, Column>>; deltas: Partial<Record<keyof CgroupDeltas, Column>> };
-  /** `containers[i]` is how many rows of the `containers` table belong to pod i, in order. */
-  pods: { uid: string[]; qos: QosClass[]; hostNetwork: (boolean | null)[]; containers: number[] };
-  containers: { id: string[]; runtime: (string | null)[]; name: (string | null)[] };
+  /**
+   * `containers[i]` is how many rows of the `containers` table belong to pod i, in order. Since 2.1:
+   * `namespace`, `name` (the kubelet's log layout) and `restarts` (restart-count increase), each
+   * absent when no pod has a value.
+   */
+  pods: { uid: string[]; qos: QosClass[]; hostNetwork: (boolean | null)[]; containers: number[]; namespace?: (string | null)[]; name?: (string | null)[]; restarts?: Column };
+  /** Since 2.1: `restarts` (restart-count increase), absent when no container has a value. */
+  containers: { id: string[]; runtime: (string | null)[]; name: (string | null)[]; restarts?: Column };
   /** Rows: network interfaces; `pod` is the pod's row in `pods`, or null for the node's own interfaces. */
   interfaces: { pod: (number | null)[]; name: string[]; deltas: Partial<Record<keyof NetDeltas, Column>> };
 }
@@ -82,10 +87,25 @@ function toColumns<T extends object>(rows: readonly (T | undefined)[], fields: r
   return out;
 }
 
+/** An optional column: `values`, or undefined when every value is absent. */
+function toOptionalColumn<V>(values: readonly (V | undefined)[]): (V | null)[] | undefined {
+  let any = false;
+  const column = values.map((v) => {
+    if (v === undefined) return null;
+    any = true;
+    return v;
+  });
+  return any ? column : undefined;
+}
+
 /** Encodes a node record as its wire document. */
 export function toWireRecord(record: NodeRecord): WireRecord {
   const containers = record.pods.flatMap((p) => p.containers);
   const cgroupRows = [record, ...record.pods, ...containers];
+  const podNamespaces = toOptionalColumn(record.pods.map((p) => p.namespace));
+  const podNames = toOptionalColumn(record.pods.map((p) => p.name));
+  const podRestarts = toOptionalColumn(record.pods.map((p) => p.restartsDelta));
+  const containerRestarts = toOptionalColumn(containers.map((c) => c.restartsDelta));
   const interfaces = [...record.net.map((itf) => ({ pod: null, itf })), ...record.pods.flatMap((p, i) => (p.net ?? []).map((itf) => ({ pod: i, itf })))];
   return {
     schemaVersion: RECORD_SCHEMA_VERSION,
@@ -102,8 +122,16 @@ export function toWireRecord(record: NodeRecord): WireRecord {
       qos: record.pods.map((p) => p.qos),
       hostNetwork: record.pods.map((p) => p.hostNetwork ?? null),
       containers: record.pods.map((p) => p.containers.length),
+      ...(podNamespaces ? { namespace: podNamespaces } : {}),
+      ...(podNames ? { name: podNames } : {}),
+      ...(podRestarts ? { restarts: podRestarts } : {}),
     },
-    containers: { id: containers.map((c) => c.id), runtime: containers.map((c) => c.runtime ?? null), name: containers.map((c) => c.name ?? null) },
+    containers: {
+      id: containers.map((c) => c.id),
+      runtime: containers.map((c) => c.runtime ?? null),
+      name: containers.map((c) => c.name ?? null),
+      ...(containerRestarts ? { restarts: containerRestarts } : {}),
+    },
     interfaces: { pod: interfaces.map((i) => i.pod), name: interfaces.map((i) => i.itf.name), deltas: toColumns(interfaces.map((i) => i.itf.deltas), NET_FIELDS) },
     disks: record.disks,
     filesystems: record.filesystems,
@@ -113,12 +141,17 @@ export function toWireRecord(record: NodeRecord): WireRecord {
 
 const QOS = new Set<unknown>(['Guaranteed', 'Burstable', 'BestEffort']);
 
+/** As checkArray, for a column a minor version added: absent is fine. */
+function checkOptionalArray(value: unknown, name: string, length: number, item: (v: unknown) => boolean): string | undefined {
+  return value === undefined ? undefined : checkArray(value, name, length, item);
+}
+
 /** Checks that `value` is an array of `length` items each passing `item`; returns a message naming the member, or undefined. */
 function checkArray(value: unknown, name: string, length: number, item: (v: unknown) => boolean): string | undefined {
   if (!Array.isArray(value)) return `record ${name} must be an array, got ${toSnippet(value)}`;
   if (value.length !== length) return `record ${name} has ${value.length} items where ${length} were expected`;
   for (let i = 0; i < value.length; i++) {
-    if (!item(value[i])) return `record ${name}[${i}] is invalid: ${toSnippet(value[i])}`;
+    if (!item(value[i])) return `record ${name}[${i}] is invalid: ${toSnippet(JSON.stringify(value[i]) ?? String(value[i]))}`;
   }
   return undefined;
 }
@@ -227,7 +260,11 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
     checkArray(p.containers, 'pods.containers', podCount, (v) => Number.isInteger(v) && (v as number) >= 0) ??
     checkArray(c.id, 'containers.id', containerCount, (v) => typeof v === 'string') ??
     checkArray(c.runtime, 'containers.runtime', containerCount, isNullableString) ??
-    checkArray(c.name, 'containers.name', containerCount, isNullableString);
+    checkArray(c.name, 'containers.name', containerCount, isNullableString) ??
+    checkOptionalArray(p.namespace, 'pods.namespace', podCount, isNullableString) ??
+    checkOptionalArray(p.name, 'pods.name', podCount, isNullableString) ??
+    checkOptionalArray(p.restarts, 'pods.restarts', podCount, isFigure) ??
+    checkOptionalArray(c.restarts, 'containers.restarts', containerCount, isFigure);
   if (problem) return err(problem);
   const perPod = p.containers as number[];
   const claimed = perPod.reduce((s, n) => s + n, 0);
@@ -261,6 +298,10 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
   }
 
   const ids = c.id as string[];
+  const containerRestarts = c.restarts as Column | undefined;
+  const podNamespaces = p.namespace as (string | null)[] | undefined;
+  const podNames = p.name as (string | null)[] | undefined;
+  const podRestarts = p.restarts as Column | undefined;
   const runtimes = c.runtime as (string | null)[];
   const containerNames = c.name as (string | null)[];
   const hostNetwork = p.hostNetwork as (boolean | null)[];
@@ -277,6 +318,8 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
       if (d) container.deltas = d;
       if (runtimes[next] !== null) container.runtime = runtimes[next] as string;
       if (containerNames[next] !== null) container.name = containerNames[next] as string;
+      const restarts = at(containerRestarts, next);
+      if (restarts !== undefined) container.restartsDelta = restarts;
       list.push(container);
     }
     const pod: PodSample = { uid, qos: qos[i], gauges: gaugesAt(gauges.value, 1 + i), containers: list };
@@ -284,6 +327,12 @@ export function fromWireRecord(doc: Record<string, unknown>): Result<NodeRecord>
     if (d) pod.deltas = d;
     if (hostNetwork[i] !== null) pod.hostNetwork = hostNetwork[i] as boolean;
     if (podNet[i].length > 0) pod.net = podNet[i];
+    const namespace = podNamespaces?.[i];
+    if (typeof namespace === 'string') pod.namespace = namespace;
+    const name = podNames?.[i];
+    if (typeof name === 'string') pod.name = name;
+    const restarts = at(podRestarts, i);
+    if (restarts !== undefined) pod.restartsDelta = restarts;
     return pod;
   });
 

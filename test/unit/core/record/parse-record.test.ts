@@ -61,13 +61,47 @@ describe('parseRecord', () => {
   it('reads a later minor version: members and columns it does not know are ignored', () => {
     type Table = Record<string, unknown[]>;
     const later = overTheWire(toRecordFixture()) as { schemaVersion: string; pods: Table; containers: Table; cgroups: { gauges: Table }; interfaces: { deltas: Table }; future?: unknown };
-    later.schemaVersion = '2.1';
-    later.pods.namespace = ['shop', 'batch'];
-    later.containers.restarts = [0, 1, 0];
+    later.schemaVersion = '2.9';
+    later.pods.priorityClass = ['high', 'low'];
+    later.containers.exitCode = [0, 1, 0];
     later.cgroups.gauges.memoryHugetlbBytes = [1, 2, 3, 4, 5, 6];
     later.interfaces.deltas.rxMulticast = [0, 0, 0, 0];
     later.future = { anything: true };
     expect(parseRecord(later)).toEqual({ ok: true, value: toRecordFixture() });
+  });
+
+  it('reads the 2.1 members: pod namespace, name and restarts, container restarts, disk serial', () => {
+    const base = toRecordFixture();
+    const record: NodeRecord = {
+      ...base,
+      disks: [{ device: 'nvme0n1', serial: 'vol0123456789abcdef0' }, ...base.disks],
+      pods: base.pods.map((pod, i) => ({
+        ...pod,
+        ...(i === 0 ? { namespace: 'shop', name: 'web-7d9c5b8f6d-x2x9q', restartsDelta: 2 } : {}),
+        containers: pod.containers.map((c, k) => (i === 0 && k === 0 ? { ...c, name: 'web', restartsDelta: 2 } : c)),
+      })),
+    };
+    const wire = overTheWire(record) as { schemaVersion: string; pods: Record<string, unknown>; containers: Record<string, unknown> };
+    expect(wire.schemaVersion).toBe('2.1');
+    expect(wire.pods.namespace).toEqual(['shop', null]);
+    expect(wire.pods.name).toEqual(['web-7d9c5b8f6d-x2x9q', null]);
+    expect(wire.pods.restarts).toEqual([2, null]);
+    expect(wire.containers.restarts).toEqual([2, null, null]);
+    expect(parseRecord(wire)).toEqual({ ok: true, value: record });
+  });
+
+  it('writes no 2.1 column when no pod or container has its value', () => {
+    const wire = overTheWire(toRecordFixture()) as { pods: Record<string, unknown>; containers: Record<string, unknown> };
+    expect(Object.keys(wire.pods).sort()).toEqual(['containers', 'hostNetwork', 'qos', 'uid']);
+    expect(Object.keys(wire.containers).sort()).toEqual(['id', 'name', 'runtime']);
+  });
+
+  it('rejects a 2.1 column of the wrong length or kind, and a serial that is not a string', () => {
+    const wire = overTheWire(toRecordFixture()) as { pods: Record<string, unknown>; containers: Record<string, unknown>; disks: unknown[] };
+    expect(parseRecord({ ...wire, pods: { ...wire.pods, namespace: ['shop'] } })).toEqual({ ok: false, error: 'record pods.namespace has 1 items where 2 were expected' });
+    expect(parseRecord({ ...wire, pods: { ...wire.pods, name: [7, null] } })).toEqual({ ok: false, error: 'record pods.name[0] is invalid: 7' });
+    expect(parseRecord({ ...wire, containers: { ...wire.containers, restarts: ['1', null, null] } })).toEqual({ ok: false, error: 'record containers.restarts[0] is invalid: "1"' });
+    expect(parseRecord({ ...wire, disks: [{ device: 'nvme0n1', serial: 12 }] })).toEqual({ ok: false, error: 'record disks[0].serial must be a string when present, got 12' });
   });
 
   it('rejects elapsedMs of 0 or below: the delta step sends it only when the monotonic clock advanced', () => {

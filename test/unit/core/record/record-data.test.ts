@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { NodeRecord } from '../../../../core/record';
-import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, parseRecordJson, toPartitionKey, toRecordData, toRecordJson } from '../../../../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
 import { toWireRecord } from '../../../../core/record/wire-record';
 import { toRecordFixture } from '../../enricher/fixtures';
 
@@ -61,5 +62,65 @@ describe('record codec', () => {
 
   it('builds the partition key from cluster and node', () => {
     expect(toPartitionKey('prod', 'n1')).toBe('prod/n1');
+  });
+});
+
+describe('signed record data', () => {
+  const keyA = { id: 'v-a1', secret: Buffer.from('a'.repeat(64)) };
+  const keyB = { id: 'v-b1', secret: Buffer.from('b'.repeat(64)) };
+  const keys: Record<string, Record<string, Buffer>> = { 'cluster-a': { [keyA.id]: keyA.secret }, 'cluster-b': { [keyB.id]: keyB.secret } };
+  const keyOf = (cluster: string, keyId: string) => keys[cluster]?.[keyId];
+  const options = { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf };
+  const recordOf = (cluster: string) => ({ ...toRecordFixture(), cluster });
+
+  it('opens a record signed with its cluster key, and reads the envelope without inflating', () => {
+    const data = toSignedRecordData(recordOf('cluster-a'), keyA);
+    expect(openRecordData(data, options)).toEqual({ ok: true, value: recordOf('cluster-a') });
+    const envelope = readRecordEnvelope(data);
+    expect(envelope).toMatchObject({ ok: true, value: { signed: true, cluster: 'cluster-a', keyId: 'v-a1' } });
+    // The payload is exactly the unsigned data.
+    expect(Buffer.from((envelope as { value: { payload: Uint8Array } }).value.payload).equals(Buffer.from(toRecordData(recordOf('cluster-a'))))).toBe(true);
+  });
+
+  it('rejects a record that names another cluster than the one whose key signed it', () => {
+    // An agent of cluster-a writes a record claiming cluster-b, signed with its own key.
+    const forged = toSignedRecordData(recordOf('cluster-b'), keyA);
+    expect(openRecordData(forged, options)).toEqual({ ok: false, error: 'record is signed for cluster cluster-b with key v-a1, which is not a key of that cluster in this fleet' });
+    // It builds the envelope by hand to name cluster-a, its own: the record inside still names cluster-b.
+    const inner = toRecordData(recordOf('cluster-b'));
+    const head = Buffer.concat([Buffer.from([0x6b, 0x73, 0x01, 9]), Buffer.from('cluster-a'), Buffer.from([4]), Buffer.from('v-a1')]);
+    const resigned = Buffer.concat([head, createHmac('sha256', keyA.secret).update(head).update(inner).digest(), inner]);
+    expect(openRecordData(resigned, options)).toEqual({ ok: false, error: 'record names cluster cluster-b but was signed with the key of cluster cluster-a' });
+  });
+
+  it('rejects a record signed with a key id of its cluster but the wrong secret, or altered after signing', () => {
+    const wrongSecret = toSignedRecordData(recordOf('cluster-a'), { id: keyA.id, secret: keyB.secret });
+    expect(openRecordData(wrongSecret, options)).toEqual({ ok: false, error: "record signature does not verify with key v-a1 of cluster cluster-a: it was not signed by that cluster's agents, or it was altered" });
+    const altered = Buffer.from(toSignedRecordData(recordOf('cluster-a'), keyA));
+    altered[altered.length - 5] ^= 0xff;
+    expect(openRecordData(altered, options)).toMatchObject({ ok: false, error: expect.stringMatching(/^record signature does not verify/) });
+  });
+
+  it('rejects unsigned data unless signatures are optional', () => {
+    const data = toRecordData(recordOf('cluster-a'));
+    expect(openRecordData(data, options)).toMatchObject({ ok: false, error: expect.stringMatching(/^record is not signed;/) });
+    expect(openRecordData(data, { ...options, requireSignature: false })).toEqual({ ok: true, value: recordOf('cluster-a') });
+  });
+
+  it('rejects a truncated envelope, an unknown envelope version and names that are not printable ASCII', () => {
+    const data = Buffer.from(toSignedRecordData(recordOf('cluster-a'), keyA));
+    expect(readRecordEnvelope(data.subarray(0, 20))).toEqual({ ok: false, error: 'record envelope is truncated: 20 bytes' });
+    const v2 = Buffer.from(data);
+    v2[2] = 2;
+    expect(readRecordEnvelope(v2)).toEqual({ ok: false, error: 'record envelope version 2 is unknown; this reader understands version 1 (upgrade the enricher)' });
+    const spaced = Buffer.from(data);
+    spaced[5] = 0x20;
+    expect(readRecordEnvelope(spaced)).toMatchObject({ ok: false, error: expect.stringMatching(/^record envelope names cluster /) });
+    expect(() => toSignedRecordData(recordOf('x'.repeat(101)), keyA)).toThrow(/cannot be signed: expected 1-100 printable ASCII characters/);
+  });
+
+  it('bounds the inflated size of a signed record as of an unsigned one', () => {
+    const data = toSignedRecordData(recordOf('cluster-a'), keyA);
+    expect(openRecordData(data, { ...options, maxBytes: 100 })).toEqual({ ok: false, error: 'record inflates to more than 100 bytes; the agent never sends records that large' });
   });
 });
