@@ -1,4 +1,5 @@
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { LAMBDA_RUNTIME_NAME } from '../../core/node-runtime';
 import type { FleetStack } from './fleet-stack';
 
 const BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -16,7 +17,7 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     },
     {
       id: 'AwsSolutions-L1',
-      reason: 'The functions pin nodejs22.x on purpose: the agent, the bundles (esbuild target node22) and the tests target Node 22; moving to 24 is a deliberate upgrade.',
+      reason: `The functions pin ${LAMBDA_RUNTIME_NAME} on purpose, the deployed Node major named once in core/node-runtime.json (Lambda runtime, bundle target, DaemonSet image); moving on is a deliberate one-line upgrade.`,
     },
   );
   Validations.of(stack.stream).acknowledge({

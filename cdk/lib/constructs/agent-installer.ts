@@ -8,6 +8,7 @@ import {
   type aws_lambda as lambda,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE_TARGET } from '../../../core/node-runtime';
 import type { ClusterConfig, PrivateEndpoint } from '../fleet-config';
 import { KinsightFunction } from '../kinsight-function';
 import { toConstructId } from '../to-construct-id';
@@ -80,7 +81,7 @@ export class AgentInstaller extends Construct {
         bundling: {
           minify: true,
           sourceMap: true,
-          target: 'node22',
+          target: LAMBDA_BUNDLE_TARGET,
           forceDockerBundling: false,
           commandHooks: {
             beforeBundling: () => [],

@@ -5,6 +5,7 @@ import { ClusterAccess } from '../../../cdk/lib/constructs/cluster-access';
 import { Enricher } from '../../../cdk/lib/constructs/enricher';
 import { PipelineMonitoring } from '../../../cdk/lib/constructs/pipeline-monitoring';
 import { PipelineStream } from '../../../cdk/lib/constructs/pipeline-stream';
+import { LAMBDA_RUNTIME_NAME } from '../../../core/node-runtime';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
@@ -49,9 +50,9 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
   });
 
   describe('enricher', () => {
-    it('runs on Node.js 22, arm64, with the table and profile in its environment', () => {
+    it('runs on the deployed Node.js runtime, arm64, with the table and profile in its environment', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs22.x',
+        Runtime: LAMBDA_RUNTIME_NAME,
         Architectures: ['arm64'],
         Environment: { Variables: Match.objectLike({ KINSIGHT_TABLE_NAME: Match.anyValue(), KINSIGHT_PROFILE: 'classic', KINSIGHT_CLUSTER_PROFILES: '{"staging-eu":"lean"}' }) },
       });
