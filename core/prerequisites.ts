@@ -21,6 +21,9 @@ export interface CheckResult {
 /** The name of the EKS add-on that gives pods their EKS Pod Identity credentials. */
 export const POD_IDENTITY_AGENT_ADDON = 'eks-pod-identity-agent';
 
+/** The custom resource type that installs that add-on where a cluster has none (fleet option installPodIdentityAgent). */
+export const POD_IDENTITY_ADDON_RESOURCE_TYPE = 'Custom::KinsightPodIdentityAgent';
+
 /**
  * Authentication modes that allow EKS access entries (the stack gives the poller and the applier theirs).
  * @see https://docs.aws.amazon.com/eks/latest/userguide/grant-k8s-access.html#set-cam
