@@ -11,7 +11,7 @@ import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDoctorCommand, parseContextFlags } from '../../../cli/doctor/doctor-command';
 import { chooseContext } from '../../../cli/doctor/kube-reads';
-import { toLocalAgentObjects } from '../../../cli/doctor/local-target';
+import { takeStopAgentFlag, toLocalAgentObjects } from '../../../cli/doctor/local-target';
 import type { CliIo } from '../../../cli/io';
 import { runCli } from '../../../cli/run-cli';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../sim/kube-api-server';
@@ -237,6 +237,15 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
     expect(help.out()).toContain('Exit status: 0 when every check passes, 1 when one fails, 2 for a bad command line.');
   });
 
+  it('rejects --local on a folder no local pipeline writes to, and AWS flags with --local, with exit 2', async () => {
+    const io = captureIo();
+    await expect(runCli(['doctor', '--local', dir], io)).resolves.toBe(2);
+    expect(io.err()).toBe(`kinsight doctor: no local pipeline writes to ${dir} (${join(dir, '.kinsight-local.json')} is missing); start one with npm start (kinsight local --out ${dir})\n`);
+    const mixed = captureIo();
+    await expect(runCli(['doctor', '--local', dir, '--region', 'eu-west-1'], mixed)).resolves.toBe(2);
+    expect(mixed.err()).toBe('kinsight doctor: --local checks the local pipeline only; drop --region\n');
+  });
+
   it('colours only on a terminal without NO_COLOR', async () => {
     healthy();
     const tty = { ...captureIo(), stdoutIsTty: true };
@@ -254,6 +263,20 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
     const io = captureIo();
     await expect(command.run(['--fleet', fleetFile, '--region', 'eu-west-1', '--kubeconfig', kubeconfig, '--pipeline'], io)).resolves.toBe(1);
     expect(io.out()).toContain('✗ prod-eu  silent-nodes     log group /aws/containerinsights/prod-eu/performance does not exist');
+  });
+});
+
+describe('kinsight local --stop-agent', () => {
+  it('takes NODE[@TIME] out of the local flags', () => {
+    expect(takeStopAgentFlag(['--nodes', '3', '--stop-agent', 'ip-1@30s', '--no-dashboard'])).toEqual({ rest: ['--nodes', '3', '--no-dashboard'], stop: { node: 'ip-1', afterMs: 30_000 } });
+    expect(takeStopAgentFlag(['--stop-agent=ip-2'])).toEqual({ rest: [], stop: { node: 'ip-2' } });
+    expect(takeStopAgentFlag(['--interval', '5s'])).toEqual({ rest: ['--interval', '5s'] });
+  });
+
+  it('rejects a missing node or a bad time', () => {
+    expect(() => takeStopAgentFlag(['--stop-agent'])).toThrow(/stop-agent/);
+    expect(() => takeStopAgentFlag(['--stop-agent', '@30s'])).toThrow(/--stop-agent needs a node name/);
+    expect(() => takeStopAgentFlag(['--stop-agent', 'ip-1@soon'])).toThrow(/^--stop-agent ip-1@soon: /);
   });
 });
 
