@@ -1,12 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { FleetConfig } from '../../cdk/lib/fleet-config';
 import { loadFleetConfig } from '../../cdk/lib/load-fleet-config';
 import { ConfigError } from '../../core/errors';
@@ -14,11 +7,9 @@ import type { CheckResult } from '../../core/prerequisites';
 import type { CliIo, Command } from '../io';
 import { parseFlags } from '../parse-flags';
 import { DEFAULT_TOOLKIT_STACK, checkFleetFile } from './account-checks';
-import { createLogStreamReader, createMetricReads, createPrerequisiteReads } from './aws-reads';
-import { createKubeReads } from './kube-reads';
 import { runLocalDoctor } from './local-target';
 import { shouldColour, toResultJson, toResultLines } from './render-results';
-import { runDoctor, type DoctorScope } from './run-doctor';
+import type { DoctorScope } from './run-doctor';
 
 /** The usage text of `kinsight doctor`. */
 export const DOCTOR_USAGE = `Usage: kinsight doctor [options]
@@ -72,17 +63,7 @@ const defaultDeps: DoctorDeps = {
   now: Date.now,
   cwd: () => process.cwd(),
   readFile: (path) => readFileSync(path, 'utf8'),
-  defaultRegion: async () => {
-    const probe = new EKSClient({});
-    try {
-      return await probe.config.region();
-    } catch {
-      // No region anywhere in the SDK's chain: the caller says how to give one.
-      return undefined;
-    } finally {
-      probe.destroy();
-    }
-  },
+  defaultRegion: async () => (await import('./run-aws-doctor')).readProfileRegion(),
 };
 
 /** `--context CLUSTER=CONTEXT` values as a map. */
@@ -118,48 +99,6 @@ function loadFleet(flag: string | undefined, deps: DoctorDeps): { source: string
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (path) kc.loadFromFile(path);
-    else kc.loadFromDefault();
-  } catch (error) {
-    throw new ConfigError(`cannot read kubeconfig "${path ?? '(default)'}": ${(error as Error).message}; expected a readable kubeconfig file (YAML or JSON)`, { cause: error });
-  }
-  return kc;
-}
-
-async function runAws(flags: { fleet?: string; region?: string; kubeconfig?: string; 'toolkit-stack-name'?: string }, scope: DoctorScope, contexts: Map<string, string>, io: CliIo, deps: DoctorDeps): Promise<CheckResult[]> {
-  const { source, fleet } = loadFleet(flags.fleet, deps);
-  const results = [checkFleetFile(source, fleet)];
-  if ('error' in fleet) return results;
-  const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await deps.defaultRegion());
-  if (!region) throw new ConfigError('no AWS region: pass --region REGION, or set AWS_REGION or a region in your AWS profile');
-  const kc = scope === 'before-deploy' ? undefined : loadKubeConfig(flags.kubeconfig);
-  const clients = {
-    eks: new EKSClient({ region }),
-    iam: new IAMClient({ region }),
-    ec2: new EC2Client({ region }),
-    cloudFormation: new CloudFormationClient({ region }),
-    cloudWatch: new CloudWatchClient({ region }),
-    logs: new CloudWatchLogsClient({ region }),
-  };
-  try {
-    results.push(
-      ...(await runDoctor(
-        { fleet, region, scope, toolkitStackName: flags['toolkit-stack-name'] ?? DEFAULT_TOOLKIT_STACK, nowMs: deps.now() },
-        {
-          aws: createPrerequisiteReads(clients),
-          ...(kc ? { pipeline: { logStreams: createLogStreamReader(clients.logs), agent: createKubeReads(kc, contexts), metrics: createMetricReads(clients.cloudWatch) } } : {}),
-        },
-      )),
-    );
-  } finally {
-    for (const client of Object.values(clients)) client.destroy();
-  }
-  return results;
-}
-
 /** The `kinsight doctor` command over the given clock and files (tests inject them). */
 export function createDoctorCommand(deps: DoctorDeps = defaultDeps): Command {
   return {
@@ -187,7 +126,17 @@ export function createDoctorCommand(deps: DoctorDeps = defaultDeps): Command {
         results = await runLocalDoctor(flags.local, deps.now());
       } else {
         const scope: DoctorScope = flags['before-deploy'] ? 'before-deploy' : flags.pipeline ? 'pipeline' : 'all';
-        results = await runAws(flags, scope, contexts, io, deps);
+        const { source, fleet } = loadFleet(flags.fleet, deps);
+        results = [checkFleetFile(source, fleet)];
+        if (!('error' in fleet)) {
+          const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await deps.defaultRegion());
+          if (!region) throw new ConfigError('no AWS region: pass --region REGION, or set AWS_REGION or a region in your AWS profile');
+          // The AWS SDK clients (EC2's alone is megabytes) load only when the doctor runs: every other command starts as fast as before.
+          const { runAwsDoctor } = await import('./run-aws-doctor');
+          results.push(
+            ...(await runAwsDoctor({ fleet, region, scope, contexts, kubeconfig: flags.kubeconfig, toolkitStackName: flags['toolkit-stack-name'] ?? DEFAULT_TOOLKIT_STACK, nowMs: deps.now() })),
+          );
+        }
       }
       io.stdout(flags.json ? toResultJson(results) : toResultLines(results, { colour: shouldColour(io.stdoutIsTty, io.env) }));
       return results.every((r) => r.ok) ? 0 : 1;

@@ -1,6 +1,7 @@
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { request, type RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
 import { AGENT_NAME, AGENT_NAMESPACE } from '../../core/agent-manifest';
-import type { AgentRead, PodJson } from './pipeline-checks';
+import type { AgentRead, DaemonSetJson, PodJson } from './pipeline-checks';
 import type { ClusterDetails } from './run-doctor';
 
 /** A kubeconfig context as the choice of a cluster's context sees it. */
@@ -39,17 +40,51 @@ export function chooseContext(
 /** Per-request timeout of the doctor's Kubernetes reads. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`${what} took more than ${REQUEST_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })), REQUEST_TIMEOUT_MS);
+/** An error answer of the API server (`code`: the HTTP status). */
+class KubeAnswerError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * GET of one API path through a KubeConfig (its server, TLS material and Authorization: tokens, exec
+ * plugins, client certificates), parsed with JSON.parse. The generated API classes of
+ * @kubernetes/client-node are not used: they would add megabytes to the CLI bundle for two reads.
+ */
+async function getJson<T>(kc: KubeConfig, path: string): Promise<T> {
+  const server = kc.getCurrentCluster()?.server.replace(/\/+$/, '') ?? '';
+  const opts: RequestOptions & { headers?: Record<string, string> } = {};
+  await kc.applyToHTTPSOptions(opts);
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${server}${path}`, { ...opts, headers: { ...opts.headers, accept: 'application/json' }, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (error) => reject(signal.aborted ? Object.assign(new Error(`GET ${path} took more than ${REQUEST_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT', cause: error }) : error));
+    req.end();
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  if (status < 200 || status > 299) {
+    let message = body.slice(0, 200);
+    try {
+      message = String((JSON.parse(body) as { message?: string }).message ?? message);
+    } catch {
+      // Not a Kubernetes Status object (a proxy answered): keep the raw text.
+    }
+    throw new KubeAnswerError(status, `GET ${path} answered ${status}: ${message}`);
+  }
+  return JSON.parse(body) as T;
 }
 
 /** A failed read in the words of the agent-daemonset line. */
 function toUnreadable(cluster: string, context: string, error: unknown): AgentRead {
-  const code = error instanceof ApiException ? error.code : undefined;
+  const code = error instanceof KubeAnswerError ? error.code : undefined;
   if (code === 401 || code === 403) {
     return {
       kind: 'unreadable',
@@ -81,23 +116,20 @@ export function createKubeReads(kc: KubeConfig, overrides: ReadonlyMap<string, s
     const one = new KubeConfig();
     one.loadFromOptions({ clusters: kc.getClusters(), users: kc.getUsers(), contexts: kc.getContexts(), currentContext: context });
     try {
-      let daemonSet;
+      let daemonSet: DaemonSetJson;
       try {
-        daemonSet = await withTimeout(one.makeApiClient(AppsV1Api).readNamespacedDaemonSet({ name: AGENT_NAME, namespace: AGENT_NAMESPACE }), 'reading the DaemonSet');
+        daemonSet = await getJson<DaemonSetJson>(one, `/apis/apps/v1/namespaces/${AGENT_NAMESPACE}/daemonsets/${AGENT_NAME}`);
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) return { kind: 'missing' };
+        if (error instanceof KubeAnswerError && error.code === 404) return { kind: 'missing' };
         throw error;
       }
-      const core = one.makeApiClient(CoreV1Api);
       const pods: PodJson[] = [];
       let next: string | undefined;
       do {
-        const page = await withTimeout(
-          core.listNamespacedPod({ namespace: AGENT_NAMESPACE, labelSelector: `app.kubernetes.io/name=${AGENT_NAME}`, limit: 500, ...(next ? { _continue: next } : {}) }),
-          'listing the agent pods',
-        );
-        pods.push(...(page.items as PodJson[]));
-        next = page.metadata?._continue;
+        const query = new URLSearchParams({ labelSelector: `app.kubernetes.io/name=${AGENT_NAME}`, limit: '500', ...(next ? { continue: next } : {}) });
+        const page = await getJson<{ items?: PodJson[]; metadata?: { continue?: string } }>(one, `/api/v1/namespaces/${AGENT_NAMESPACE}/pods?${query}`);
+        pods.push(...(page.items ?? []));
+        next = page.metadata?.continue || undefined;
       } while (next);
       return { kind: 'found', daemonSet, pods };
     } catch (error) {

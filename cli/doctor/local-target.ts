@@ -12,7 +12,7 @@ import type { KubeObjects } from '../../sim/local-kube-objects';
 import type { LocalEndpoints, LocalPipeline } from '../../sim/local-pipeline';
 import type { SimulatedCluster } from '../../sim/simulated-nodes';
 import { parseFlags } from '../parse-flags';
-import { createLogStreamReader } from './aws-reads';
+import { createLogStreamReader } from './log-stream-reader';
 import { createKubeReads } from './kube-reads';
 import { runDoctor } from './run-doctor';
 

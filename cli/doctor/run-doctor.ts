@@ -92,15 +92,18 @@ export function describeReadError(error: unknown): string {
   return toSnippet(`${name}${e?.message ?? String(error)}`, 300);
 }
 
+/** What to do about a read that threw: credentials, network, or (the rest) permissions. */
+function toReadFix(error: unknown): string {
+  const e = error as { name?: string; code?: string; cause?: { code?: string } } | null;
+  if (e?.name === 'CredentialsProviderError') return 'give the doctor AWS credentials (AWS_PROFILE, aws sso login, or the AWS_ACCESS_KEY_ID variables)';
+  const code = e?.code ?? e?.cause?.code;
+  if (code && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) return 'check the network path to the AWS endpoints (proxy, firewall, AWS_ENDPOINT_URL)';
+  return 'the doctor reads with your AWS credentials and kubeconfig: see "kinsight doctor" in docs/operations.md for the read permissions it needs';
+}
+
 /** The failed result of a check whose read threw. */
 function unreadable(cluster: string | null, check: string, error: unknown): CheckResult {
-  return {
-    cluster,
-    check,
-    ok: false,
-    message: `could not check: ${describeReadError(error)}`,
-    fix: 'the doctor reads with your AWS credentials and kubeconfig: see "kinsight doctor" in docs/operations.md for the read permissions it needs',
-  };
+  return { cluster, check, ok: false, message: `could not check: ${describeReadError(error)}`, fix: toReadFix(error) };
 }
 
 async function guarded(cluster: string | null, check: string, run: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {

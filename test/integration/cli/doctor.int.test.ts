@@ -202,6 +202,16 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
     expect(io.out()).toContain('✓ prod-eu  agent-daemonset  DaemonSet kinsight/kinsight-agent: 2/2 pods ready');
   });
 
+  it('says to give credentials when there are none', async () => {
+    healthy();
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const io = captureIo();
+    await expect(command.run(['--fleet', fleetFile, '--region', 'eu-west-1', '--before-deploy'], io)).resolves.toBe(1);
+    expect(io.out()).toContain(
+      '✗ (fleet)  cdk-bootstrap        could not check: CredentialsProviderError: Could not load credentials from any providers — fix: give the doctor AWS credentials (AWS_PROFILE, aws sso login, or the AWS_ACCESS_KEY_ID variables)',
+    );
+  });
+
   it('fails the fleet-file check with the CDK app\'s validation and checks nothing else', async () => {
     healthy();
     const bad = join(dir, 'bad.json');
