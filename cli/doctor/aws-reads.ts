@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeNatGatewaysCommand,
@@ -12,6 +12,7 @@ import { DescribeAddonCommand, DescribeClusterCommand, ResourceNotFoundException
 import { GetOpenIDConnectProviderCommand, NoSuchEntityException, type IAMClient } from '@aws-sdk/client-iam';
 import { ENRICHER_METRICS, PIPELINE_NAMESPACE, POLLER_CLUSTER_DIMENSION, POLLER_METRICS } from '../../core/pipeline-metrics';
 import { POD_IDENTITY_AGENT_ADDON } from '../../core/prerequisites';
+import type { DeploymentFacts, StreamFacts } from './pipeline-checks';
 import type { MetricReads, PrerequisiteReads } from './run-doctor';
 
 /**
@@ -116,16 +117,58 @@ export function createPrerequisiteReads(clients: PrerequisiteClients): Prerequis
         ),
       };
     },
-    async stackStatus(name) {
-      try {
-        const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: name }));
-        return Stacks?.[0]?.StackStatus;
-      } catch (error) {
-        // CloudFormation answers a missing stack with a ValidationError, not a NotFound type.
-        if ((error as { name?: string }).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
-        throw error;
-      }
-    },
+    stackStatus: (name) => readStackStatus(cloudFormation, name),
+  };
+}
+
+/** A stack's status; undefined when it does not exist. */
+async function readStackStatus(cloudFormation: CloudFormationClient, name: string): Promise<string | undefined> {
+  try {
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: name }));
+    return Stacks?.[0]?.StackStatus;
+  } catch (error) {
+    // CloudFormation answers a missing stack with a ValidationError, not a NotFound type.
+    if ((error as { name?: string }).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+}
+
+/** Nested stacks are followed this deep (a fleet split into nested stacks keeps its stream in one of them). */
+const MAX_STACK_DEPTH = 2;
+
+/** The physical id of the first resource of a type in a stack or its nested stacks. */
+async function findResource(cloudFormation: CloudFormationClient, stack: string, type: string, depth = 0): Promise<string | undefined> {
+  const nested: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await cloudFormation.send(new ListStackResourcesCommand({ StackName: stack, ...(next ? { NextToken: next } : {}) }));
+    for (const r of page.StackResourceSummaries ?? []) {
+      if (r.ResourceType === type && r.PhysicalResourceId) return r.PhysicalResourceId;
+      if (r.ResourceType === 'AWS::CloudFormation::Stack' && r.PhysicalResourceId) nested.push(r.PhysicalResourceId);
+    }
+    next = page.NextToken;
+  } while (next);
+  if (depth >= MAX_STACK_DEPTH) return undefined;
+  for (const child of nested) {
+    const found = await findResource(cloudFormation, child, type, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The kinsight stack's status and its stream (CloudFormation DescribeStacks, ListStackResources; Kinesis through `readStream`). */
+export function createDeploymentReader(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+  readStream: (streamName: string) => Promise<StreamFacts | undefined>,
+): () => Promise<DeploymentFacts> {
+  return async () => {
+    const status = await readStackStatus(cloudFormation, stackName);
+    const stack = { name: stackName, ...(status ? { status } : {}) };
+    if (!status) return { stack };
+    const streamName = await findResource(cloudFormation, stackName, 'AWS::Kinesis::Stream');
+    const stream = streamName ? await readStream(streamName) : undefined;
+    return { stack, ...(stream ? { stream } : {}) };
   };
 }
 

@@ -23,7 +23,7 @@ is ACTIVE, its authentication mode allows access entries, the EKS Pod Identity A
 installed and healthy (with IRSA: the OIDC provider exists and is the cluster's), and a private
 endpoint is reachable from the fleet file's subnets, which reach EKS, EC2, DynamoDB and CloudWatch
 Logs (NAT route or VPC endpoints).
-After it, per cluster: the agent DaemonSet's ready pods and why the others are not; nodes whose last
+After it: the kinsight stack and its Kinesis stream; per cluster: the agent DaemonSet's ready pods and why the others are not; nodes whose last
 record is older than two intervals; the poller's last successful poll; and the enricher's poison
 and failed records.
 
@@ -36,6 +36,7 @@ Options:
   --context CLUSTER=CONTEXT   kubeconfig context of a cluster, repeatable (default: the context whose
                               server is the cluster's endpoint, or named by its ARN or its name)
   --toolkit-stack-name NAME   the CDK bootstrap stack (default ${DEFAULT_TOOLKIT_STACK})
+  --stack-name NAME           the kinsight stack (default: cdk.json's kinsightStackName, else Kinsight)
   --local DIR                 check the local pipeline of \`kinsight local --out DIR\` (npm start:
                               kinsight-out) instead of AWS
   --json                      print the results as JSON: {ok, passed, failed, results: [{cluster,
@@ -46,6 +47,9 @@ Exit status: 0 when every check passes, 1 when one fails, 2 for a bad command li
 
 Example: kinsight doctor --fleet fleet.json --region eu-west-1
 `;
+
+/** The kinsight stack's name when cdk.json names none (cdk/bin/app.ts's default). */
+const DEFAULT_STACK_NAME = 'Kinsight';
 
 /** What the command reads besides its flags: injected so that tests control the clock and the clients. */
 export interface DoctorDeps {
@@ -78,23 +82,24 @@ export function parseContextFlags(values: readonly string[]): Map<string, string
 }
 
 /** The fleet as `cdk deploy` would read it (cdk.json context, or the --fleet file), validated by the CDK app's own code. */
-function loadFleet(flag: string | undefined, deps: DoctorDeps): { source: string; fleet: FleetConfig | { error: string } } {
+function loadFleet(flag: string | undefined, deps: DoctorDeps): { source: string; fleet: FleetConfig | { error: string }; stackName: string } {
   const cdkJsonPath = join(deps.cwd(), 'cdk.json');
   let context: Record<string, unknown> = {};
   if (existsSync(cdkJsonPath)) {
     try {
       context = ((JSON.parse(deps.readFile(cdkJsonPath)) as { context?: Record<string, unknown> }).context ?? {}) as Record<string, unknown>;
     } catch (error) {
-      return { source: cdkJsonPath, fleet: { error: `cdk.json is not JSON: ${(error as Error).message}` } };
+      return { source: cdkJsonPath, fleet: { error: `cdk.json is not JSON: ${(error as Error).message}` }, stackName: DEFAULT_STACK_NAME };
     }
   }
+  const stackName = typeof context.kinsightStackName === 'string' ? context.kinsightStackName : DEFAULT_STACK_NAME;
   const file = flag ?? context.kinsightConfig;
   const source = typeof file === 'string' ? file : 'cdk.json context "kinsight"';
   try {
     const fleet = loadFleetConfig({ context: (key) => (key === 'kinsightConfig' ? file : context[key]), readFile: deps.readFile });
-    return { source, fleet };
+    return { source, fleet, stackName };
   } catch (error) {
-    if (error instanceof ConfigError) return { source, fleet: { error: error.message } };
+    if (error instanceof ConfigError) return { source, fleet: { error: error.message }, stackName };
     throw error;
   }
 }
@@ -114,6 +119,7 @@ export function createDoctorCommand(deps: DoctorDeps = defaultDeps): Command {
         kubeconfig: { type: 'string' },
         context: { type: 'string', multiple: true },
         'toolkit-stack-name': { type: 'string' },
+        'stack-name': { type: 'string' },
         local: { type: 'string' },
         json: { type: 'boolean' },
       });
@@ -121,12 +127,12 @@ export function createDoctorCommand(deps: DoctorDeps = defaultDeps): Command {
       const contexts = parseContextFlags(flags.context ?? []);
       let results: CheckResult[];
       if (flags.local !== undefined) {
-        const aws = ['fleet', 'region', 'before-deploy', 'kubeconfig', 'context', 'toolkit-stack-name'].filter((f) => (flags as Record<string, unknown>)[f] !== undefined);
+        const aws = ['fleet', 'region', 'before-deploy', 'kubeconfig', 'context', 'toolkit-stack-name', 'stack-name'].filter((f) => (flags as Record<string, unknown>)[f] !== undefined);
         if (aws.length > 0) throw new ConfigError(`--local checks the local pipeline only; drop --${aws.join(', --')}`);
         results = await runLocalDoctor(flags.local, deps.now());
       } else {
         const scope: DoctorScope = flags['before-deploy'] ? 'before-deploy' : flags.pipeline ? 'pipeline' : 'all';
-        const { source, fleet } = loadFleet(flags.fleet, deps);
+        const { source, fleet, stackName } = loadFleet(flags.fleet, deps);
         results = [checkFleetFile(source, fleet)];
         if (!('error' in fleet)) {
           const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await deps.defaultRegion());
@@ -134,7 +140,7 @@ export function createDoctorCommand(deps: DoctorDeps = defaultDeps): Command {
           // The AWS SDK clients (EC2's alone is megabytes) load only when the doctor runs: every other command starts as fast as before.
           const { runAwsDoctor } = await import('./run-aws-doctor');
           results.push(
-            ...(await runAwsDoctor({ fleet, region, scope, contexts, kubeconfig: flags.kubeconfig, toolkitStackName: flags['toolkit-stack-name'] ?? DEFAULT_TOOLKIT_STACK, nowMs: deps.now() })),
+            ...(await runAwsDoctor({ fleet, region, scope, contexts, kubeconfig: flags.kubeconfig, toolkitStackName: flags['toolkit-stack-name'] ?? DEFAULT_TOOLKIT_STACK, stackName: flags['stack-name'] ?? stackName, nowMs: deps.now() })),
           );
         }
       }

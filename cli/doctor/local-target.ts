@@ -1,6 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseFleetConfig } from '../../cdk/lib/fleet-config';
 import { AGENT_NAME, AGENT_NAMESPACE } from '../../core/agent-manifest';
 import { parseDuration } from '../../core/duration';
@@ -13,6 +15,7 @@ import type { LocalEndpoints, LocalPipeline } from '../../sim/local-pipeline';
 import type { SimulatedCluster } from '../../sim/simulated-nodes';
 import { parseFlags } from '../parse-flags';
 import { createLogStreamReader } from './log-stream-reader';
+import { createStreamReader } from './stream-reader';
 import { createKubeReads } from './kube-reads';
 import { runDoctor } from './run-doctor';
 
@@ -20,7 +23,7 @@ import { runDoctor } from './run-doctor';
  * `kinsight doctor --local DIR`: the doctor's pipeline checks against the pipeline `kinsight local
  * --out DIR` runs (npm start). The local pipeline writes where its services listen to
  * `DIR/.kinsight-local.json`; the doctor reads the local CloudWatch Logs endpoint and the local
- * Kubernetes API server from there, exactly as it reads CloudWatch Logs and EKS. There are no
+ * Kubernetes API server (and its Kinesis stream) from there, exactly as it reads AWS and EKS. There are no
  * CloudWatch metrics locally: the poller's last success comes from its log stream, and the enricher's
  * counters are not checked.
  */
@@ -63,17 +66,32 @@ export function readLocalTarget(dir: string): LocalTarget {
 export async function runLocalDoctor(dir: string, nowMs: number): Promise<CheckResult[]> {
   const target = readLocalTarget(dir);
   const { endpoints } = target;
-  const logs = new CloudWatchLogsClient({ endpoint: endpoints.logs, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+  const logs = new CloudWatchLogsClient({ ...local, endpoint: endpoints.logs });
+  // kinesalite speaks HTTP/1.1 only.
+  const kinesis = new KinesisClient({ ...local, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() });
+  const readStream = createStreamReader(kinesis);
   // The local pipeline's intervals go below the fleet file's 10 s minimum: the fleet is the cluster, with that interval.
   const fleet = { ...parseFleetConfig({ clusters: [{ name: target.cluster }] }, LOCAL_TARGET_FILE), interval: `${target.intervalMs}ms` };
   const kc = toKubeConfig({ server: endpoints.kube.server, caData: endpoints.kube.caPem, token: endpoints.kube.token, name: target.cluster });
   try {
     return await runDoctor(
       { fleet, region: 'local', scope: 'pipeline', toolkitStackName: '', nowMs },
-      { pipeline: { logStreams: createLogStreamReader(logs), agent: createKubeReads(kc, new Map()) } },
+      {
+        pipeline: {
+          logStreams: createLogStreamReader(logs),
+          agent: createKubeReads(kc, new Map()),
+          // No stack locally: the stream is the pipeline's own.
+          deployment: async () => {
+            const stream = await readStream(endpoints.streamName);
+            return stream ? { stream } : {};
+          },
+        },
+      },
     );
   } finally {
     logs.destroy();
+    kinesis.destroy();
   }
 }
 

@@ -9,6 +9,8 @@ import type { CheckResult } from '../../core/prerequisites';
 
 /** The check names of this file. */
 export const PIPELINE_CHECKS = {
+  stack: 'stack',
+  stream: 'stream',
   agentDaemonSet: 'agent-daemonset',
   silentNodes: 'silent-nodes',
   enricher: 'enricher',
@@ -56,11 +58,56 @@ export interface LogStreamFacts {
   readonly lastIngestionMs?: number;
 }
 
+/** What Kinesis DescribeStreamSummary said about the pipeline's stream. */
+export interface StreamFacts {
+  readonly name: string;
+  /** `ACTIVE`, `CREATING`, `UPDATING`, `DELETING`. */
+  readonly status?: string;
+  /** `ON_DEMAND` or `PROVISIONED`. */
+  readonly mode?: string;
+  readonly openShards?: number;
+}
+
+/** The kinsight stack (none in local mode) and the stream the agents write to (undefined: not found). */
+export interface DeploymentFacts {
+  readonly stack?: { readonly name: string; readonly status?: string };
+  readonly stream?: StreamFacts;
+}
+
 /** The enricher's counters over a window (CloudWatch metrics of the pipeline namespace). */
 export interface EnricherCounts {
   readonly records: number;
   readonly poison: number;
   readonly failedRecords: number;
+}
+
+/**
+ * The kinsight stack is deployed and not failed or busy.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
+ */
+export function checkStack(stack: { readonly name: string; readonly status?: string }, region: string): CheckResult {
+  const check = PIPELINE_CHECKS.stack;
+  if (!stack.status) {
+    return { cluster: null, check, ok: false, message: `the kinsight stack ${stack.name} does not exist in ${region}`, fix: 'npx cdk deploy -c kinsightConfig=<fleet file> (a stack of another name: --stack-name)' };
+  }
+  if (/_IN_PROGRESS$/.test(stack.status)) {
+    return { cluster: null, check, ok: false, message: `the kinsight stack ${stack.name} is ${stack.status}`, fix: 'run the doctor again once the stack operation has finished' };
+  }
+  if (/FAILED$/.test(stack.status) || stack.status === 'ROLLBACK_COMPLETE' || stack.status === 'DELETE_COMPLETE') {
+    return { cluster: null, check, ok: false, message: `the kinsight stack ${stack.name} is ${stack.status}`, fix: 'its events in the CloudFormation console name the resource that failed (a Custom::KinsightAgent names the cluster and the missing prerequisite)' };
+  }
+  return { cluster: null, check, ok: true, message: `the kinsight stack ${stack.name} is ${stack.status}` };
+}
+
+/** The stream the agents write to exists and is ACTIVE. */
+export function checkStream(stream: StreamFacts | undefined): CheckResult {
+  const check = PIPELINE_CHECKS.stream;
+  if (!stream) return { cluster: null, check, ok: false, message: 'the kinsight stack has no Kinesis stream', fix: 'deploy the stack again (npx cdk deploy): the stream is one of its resources' };
+  const shape = [stream.mode, stream.openShards === undefined ? undefined : `${stream.openShards} open shard${stream.openShards === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+  if (stream.status !== 'ACTIVE') {
+    return { cluster: null, check, ok: false, message: `Kinesis stream ${stream.name} is ${stream.status ?? 'of unknown status'}; expected ACTIVE`, fix: 'wait until it is ACTIVE (aws kinesis describe-stream-summary); agents cannot write meanwhile' };
+  }
+  return { cluster: null, check, ok: true, message: `Kinesis stream ${stream.name} is ACTIVE${shape ? ` (${shape})` : ''}` };
 }
 
 const isReady = (pod: PodJson): boolean =>

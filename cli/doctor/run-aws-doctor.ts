@@ -4,13 +4,15 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FleetConfig } from '../../cdk/lib/fleet-config';
 import { ConfigError } from '../../core/errors';
 import type { CheckResult } from '../../core/prerequisites';
-import { createMetricReads, createPrerequisiteReads } from './aws-reads';
+import { createDeploymentReader, createMetricReads, createPrerequisiteReads } from './aws-reads';
 import { createKubeReads } from './kube-reads';
 import { createLogStreamReader } from './log-stream-reader';
+import { createStreamReader } from './stream-reader';
 import { runDoctor, type DoctorScope } from './run-doctor';
 
 /**
@@ -53,6 +55,8 @@ export interface AwsDoctorOptions {
   /** @default KUBECONFIG or ~/.kube/config */
   readonly kubeconfig?: string;
   readonly toolkitStackName: string;
+  /** The kinsight stack (cdk context kinsightStackName). */
+  readonly stackName: string;
   readonly nowMs: number;
 }
 
@@ -67,13 +71,23 @@ export async function runAwsDoctor(options: AwsDoctorOptions): Promise<CheckResu
     cloudFormation: new CloudFormationClient({ region }),
     cloudWatch: new CloudWatchClient({ region }),
     logs: new CloudWatchLogsClient({ region }),
+    kinesis: new KinesisClient({ region }),
   };
   try {
     return await runDoctor(
       { fleet: options.fleet, region, scope: options.scope, toolkitStackName: options.toolkitStackName, nowMs: options.nowMs },
       {
         aws: createPrerequisiteReads(clients),
-        ...(kc ? { pipeline: { logStreams: createLogStreamReader(clients.logs), agent: createKubeReads(kc, options.contexts), metrics: createMetricReads(clients.cloudWatch) } } : {}),
+        ...(kc
+          ? {
+              pipeline: {
+                logStreams: createLogStreamReader(clients.logs),
+                agent: createKubeReads(kc, options.contexts),
+                metrics: createMetricReads(clients.cloudWatch),
+                deployment: createDeploymentReader(clients.cloudFormation, options.stackName, createStreamReader(clients.kinesis)),
+              },
+            }
+          : {}),
       },
     );
   } finally {

@@ -18,10 +18,13 @@ import { checkPrivateEndpoint, checkRegionalServices, type NetworkFacts } from '
 import {
   checkAgentDaemonSet,
   checkEnricher,
+  checkStack,
+  checkStream,
   checkPoller,
   checkSilentNodes,
   toExpectedNodes,
   type AgentRead,
+  type DeploymentFacts,
   type EnricherCounts,
   type LogStreamFacts,
 } from './pipeline-checks';
@@ -64,6 +67,8 @@ export interface PipelineReads {
   /** The agent's DaemonSet and pods in a cluster. */
   agent(cluster: string, details: ClusterDetails | undefined): Promise<AgentRead>;
   readonly metrics?: MetricReads;
+  /** The kinsight stack and its stream (the local pipeline: its stream only). */
+  deployment(): Promise<DeploymentFacts>;
 }
 
 /** Which checks to run. */
@@ -126,6 +131,18 @@ export async function runDoctor(options: DoctorOptions, reads: { readonly aws?: 
   const after = options.scope !== 'before-deploy' && reads.pipeline;
   const results: CheckResult[] = [];
   if (before) results.push(...(await guarded(null, 'cdk-bootstrap', async () => checkCdkBootstrap(options.toolkitStackName, await reads.aws!.stackStatus(options.toolkitStackName), region))));
+
+  if (after) {
+    results.push(
+      ...(await guarded(null, 'stream', async () => {
+        const deployment = await reads.pipeline!.deployment();
+        if (!deployment.stack) return checkStream(deployment.stream);
+        const stack = checkStack(deployment.stack, region);
+        // A stack that is missing, failed or busy says it all: a stream line would only repeat it.
+        return stack.ok ? [stack, checkStream(deployment.stream)] : [stack];
+      })),
+    );
+  }
 
   const interval = parseDuration(fleet.interval);
   const intervalMs = interval.ok ? interval.value : 60_000;

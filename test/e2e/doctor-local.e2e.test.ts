@@ -67,10 +67,11 @@ describe('kinsight doctor --local on the local pipeline', () => {
     const results = await runLocalDoctor(outDir, clock);
     expect(toResultLines(results, { colour: false })).toBe(
       [
+        '✓ (fleet)         stream           Kinesis stream kinsight-records is ACTIVE (2 open shards)',
         '✓ kinsight-local  agent-daemonset  DaemonSet kinsight/kinsight-agent: 2/2 pods ready',
         "✓ kinsight-local  silent-nodes     every node's agent wrote within 2 intervals (2 nodes, oldest last record 60 s ago)",
         '✓ kinsight-local  poller           last successful poll 60 s ago (log stream kinsight-poller)',
-        '3 checks: 3 passed, 0 failed',
+        '4 checks: 4 passed, 0 failed',
         '',
       ].join('\n'),
     );
@@ -84,13 +85,13 @@ describe('kinsight doctor --local on the local pipeline', () => {
     // One missed record (its last is two intervals old) is not silence yet.
     expect((await runLocalDoctor(outDir, clock)).filter((r) => !r.ok)).toEqual([]);
     await runCycles(2);
-    const lines = toResultLines(await runLocalDoctor(outDir, clock), { colour: false }).split('\n');
+    const lines = toResultLines(await runLocalDoctor(outDir, clock), { colour: false }).split('\n').slice(1);
     expect(lines[0]).toBe('✓ kinsight-local  agent-daemonset  DaemonSet kinsight/kinsight-agent: 2/2 pods ready');
     expect(lines[1]).toBe(
       `✗ kinsight-local  silent-nodes     1 of 2 nodes silent for more than 2 intervals (2 min): ${silent} (last record 4 min ago) — fix: their agents do not run or their records do not arrive: see agent-daemonset; \`kubectl -n kinsight logs <pod on the node>\` shows PutRecords errors (credentials: Pod Identity association and add-on, or the IRSA role); then the enricher line`,
     );
     expect(lines[1]).not.toContain(other);
     expect(lines[2]).toBe('✓ kinsight-local  poller           last successful poll 60 s ago (log stream kinsight-poller)');
-    expect(lines[3]).toBe('3 checks: 2 passed, 1 failed');
+    expect(lines[3]).toBe('4 checks: 3 passed, 1 failed');
   });
 });

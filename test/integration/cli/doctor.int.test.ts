@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, ResourceNotFoundException as LogsNotFound } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNatGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -18,6 +19,7 @@ import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../sim/
 import type { SimulatedCluster } from '../../../sim/simulated-nodes';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
+const NESTED = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Kinsight-Clusters/abc';
 
 function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
   const out: string[] = [];
@@ -32,6 +34,8 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
   const cfn = mockClient(CloudFormationClient);
   const cloudWatch = mockClient(CloudWatchClient);
   const logs = mockClient(CloudWatchLogsClient);
+  const kinesis = mockClient(KinesisClient);
+  const mocks = [eks, iam, ec2, cfn, cloudWatch, logs, kinesis];
   let dir: string;
   let server: KubeApiServer;
   let kubeconfig: string;
@@ -53,7 +57,7 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
   afterAll(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
-    for (const m of [eks, iam, ec2, cfn, cloudWatch, logs]) m.restore();
+    for (const m of mocks) m.restore();
   });
 
   const metrics = (values: { records: number; poison: number; failedrecords: number; lastPollMs?: number }) => (input: GetMetricDataCommandInput) => ({
@@ -64,12 +68,20 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
   });
 
   function healthy(): void {
-    for (const m of [eks, iam, ec2, cfn, cloudWatch, logs]) m.reset();
+    for (const m of mocks) m.reset();
     eks.on(DescribeClusterCommand).resolves({
       cluster: { name: 'prod-eu', status: 'ACTIVE', version: '1.33', arn: 'arn:aws:eks:eu-west-1:111111111111:cluster/prod-eu', endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' } },
     });
     eks.on(DescribeAddonCommand).resolves({ addon: { addonName: 'eks-pod-identity-agent', status: 'ACTIVE', addonVersion: 'v1.3.4-eksbuild.1', health: { issues: [] } } });
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(NOW) }] });
+    cfn.on(DescribeStacksCommand, { StackName: 'Kinsight' }).resolves({ Stacks: [{ StackName: 'Kinsight', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(NOW) }] });
+    // The stream sits in a nested stack: the doctor follows it.
+    const summary = (ResourceType: string, PhysicalResourceId: string) => ({ ResourceType, PhysicalResourceId, LogicalResourceId: 'Id', ResourceStatus: 'CREATE_COMPLETE' as const, LastUpdatedTimestamp: new Date(NOW) });
+    cfn.on(ListStackResourcesCommand, { StackName: 'Kinsight' }).resolves({ StackResourceSummaries: [summary('AWS::KMS::Key', 'key-1'), summary('AWS::CloudFormation::Stack', NESTED)] });
+    cfn.on(ListStackResourcesCommand, { StackName: NESTED }).resolves({ StackResourceSummaries: [summary('AWS::Kinesis::Stream', 'Kinsight-Stream-1A2B')] });
+    kinesis.on(DescribeStreamSummaryCommand).resolves({
+      StreamDescriptionSummary: { StreamName: 'Kinsight-Stream-1A2B', StreamARN: 'arn', StreamStatus: 'ACTIVE', StreamModeDetails: { StreamMode: 'ON_DEMAND' }, OpenShardCount: 4, RetentionPeriodHours: 24, StreamCreationTimestamp: new Date(NOW), EnhancedMonitoring: [] },
+    });
     logs.on(DescribeLogStreamsCommand).resolves({
       logStreams: [
         { logStreamName: nodes[0], lastEventTimestamp: NOW - 20_000 },
@@ -88,6 +100,8 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
       [
         `✓ (fleet)  fleet-file           ${fleetFile}: 1 cluster, agent identity pod-identity, applier access rbac-group`,
         '✓ (fleet)  cdk-bootstrap        the CDK bootstrap stack CDKToolkit is UPDATE_COMPLETE',
+        '✓ (fleet)  stack                the kinsight stack Kinsight is UPDATE_COMPLETE',
+        '✓ (fleet)  stream               Kinesis stream Kinsight-Stream-1A2B is ACTIVE (ON_DEMAND, 4 open shards)',
         '✓ prod-eu  cluster-active       EKS cluster is ACTIVE (Kubernetes 1.33)',
         '✓ prod-eu  authentication-mode  authentication mode API_AND_CONFIG_MAP allows EKS access entries',
         '✓ prod-eu  pod-identity-agent   eks-pod-identity-agent add-on is ACTIVE (v1.3.4-eksbuild.1)',
@@ -95,7 +109,7 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
         "✓ prod-eu  silent-nodes         every node's agent wrote within 2 intervals (2 nodes, oldest last record 50 s ago)",
         '✓ prod-eu  poller               last successful poll 60 s ago (metric kinsight/PollSuccesses)',
         '✓ (fleet)  enricher             the enricher read 240 records in the last 60 min, none poison or failed',
-        '9 checks: 9 passed, 0 failed',
+        '11 checks: 11 passed, 0 failed',
         '',
       ].join('\n'),
     );
@@ -110,7 +124,7 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
     healthy();
     eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'ACTIVE', version: '1.33', accessConfig: { authenticationMode: 'CONFIG_MAP' } } });
     eks.on(DescribeAddonCommand).rejects(new ResourceNotFoundException({ message: 'No addon: eks-pod-identity-agent found in cluster: prod-eu', $metadata: {} }));
-    cfn.on(DescribeStacksCommand).rejects(new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: 'Stack with id CDKToolkit does not exist', $metadata: {} }));
+    cfn.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).rejects(new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: 'Stack with id CDKToolkit does not exist', $metadata: {} }));
     logs.on(DescribeLogStreamsCommand).resolves({ logStreams: [{ logStreamName: nodes[0], lastEventTimestamp: NOW - 20_000 }, { logStreamName: nodes[1], lastEventTimestamp: NOW - 9 * 60_000 }] });
     cloudWatch.on(GetMetricDataCommand).callsFake(metrics({ records: 240, poison: 2, failedrecords: 0 }));
     const io = captureIo();
@@ -125,15 +139,17 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
       '✗ (fleet)  enricher             the enricher counted 2 poison and 0 failed records of 240 in the last 60 min',
     ]);
     expect(lines).toContain('✗ prod-eu  pod-identity-agent   the EKS Pod Identity Agent add-on (eks-pod-identity-agent) is not installed: the agents would get no AWS credentials and every PutRecords would fail — fix: aws eks create-addon --cluster-name prod-eu --addon-name eks-pod-identity-agent, or set "installPodIdentityAgent": true in the fleet file, or use "agentIdentity": "irsa"');
-    expect(lines[lines.length - 2]).toBe('9 checks: 3 passed, 6 failed');
+    expect(lines[lines.length - 2]).toBe('11 checks: 5 passed, 6 failed');
 
     const json = captureIo();
     await expect(command.run(['--fleet', fleetFile, '--region', 'eu-west-1', '--kubeconfig', kubeconfig, '--json'], json)).resolves.toBe(1);
     const doc = JSON.parse(json.out()) as { ok: boolean; passed: number; failed: number; results: { cluster: string | null; check: string; ok: boolean; fix?: string }[] };
-    expect(doc).toMatchObject({ ok: false, passed: 3, failed: 6 });
+    expect(doc).toMatchObject({ ok: false, passed: 5, failed: 6 });
     expect(doc.results.map((r) => `${r.cluster}/${r.check}/${r.ok}`)).toEqual([
       'null/fleet-file/true',
       'null/cdk-bootstrap/false',
+      'null/stack/true',
+      'null/stream/true',
       'prod-eu/cluster-active/true',
       'prod-eu/authentication-mode/false',
       'prod-eu/pod-identity-agent/false',
@@ -143,6 +159,27 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
       'null/enricher/false',
     ]);
     expect(doc.results.find((r) => r.check === 'authentication-mode')?.fix).toMatch(/^aws eks update-cluster-config --name prod-eu --access-config authenticationMode=API_AND_CONFIG_MAP/);
+  });
+
+  it('fails the stack line when the kinsight stack is missing or failed, and finds the stack by the name cdk.json gives', async () => {
+    healthy();
+    cfn.on(DescribeStacksCommand, { StackName: 'Kinsight' }).rejects(new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: 'Stack with id Kinsight does not exist', $metadata: {} }));
+    const io = captureIo();
+    await expect(command.run(['--fleet', fleetFile, '--region', 'eu-west-1', '--kubeconfig', kubeconfig, '--pipeline'], io)).resolves.toBe(1);
+    expect(io.out().split('\n')[1]).toBe('✗ (fleet)  stack            the kinsight stack Kinsight does not exist in eu-west-1 — fix: npx cdk deploy -c kinsightConfig=<fleet file> (a stack of another name: --stack-name)');
+    expect(io.out()).not.toContain(' stream ');
+
+    writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ context: { kinsightConfig: fleetFile, kinsightStackName: 'Fleet-A' } }));
+    cfn.on(DescribeStacksCommand, { StackName: 'Fleet-A' }).resolves({ Stacks: [{ StackName: 'Fleet-A', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(NOW) }] });
+    cfn.on(ListStackResourcesCommand, { StackName: 'Fleet-A' }).resolves({ StackResourceSummaries: [] });
+    const fromCdkJson = captureIo();
+    try {
+      await expect(command.run(['--region', 'eu-west-1', '--kubeconfig', kubeconfig, '--pipeline'], fromCdkJson)).resolves.toBe(1);
+    } finally {
+      rmSync(join(dir, 'cdk.json'));
+    }
+    expect(fromCdkJson.out().split('\n')[1]).toMatch(/^✗ \(fleet\) {2}stack {12}the kinsight stack Fleet-A is ROLLBACK_COMPLETE — fix: its events in the CloudFormation console name the resource that failed/);
+    expect(fromCdkJson.out()).not.toContain(' stream ');
   });
 
   it('checks only the prerequisites with --before-deploy, with IRSA the OIDC provider, and never reads Kubernetes then', async () => {

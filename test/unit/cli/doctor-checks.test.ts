@@ -1,6 +1,6 @@
 import { checkCdkBootstrap, checkFleetFile } from '../../../cli/doctor/account-checks';
 import { checkPrivateEndpoint, checkRegionalServices, containsCidr, type NetworkFacts } from '../../../cli/doctor/network-checks';
-import { checkAgentDaemonSet, checkEnricher, checkPoller, checkSilentNodes, toAge, toPodReason, type PodJson } from '../../../cli/doctor/pipeline-checks';
+import { checkAgentDaemonSet, checkEnricher, checkPoller, checkSilentNodes, checkStack, checkStream, toAge, toPodReason, type PodJson } from '../../../cli/doctor/pipeline-checks';
 import { shouldColour, toResultJson, toResultLines } from '../../../cli/doctor/render-results';
 import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
 import { checkAuthenticationMode, checkClusterActive, checkOidcProvider, checkPodIdentityAgent, type CheckResult } from '../../../core/prerequisites';
@@ -255,5 +255,26 @@ describe('output', () => {
 
   it('prints JSON with every result and the counts', () => {
     expect(JSON.parse(toResultJson(results))).toEqual({ ok: false, passed: 1, failed: 1, results });
+  });
+});
+
+describe('deployment checks', () => {
+  it('passes a deployed stack and fails a missing, busy or failed one', () => {
+    expect(lineOf(checkStack({ name: 'Kinsight', status: 'UPDATE_ROLLBACK_COMPLETE' }, 'eu-west-1'))).toBe('✓ (fleet)  stack  the kinsight stack Kinsight is UPDATE_ROLLBACK_COMPLETE');
+    expect(lineOf(checkStack({ name: 'Kinsight' }, 'eu-west-1'))).toBe(
+      '✗ (fleet)  stack  the kinsight stack Kinsight does not exist in eu-west-1 — fix: npx cdk deploy -c kinsightConfig=<fleet file> (a stack of another name: --stack-name)',
+    );
+    expect(lineOf(checkStack({ name: 'Kinsight', status: 'UPDATE_IN_PROGRESS' }, 'eu-west-1'))).toBe(
+      '✗ (fleet)  stack  the kinsight stack Kinsight is UPDATE_IN_PROGRESS — fix: run the doctor again once the stack operation has finished',
+    );
+    expect(lineOf(checkStack({ name: 'Kinsight', status: 'UPDATE_ROLLBACK_FAILED' }, 'eu-west-1'))).toMatch(/^✗ \(fleet\) {2}stack {2}the kinsight stack Kinsight is UPDATE_ROLLBACK_FAILED — fix: its events/);
+  });
+
+  it('passes an ACTIVE stream and fails a missing or updating one', () => {
+    expect(lineOf(checkStream({ name: 's', status: 'ACTIVE', mode: 'PROVISIONED', openShards: 1 }))).toBe('✓ (fleet)  stream  Kinesis stream s is ACTIVE (PROVISIONED, 1 open shard)');
+    expect(lineOf(checkStream(undefined))).toBe('✗ (fleet)  stream  the kinsight stack has no Kinesis stream — fix: deploy the stack again (npx cdk deploy): the stream is one of its resources');
+    expect(lineOf(checkStream({ name: 's', status: 'UPDATING' }))).toBe(
+      '✗ (fleet)  stream  Kinesis stream s is UPDATING; expected ACTIVE — fix: wait until it is ACTIVE (aws kinesis describe-stream-summary); agents cannot write meanwhile',
+    );
   });
 });
