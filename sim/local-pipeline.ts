@@ -159,6 +159,7 @@ export interface LocalPipeline {
   readonly status: () => PipelineStatus;
   /** Resolves when the cycles end (bound reached or stopped), with each cycle's figures. */
   readonly done: Promise<CycleReport[]>;
+  /** Where its Kinesis, CloudWatch Logs and Kubernetes API servers listen. */
   readonly endpoints: LocalEndpoints;
   /**
    * From the next cycle on, the node's agent sends nothing (the node goes silent, as when every
