@@ -38,6 +38,7 @@ Options:
   --seed <n>             seed of the simulated workload (default 1)
   --no-local-node        simulate every node; do not read this machine's /proc
   --no-dashboard         do not serve the dashboard
+  --stop-agent NODE[@TIME]  stop that node's agent after TIME (default 3 intervals): the node goes silent (kinsight doctor --local)
   -h, --help             this text
 
 Example: kinsight local --interval 5s --nodes 3 --pods-per-node 8

@@ -15,6 +15,7 @@ const io: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stopSignal: controller.signal,
+  stdoutIsTty: process.stdout.isTTY === true,
 };
 runCli(process.argv.slice(2), io).then(
   (code) => {

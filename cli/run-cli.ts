@@ -6,6 +6,7 @@ import { costCommand } from './cost';
 import { pollCommand } from './poll';
 import { manifestCommand } from './manifest';
 import { localCommand } from './local';
+import { doctorCommand } from './doctor/doctor-command';
 
 /** Every subcommand of `kinsight`, in the order `--help` lists them. */
 export const COMMANDS: Record<string, Command> = {
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   poll: pollCommand,
   manifest: manifestCommand,
   cost: costCommand,
+  doctor: doctorCommand,
 };
 
 function toHelp(): string {
@@ -49,7 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`kinsight ${name}: ${error.message}\n`);
-      return 1;
+      return command.configErrorExitCode ?? 1;
     }
     throw error;
   }

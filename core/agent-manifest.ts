@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from './duration';
 import { ConfigError, toSnippet } from './errors';
+import { DEPLOYED_AGENT_IMAGE } from './node-runtime';
 import { POLLER_CLUSTER_ROLE, POLLER_GROUP, POLLER_RULES } from './poller-rbac';
 import type { JsonValue } from './to-yaml';
 
@@ -18,8 +19,11 @@ export interface AgentResources {
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
-/** A stock Node.js image: the agent is one bundled file mounted from a ConfigMap, so no image build is needed. */
-export const DEFAULT_AGENT_IMAGE = 'public.ecr.aws/docker/library/node:22-alpine';
+/**
+ * A stock Node.js image of the deployed Node major (core/node-runtime.json): the agent is one bundled
+ * file mounted from a ConfigMap, so no image build is needed.
+ */
+export const DEFAULT_AGENT_IMAGE = DEPLOYED_AGENT_IMAGE;
 
 /** The namespace every namespaced kinsight object lives in. */
 export const AGENT_NAMESPACE = 'kinsight';

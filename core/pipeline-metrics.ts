@@ -32,6 +32,8 @@ export const POLLER_CLUSTER_DIMENSION = 'Cluster';
 export const POLLER_METRICS = {
   /** 1 for each poll of the cluster that failed. */
   failures: 'PollFailures',
+  /** 1 for each poll of the cluster that succeeded (`kinsight doctor` reads the poller's last success). */
+  successes: 'PollSuccesses',
 } as const;
 
 /** Every metric name the pipeline publishes. */

@@ -12,7 +12,7 @@ import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesa
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from './kinesis-event-source';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from './kube-api-server';
 import { createHostTree, type HostTree, type SimPodSpec } from './host-tree';
-import { syncKubeStore, toKubeObjects } from './local-kube-objects';
+import { syncKubeStore, toKubeObjects, type KubeObjects } from './local-kube-objects';
 import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster, type SimulatedNode, type SimulatedPod } from './simulated-nodes';
 import { startDashboardServer, type DashboardServer, type PipelineStatus } from './dashboard/dashboard-server';
 import { createEmfFileTail } from './dashboard/emf-file-tail';
@@ -126,6 +126,16 @@ export interface LocalPipelineOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Stops the pipeline when aborted (Ctrl-C). @default never */
   readonly stopSignal?: AbortSignal;
+  /** More API objects of the simulated cluster, synced with its own every interval (the agent's DaemonSet for `kinsight doctor --local`). @default none */
+  readonly extraKubeObjects?: (state: SimulatedCluster) => KubeObjects;
+}
+
+/** Where the local services of a running pipeline listen (what `kinsight doctor --local` reads). */
+export interface LocalEndpoints {
+  readonly kinesis: string;
+  readonly streamName: string;
+  readonly logs: string;
+  readonly kube: { readonly server: string; readonly caPem: string; readonly token: string };
 }
 
 /** Figures of one cycle. */
@@ -149,6 +159,13 @@ export interface LocalPipeline {
   readonly status: () => PipelineStatus;
   /** Resolves when the cycles end (bound reached or stopped), with each cycle's figures. */
   readonly done: Promise<CycleReport[]>;
+  /** Where its Kinesis, CloudWatch Logs and Kubernetes API servers listen. */
+  readonly endpoints: LocalEndpoints;
+  /**
+   * From the next cycle on, the node's agent sends nothing (the node goes silent, as when every
+   * PutRecords of an agent fails). False when no agent has that node name.
+   */
+  stopAgent(node: string): boolean;
   /** Stops after the cycle in flight and releases everything. */
   stop(): Promise<CycleReport[]>;
 }
@@ -231,8 +248,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       localNode: includeLocal ? { name: localName, ...(options.localCapacity ?? { cores: 2, memTotalBytes: 8 * 1024 ** 3 }) } : undefined,
     });
 
+    const toObjects = (state: SimulatedCluster): KubeObjects => {
+      const objects: KubeObjects = { ...toKubeObjects(state) };
+      for (const [resource, list] of Object.entries(options.extraKubeObjects?.(state) ?? {}) as Array<[keyof KubeObjects, NonNullable<KubeObjects[keyof KubeObjects]>]>) {
+        objects[resource] = [...(objects[resource] ?? []), ...list];
+      }
+      return objects;
+    };
     const kubeStore = new KubeStore();
-    syncKubeStore(kubeStore, toKubeObjects(sim));
+    syncKubeStore(kubeStore, toObjects(sim));
     const kube: KubeApiServer = await startKubeApiServer({ store: kubeStore });
     cleanups.push(() => kube.close());
 
@@ -251,6 +275,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       });
     sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
 
+    const agentNodes = sim.nodes.map((node) => node.name);
+    const stoppedAgents = new Set<string>();
     const agents = sim.nodes.map((node) =>
       deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, kinesisEndpoint: kinesisService.endpoint, streamName: STREAM, intervalMs, report: progress }),
     );
@@ -342,10 +368,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
             memoryUtilization: node.memoryPressure ? MEMORY_PRESSURE_UTILIZATION : undefined,
           });
         }
-        syncKubeStore(kubeStore, toKubeObjects(sim));
+        syncKubeStore(kubeStore, toObjects(sim));
       }
       cycleLagMs = undefined;
-      const sent = await Promise.all(agents.map((agent) => agent.runOnce(cycleNow)));
+      const sent = await Promise.all(agents.map((agent, i) => (stoppedAgents.has(agentNodes[i]) ? 0 : agent.runOnce(cycleNow))));
       await poller.runOnce(cycleNow);
       await source.drain();
       const written = (await tail.read()).length;
@@ -390,6 +416,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       state: () => sim,
       status,
       done,
+      endpoints: { kinesis: kinesisService.endpoint, streamName: STREAM, logs: logsService.endpoint, kube: { server: kube.url, caPem: kube.caPem, token: kube.token } },
+      stopAgent: (node) => agentNodes.includes(node) && (stoppedAgents.add(node), true),
       stop: async () => {
         stopper.abort();
         return done;

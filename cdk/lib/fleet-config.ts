@@ -59,6 +59,12 @@ export interface FleetConfig {
   readonly agentIdentity: AgentIdentity;
   /** @default 'rbac-group' */
   readonly applierAccess: ApplierAccess;
+  /**
+   * With `pod-identity`: install the EKS Pod Identity Agent add-on in clusters that have none (and
+   * remove it with the stack); a cluster's own add-on is never touched.
+   * @default false (a cluster without the add-on is refused)
+   */
+  readonly installPodIdentityAgent: boolean;
 }
 
 /**
@@ -78,7 +84,7 @@ const MAX_INTERVAL_SECONDS = 300;
  * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 const MAX_SHARDS = 10_000;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess'];
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn'];
 
 function fail(source: string, field: string, value: unknown, expected: string): never {
@@ -182,6 +188,9 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
   if (!LOG_RETENTION_DAYS.includes(retention as (typeof LOG_RETENTION_DAYS)[number])) {
     fail(source, 'logRetentionDays', retention, `one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }
+  const install = value.installPodIdentityAgent ?? false;
+  if (typeof install !== 'boolean') fail(source, 'installPodIdentityAgent', install, 'true or false');
+  if (install && agentIdentity !== 'pod-identity') fail(source, 'installPodIdentityAgent', install, 'false with agentIdentity irsa (the add-on serves EKS Pod Identity only)');
   const image = value.agentImage ?? DEFAULT_AGENT_IMAGE;
   if (typeof image !== 'string' || !/^[a-z0-9][\w./:@-]*$/i.test(image)) fail(source, 'agentImage', image, 'an image reference with a node binary, such as node:22-alpine');
   return {
@@ -194,5 +203,6 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     agentImage: image as string,
     agentIdentity,
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
+    installPodIdentityAgent: install as boolean,
   };
 }

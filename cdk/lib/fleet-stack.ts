@@ -9,6 +9,7 @@ import { Enricher } from './constructs/enricher';
 import { MetadataTable } from './constructs/metadata-table';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring';
 import { PipelineStream } from './constructs/pipeline-stream';
+import { PodIdentityAgentAddons } from './constructs/pod-identity-agent-addons';
 import { Poller } from './constructs/poller';
 import { toConstructId } from './to-construct-id';
 
@@ -130,11 +131,14 @@ export class FleetStack extends Stack {
           image: fleet.agentImage,
           interval: fleet.interval,
           serviceAccountAnnotations: identity.serviceAccountAnnotations(name),
+          agentIdentity: fleet.agentIdentity,
+          oidcProviderArn: network.clusters.find((c) => c.name === name)?.oidcProviderArn,
         }),
         ...(network.endpoint ? { network: network.endpoint } : {}),
         ...(props.entries?.applier ? { entry: props.entries.applier } : {}),
       });
       this.installers.push(installer);
+      if (fleet.installPodIdentityAgent) new PodIdentityAgentAddons(this, `PodIdentityAgent${network.id}`, { installer, clusterNames: network.clusters.map((c) => c.name) });
       for (const cluster of network.clusters) {
         const access = new ClusterAccess(this, `Access${toConstructId(cluster.name)}`, {
           clusterName: cluster.name,

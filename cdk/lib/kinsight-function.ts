@@ -1,6 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Duration, aws_lambda as lambda, aws_lambda_nodejs as nodejs, aws_logs as logs } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE_TARGET, LAMBDA_RUNTIME_NAME } from '../../core/node-runtime';
+
+/** The Lambda runtime of the deployed Node major (core/node-runtime.json). */
+export const LAMBDA_RUNTIME = new lambda.Runtime(LAMBDA_RUNTIME_NAME, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
 
 /** The repository root: Lambda entries and the lock file are resolved from it, never from the app's cwd. */
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -22,7 +26,7 @@ export interface KinsightFunctionProps {
 }
 
 /**
- * A kinsight Lambda: Node.js 22 on arm64 (Graviton: cheaper per GB-second), bundled by the local esbuild
+ * A kinsight Lambda: Node.js of the deployed major (core/node-runtime.json) on arm64 (Graviton: cheaper per GB-second), bundled by the local esbuild
  * (no Docker), minified with source maps, with its own log group and retention.
  */
 export class KinsightFunction extends nodejs.NodejsFunction {
@@ -32,13 +36,13 @@ export class KinsightFunction extends nodejs.NodejsFunction {
       entry: resolve(PROJECT_ROOT, props.entry),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
+      bundling: { minify: true, sourceMap: true, target: LAMBDA_BUNDLE_TARGET, forceDockerBundling: false },
       ...props.extra,
     });
   }

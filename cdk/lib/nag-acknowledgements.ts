@@ -1,4 +1,6 @@
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { LAMBDA_RUNTIME_NAME } from '../../core/node-runtime';
+import { POD_IDENTITY_AGENT_ADDON } from '../../core/prerequisites';
 import type { FleetStack } from './fleet-stack';
 
 const BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -16,7 +18,7 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     },
     {
       id: 'AwsSolutions-L1',
-      reason: 'The functions pin nodejs22.x on purpose: the agent, the bundles (esbuild target node22) and the tests target Node 22; moving to 24 is a deliberate upgrade.',
+      reason: `The functions pin ${LAMBDA_RUNTIME_NAME} on purpose, the deployed Node major named once in core/node-runtime.json (Lambda runtime, bundle target, DaemonSet image); moving on is a deliberate one-line upgrade.`,
     },
   );
   Validations.of(stack.stream).acknowledge({
@@ -39,6 +41,10 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     Validations.of(installer).acknowledge(
       { id: `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`, reason: 'The Provider framework invokes any version of the applier function (the ":*" qualifier); that one function only.' },
       { id: VPC_EXECUTION, reason: 'An applier of a private cluster runs in its VPC: the AWS-managed policy manages the function network interfaces.' },
+      ...[...installer.installations.keys()].map((cluster) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:addon/${cluster}/${POD_IDENTITY_AGENT_ADDON}/*]`,
+        reason: `An add-on ARN ends in an id EKS generates: the "*" matches only the ${POD_IDENTITY_AGENT_ADDON} add-on of cluster ${cluster} (DescribeAddon before applying; Create/DeleteAddon with installPodIdentityAgent).`,
+      })),
     );
   }
 }

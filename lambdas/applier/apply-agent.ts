@@ -1,10 +1,22 @@
 import { toAgentManifest, toBundleSha256, type KubeObject } from '../../core/agent-manifest';
 import { ConfigError, KinsightError, toSnippet } from '../../core/errors';
+import {
+  checkAuthenticationMode,
+  checkClusterActive,
+  checkOidcProvider,
+  checkPodIdentityAgent,
+  toFailureText,
+  type AddonFacts,
+  type CheckResult,
+  type ClusterFacts,
+} from '../../core/prerequisites';
 import type { KubeObjectClient } from './kube-object-client';
 
 /** The custom resource event, as the CDK Provider framework passes it to its onEvent handler. */
 export interface AgentResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
+  /** `Custom::KinsightAgent` (this handler) or another type the same provider serves. */
+  readonly ResourceType?: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: Record<string, unknown>;
   readonly OldResourceProperties?: Record<string, unknown>;
@@ -24,7 +36,14 @@ export interface ApplierDeps {
   readBundle(): string;
   /** One structured log line. */
   log(message: string, fields: Record<string, unknown>): void;
+  /** EKS DescribeCluster, for the prerequisite checks; undefined when the cluster does not exist. */
+  describeCluster(clusterName: string): Promise<ClusterFacts | undefined>;
+  /** EKS DescribeAddon of the Pod Identity Agent add-on; undefined when the cluster has none. */
+  podIdentityAgent(clusterName: string): Promise<AddonFacts | undefined>;
 }
+
+/** A cluster misses a prerequisite of kinsight: the custom resource fails with the same words as `kinsight doctor`. */
+export class PrerequisiteError extends KinsightError {}
 
 /** The cluster was deleted: there is nothing left to delete in it. */
 export class ClusterGoneError extends Error {}
@@ -38,6 +57,9 @@ interface AgentProperties {
   readonly interval: string;
   readonly serviceAccountAnnotations: Record<string, string>;
   readonly bundleSha256: string;
+  /** How the agent gets its AWS identity: decides which prerequisite is checked. */
+  readonly agentIdentity: 'pod-identity' | 'irsa';
+  readonly oidcProviderArn?: string;
 }
 
 function parseProperties(props: Record<string, unknown>): AgentProperties {
@@ -50,7 +72,11 @@ function parseProperties(props: Record<string, unknown>): AgentProperties {
   if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) {
     throw new ConfigError(`custom resource property ServiceAccountAnnotations is ${toSnippet(annotations)}; expected a string map`);
   }
+  const identity = props.AgentIdentity ?? 'pod-identity';
+  if (identity !== 'pod-identity' && identity !== 'irsa') throw new ConfigError(`custom resource property AgentIdentity is ${toSnippet(identity)}; expected pod-identity or irsa`);
   return {
+    agentIdentity: identity,
+    ...(identity === 'irsa' ? { oidcProviderArn: text('OidcProviderArn') } : {}),
     clusterName: text('ClusterName'),
     streamName: text('StreamName'),
     region: text('Region'),
@@ -89,8 +115,29 @@ function render(props: AgentProperties, bundle: string, verifyBundle: boolean): 
  * or a whole cluster that are already gone. A failure rejects, which fails the CloudFormation operation.
  */
 export function createApplier(deps: ApplierDeps): (event: AgentResourceEvent) => Promise<AgentResourceResult> {
+  // The checks of `kinsight doctor --before-deploy` for this cluster, with its messages: a cluster that
+  // misses one fails here, clearly, instead of deploying agents that would fail every PutRecords.
+  const checkPrerequisites = async (props: AgentProperties): Promise<void> => {
+    const name = props.clusterName;
+    const facts = await deps.describeCluster(name);
+    const results: CheckResult[] = [checkClusterActive(name, facts, props.region)];
+    if (facts) {
+      results.push(checkAuthenticationMode(name, facts));
+      // IAM is global and a private network may not reach it: the applier compares the issuer only.
+      if (props.agentIdentity === 'irsa') results.push(checkOidcProvider(name, props.oidcProviderArn as string, facts, 'not-read'));
+      else results.push(checkPodIdentityAgent(name, await deps.podIdentityAgent(name), false));
+    }
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new PrerequisiteError(
+        `cluster ${name} is not ready for kinsight: ${failed.map((r) => `${r.check}: ${toFailureText(r)}`).join(' | ')} (\`kinsight doctor --before-deploy\` checks this before a deploy)`,
+      );
+    }
+    deps.log('prerequisites met', { cluster: name, checks: results.map((r) => r.check) });
+  };
   const applyAll = async (props: AgentProperties): Promise<void> => {
     const objects = render(props, deps.readBundle(), true);
+    await checkPrerequisites(props);
     const client = await deps.connect(props.clusterName);
     for (const object of objects) {
       try {

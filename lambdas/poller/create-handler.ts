@@ -27,11 +27,18 @@ export interface HandlerDeps {
   readonly now: () => number;
   /** Counts a failed poll of a cluster (an EMF metric of the pipeline in Lambda). */
   readonly countFailure: (cluster: string, reason: string) => void;
+  /** Counts a successful poll of a cluster (an EMF metric in Lambda). @default not counted */
+  readonly countSuccess?: (cluster: string) => void;
 }
 
 /** The EMF line of one failed poll: the pipeline metric PollFailures of the cluster, with the reason logged beside it. */
 export function toPollFailureLine(cluster: string, reason: string, nowMs: number): string {
   return toPipelineMetricsLine({ [POLLER_METRICS.failures]: 1 }, { [POLLER_CLUSTER_DIMENSION]: cluster }, nowMs, { reason });
+}
+
+/** The EMF line of one successful poll: the pipeline metric PollSuccesses of the cluster. */
+export function toPollSuccessLine(cluster: string, nowMs: number): string {
+  return toPipelineMetricsLine({ [POLLER_METRICS.successes]: 1 }, { [POLLER_CLUSTER_DIMENSION]: cluster }, nowMs);
 }
 
 /** Why a poll failed, in words an operator can act on. */
@@ -62,6 +69,7 @@ export function createHandler(deps: HandlerDeps): (event: PollerEvent) => Promis
     try {
       const summary = await deps.poll(cluster, deps.now());
       deps.logger.info('poll done', { ...summary, warnings: summary.warnings.slice(0, 5), warningCount: summary.warnings.length });
+      deps.countSuccess?.(cluster);
       return summary;
     } catch (error) {
       const reason = describePollError(error);

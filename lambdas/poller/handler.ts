@@ -10,7 +10,7 @@ import { DEFAULT_PROFILE_NAME, parseProfileName } from '../../core/metrics/profi
 import { createEksTokenSource } from '../common/eks-token';
 import { createLogWriter } from '../common/log-writer';
 import { createAsgResolver } from './asg-resolver';
-import { createHandler, toPollFailureLine } from './create-handler';
+import { createHandler, toPollFailureLine, toPollSuccessLine } from './create-handler';
 import { createPoller } from './create-poller';
 import { createEksConnector } from './eks-connector';
 import { createEmfEventWriter } from './emf-event-writer';
@@ -89,4 +89,6 @@ export const handler = createHandler({
   now: () => Date.now(),
   // One EMF line on stdout: Lambda turns it into the metric kinsight/PollFailures by cluster.
   countFailure: (cluster, reason) => process.stdout.write(`${toPollFailureLine(cluster, reason, Date.now())}\n`),
+  // kinsight/PollSuccesses by cluster: `kinsight doctor` reads each cluster's last successful poll from it.
+  countSuccess: (cluster) => process.stdout.write(`${toPollSuccessLine(cluster, Date.now())}\n`),
 });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toAgentManifest, toBundleSha256 } from '../../core/agent-manifest';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
-import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
+import { ClusterGoneError, createApplier, PrerequisiteError, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
+import { checkAuthenticationMode, checkPodIdentityAgent, toFailureText, type AddonFacts, type ClusterFacts } from '../../core/prerequisites';
 import { createKubeObjectClient, FIELD_MANAGER } from '../../lambdas/applier/kube-object-client';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
 
@@ -78,11 +79,16 @@ describe('applier against a local Kubernetes API server', () => {
   };
 
   const logs: string[] = [];
+  // What EKS says about the cluster: ready unless a test says otherwise.
+  let cluster: ClusterFacts | undefined;
+  let addon: AddonFacts | undefined;
   const applierWith = (bundle: string, connect?: () => Promise<never>) =>
     createApplier({
       connect: connect ?? (async () => createKubeObjectClient(toKubeConfig({ server: server.url, caData: server.caPem, token: server.token }))),
       readBundle: () => bundle,
       log: (message, fields) => logs.push(`${message} ${JSON.stringify(fields)}`),
+      describeCluster: async () => cluster,
+      podIdentityAgent: async () => addon,
     });
   const event = (RequestType: AgentResourceEvent['RequestType'], props: Record<string, unknown>, PhysicalResourceId?: string): AgentResourceEvent => ({
     RequestType,
@@ -99,6 +105,8 @@ describe('applier against a local Kubernetes API server', () => {
   beforeEach(() => {
     writes.length = 0;
     forbidPatches = false;
+    cluster = { name: 'prod-eu', status: 'ACTIVE', authenticationMode: 'API', oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' };
+    addon = { status: 'ACTIVE', version: 'v1.3.4-eksbuild.1', issues: [] };
   });
 
   it('creates every object by server-side apply with the apply-patch content type, field manager kinsight and force', async () => {
@@ -187,5 +195,55 @@ describe('applier against a local Kubernetes API server', () => {
   it('fails before touching the cluster when the packaged bundle is not the one the stack expects', async () => {
     await expect(applierWith(bundleV2)(event('Create', properties(bundleV1)))).rejects.toThrow(/bundle in the applier package has SHA-256 [0-9a-f]{64}, the stack expects/);
     expect(writes).toHaveLength(0);
+  });
+
+  it('refuses a cluster in CONFIG_MAP authentication mode before applying anything, with the doctor\'s message and fix', async () => {
+    cluster = { ...cluster!, authenticationMode: 'CONFIG_MAP' };
+    const doctor = checkAuthenticationMode('prod-eu', cluster);
+    const failure = applierWith(bundleV1)(event('Create', properties(bundleV1)));
+    await expect(failure).rejects.toThrow(PrerequisiteError);
+    await expect(failure).rejects.toThrow(
+      `cluster prod-eu is not ready for kinsight: authentication-mode: ${toFailureText(doctor)} (\`kinsight doctor --before-deploy\` checks this before a deploy)`,
+    );
+    expect(doctor.ok).toBe(false);
+    expect(writes).toHaveLength(0);
+  });
+
+  it('refuses a Pod Identity cluster without the Pod Identity Agent add-on, on Update too', async () => {
+    addon = undefined;
+    const message = toFailureText(checkPodIdentityAgent('prod-eu', undefined, false));
+    await expect(applierWith(bundleV1)(event('Create', properties(bundleV1)))).rejects.toThrow(`pod-identity-agent: ${message}`);
+    await expect(applierWith(bundleV1)(event('Update', properties(bundleV1), 'kinsight-agent/prod-eu'))).rejects.toThrow(/^cluster prod-eu is not ready for kinsight: pod-identity-agent: the EKS Pod Identity Agent add-on/);
+    expect(writes).toHaveLength(0);
+  });
+
+  it('refuses a cluster that does not exist or is not ACTIVE, naming both failures at once when two prerequisites miss', async () => {
+    cluster = undefined;
+    await expect(applierWith(bundleV1)(event('Create', properties(bundleV1)))).rejects.toThrow(/cluster-active: EKS cluster prod-eu does not exist in eu-west-1; fix: /);
+    cluster = { name: 'prod-eu', status: 'ACTIVE', authenticationMode: 'CONFIG_MAP' };
+    addon = { status: 'DEGRADED', issues: ['InsufficientNumberOfReplicas: 0 of 2 ready'] };
+    await expect(applierWith(bundleV1)(event('Create', properties(bundleV1)))).rejects.toThrow(/authentication-mode: .* \| pod-identity-agent: eks-pod-identity-agent add-on is DEGRADED: InsufficientNumberOfReplicas/);
+    expect(writes).toHaveLength(0);
+  });
+
+  it('checks an IRSA cluster\'s issuer against the OIDC provider of the stack, not the add-on', async () => {
+    addon = undefined;
+    const irsa = (arn: string) => ({ ...properties(bundleV1), AgentIdentity: 'irsa', OidcProviderArn: arn });
+    await expect(applierWith(bundleV1)(event('Create', irsa('arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/XYZ')))).rejects.toThrow(
+      /oidc-provider: oidcProviderArn names the issuer oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/XYZ, but the cluster's issuer is oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/ABC/,
+    );
+    expect(writes).toHaveLength(0);
+    await expect(applierWith(bundleV1)(event('Create', irsa('arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC')))).resolves.toMatchObject({ PhysicalResourceId: 'kinsight-agent/prod-eu' });
+    expect(writes).toHaveLength(6);
+  });
+
+  it('deletes without checking prerequisites (a cluster that lost one must still be cleaned up)', async () => {
+    await applierWith(bundleV1)(event('Create', properties(bundleV1)));
+    writes.length = 0;
+    cluster = { ...cluster!, authenticationMode: 'CONFIG_MAP' };
+    addon = undefined;
+    await expect(applierWith(bundleV1)(event('Delete', properties(bundleV1), 'kinsight-agent/prod-eu'))).resolves.toEqual({ PhysicalResourceId: 'kinsight-agent/prod-eu' });
+    expect(writes.every((w) => w.method === 'DELETE')).toBe(true);
+    expect(writes).toHaveLength(6);
   });
 });

@@ -8,6 +8,8 @@ import {
   type aws_lambda as lambda,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE_TARGET } from '../../../core/node-runtime';
+import { POD_IDENTITY_AGENT_ADDON } from '../../../core/prerequisites';
 import type { ClusterConfig, PrivateEndpoint } from '../fleet-config';
 import { KinsightFunction } from '../kinsight-function';
 import { toConstructId } from '../to-construct-id';
@@ -25,6 +27,10 @@ export interface AgentSettings {
   readonly interval: string;
   /** ServiceAccount annotations (the IRSA role). @default none */
   readonly serviceAccountAnnotations?: Record<string, string>;
+  /** How the agent gets AWS credentials: the applier checks that prerequisite before applying. @default 'pod-identity' */
+  readonly agentIdentity?: 'pod-identity' | 'irsa';
+  /** With `irsa`: the cluster's IAM OIDC provider, whose issuer the applier compares with the cluster's. @default none */
+  readonly oidcProviderArn?: string;
 }
 
 /** Props of {@link AgentInstaller}. */
@@ -80,7 +86,7 @@ export class AgentInstaller extends Construct {
         bundling: {
           minify: true,
           sourceMap: true,
-          target: 'node22',
+          target: LAMBDA_BUNDLE_TARGET,
           forceDockerBundling: false,
           commandHooks: {
             beforeBundling: () => [],
@@ -98,6 +104,17 @@ export class AgentInstaller extends Construct {
         resources: props.clusters.map((c) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name })),
       }),
     );
+    // The prerequisite check before applying (core/prerequisites.ts): DescribeCluster above says the
+    // authentication mode and the OIDC issuer; Pod Identity clusters also need their add-on described.
+    const podIdentityClusters = props.clusters.filter((c) => (props.settingsOf(c.name).agentIdentity ?? 'pod-identity') === 'pod-identity');
+    if (podIdentityClusters.length > 0) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['eks:DescribeAddon'],
+          resources: podIdentityClusters.map((c) => stack.formatArn({ service: 'eks', resource: 'addon', resourceName: `${c.name}/${POD_IDENTITY_AGENT_ADDON}/*` })),
+        }),
+      );
+    }
     this.provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.function,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
@@ -115,6 +132,8 @@ export class AgentInstaller extends Construct {
           Interval: settings.interval,
           ServiceAccountAnnotations: settings.serviceAccountAnnotations ?? {},
           BundleSha256: props.agentBundleSha256,
+          AgentIdentity: settings.agentIdentity ?? 'pod-identity',
+          ...(settings.oidcProviderArn ? { OidcProviderArn: settings.oidcProviderArn } : {}),
         },
       });
       this.installations.set(cluster.name, installation);

@@ -23,7 +23,21 @@ describe('parseFleetConfig', () => {
       agentImage: 'public.ecr.aws/docker/library/node:22-alpine',
       agentIdentity: 'pod-identity',
       applierAccess: 'rbac-group',
+      installPodIdentityAgent: false,
     });
+  });
+
+  it('accepts installPodIdentityAgent with Pod Identity', () => {
+    expect(parseFleetConfig({ ...base, installPodIdentityAgent: true }).installPodIdentityAgent).toBe(true);
+  });
+
+  it('rejects installPodIdentityAgent that is not a boolean', () => {
+    expect(() => parseFleetConfig({ ...base, installPodIdentityAgent: 'yes' })).toThrow(/installPodIdentityAgent is yes; expected true or false/);
+  });
+
+  it('rejects installPodIdentityAgent with IRSA', () => {
+    const irsa = withCluster({ oidcProviderArn: 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC' }, { agentIdentity: 'irsa', installPodIdentityAgent: true });
+    expect(() => parseFleetConfig(irsa)).toThrow(/installPodIdentityAgent is true; expected false with agentIdentity irsa/);
   });
 
   it('names where the configuration came from in its errors', () => {

@@ -5,6 +5,7 @@ import { ClusterAccess } from '../../../cdk/lib/constructs/cluster-access';
 import { Enricher } from '../../../cdk/lib/constructs/enricher';
 import { PipelineMonitoring } from '../../../cdk/lib/constructs/pipeline-monitoring';
 import { PipelineStream } from '../../../cdk/lib/constructs/pipeline-stream';
+import { LAMBDA_RUNTIME_NAME } from '../../../core/node-runtime';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
@@ -49,9 +50,9 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
   });
 
   describe('enricher', () => {
-    it('runs on Node.js 22, arm64, with the table and profile in its environment', () => {
+    it('runs on the deployed Node.js runtime, arm64, with the table and profile in its environment', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs22.x',
+        Runtime: LAMBDA_RUNTIME_NAME,
         Architectures: ['arm64'],
         Environment: { Variables: Match.objectLike({ KINSIGHT_TABLE_NAME: Match.anyValue(), KINSIGHT_PROFILE: 'classic', KINSIGHT_CLUSTER_PROFILES: '{"staging-eu":"lean"}' }) },
       });
@@ -139,6 +140,16 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       expect(served).toEqual(expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]));
     });
 
+    it('lets each applier describe only the Pod Identity Agent add-on of its clusters (its prerequisite check), and create or delete none', () => {
+      const describes = statementsOf(template).filter((s) => s.Action === 'eks:DescribeAddon');
+      expect(describes).toHaveLength(2);
+      const served = describes.map((s) => asList(s.Resource).map((r: any) => JSON.stringify(r).match(/addon\/([\w-]+)\/eks-pod-identity-agent\/\*/)?.[1]).sort());
+      expect(served).toEqual(expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]));
+      const writes = statementsOf(template).filter((s) => asList(s.Action).some((a: string) => a === 'eks:CreateAddon' || a === 'eks:DeleteAddon'));
+      expect(writes).toEqual([]);
+      template.resourceCountIs('Custom::KinsightPodIdentityAgent', 0);
+    });
+
     it('grants the agent role only kinesis:PutRecords on the stream and kms:GenerateDataKey on the key', () => {
       template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Action: ['sts:AssumeRole', 'sts:TagSession'], Principal: { Service: 'pods.eks.amazonaws.com' } })] },
@@ -191,7 +202,8 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       const associations = template.findResources('AWS::EKS::PodIdentityAssociation') as Resources;
       for (const install of Object.values(installs)) {
         const cluster = install.Properties.ClusterName;
-        expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64) });
+        expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64), AgentIdentity: 'pod-identity' });
+        expect(install.Properties.OidcProviderArn).toBeUndefined();
         expect(install.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^Stream/) });
         const dependsOn = install.DependsOn ?? [];
         expect(dependsOn.some((id) => entries[id]?.Properties.ClusterName === cluster && refersTo(entries[id].Properties.PrincipalArn, 'Installer'))).toBe(true);
@@ -271,6 +283,11 @@ describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier a
     });
   });
 
+  it('tells the applier to check the cluster\'s OIDC issuer, and lets it describe no add-on', () => {
+    template.hasResourceProperties('Custom::KinsightAgent', { AgentIdentity: 'irsa', OidcProviderArn: oidc });
+    expect(statementsOf(template).filter((s) => asList(s.Action).includes('eks:DescribeAddon'))).toEqual([]);
+  });
+
   it('gives the applier the cluster admin policy only when asked, with no group', () => {
     const applier = ofType(template, 'AWS::EKS::AccessEntry').find((e) => refersTo(e.PrincipalArn, 'Installer'));
     expect(applier.KubernetesGroups).toBeUndefined();
@@ -284,6 +301,36 @@ describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier a
 
   it('keeps performance logs for the configured retention', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/containerinsights/solo/performance', RetentionInDays: 14 });
+  });
+});
+
+describe('FleetStack that installs the Pod Identity Agent add-on', () => {
+  let template: Template;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ template, cleanup } = synthFleet({ ...fleetExample, installPodIdentityAgent: true }));
+  });
+  afterAll(() => cleanup());
+
+  it('ensures the add-on in each cluster through the applier, before the agent is installed there', () => {
+    const addons = template.findResources('Custom::KinsightPodIdentityAgent') as Resources;
+    expect(Object.values(addons).map((r) => r.Properties.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
+    const installs = Object.values(template.findResources('Custom::KinsightAgent') as Resources);
+    for (const [id, addon] of Object.entries(addons)) {
+      const install = installs.find((i) => i.Properties.ClusterName === addon.Properties.ClusterName);
+      expect(install?.DependsOn).toContain(id);
+      expect(addon.Properties.ServiceToken).toEqual(install?.Properties.ServiceToken);
+    }
+  });
+
+  it('lets each applier create and delete only its clusters\' Pod Identity Agent add-on', () => {
+    const deletes = statementsOf(template).filter((s) => s.Action === 'eks:DeleteAddon');
+    expect(deletes.map((s) => asList(s.Resource).map((r: any) => JSON.stringify(r).match(/addon\/([\w-]+)\/eks-pod-identity-agent\/\*/)?.[1]).sort())).toEqual(
+      expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]),
+    );
+    const creates = statementsOf(template).filter((s) => s.Action === 'eks:CreateAddon');
+    expect(creates).toHaveLength(2);
+    for (const s of creates) for (const r of asList(s.Resource)) expect(JSON.stringify(r)).toMatch(/:(cluster\/[\w-]+|addon\/[\w-]+\/eks-pod-identity-agent\/\*)"/);
   });
 });
 

@@ -46,6 +46,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(() => appWithNag(fleet, true).synth()).not.toThrow();
   });
 
+  it('pass for a fleet whose stack installs the Pod Identity Agent add-on', () => {
+    expect(() => appWithNag({ ...fleetExample, installPodIdentityAgent: true }, true).synth()).not.toThrow();
+  });
+
   it('fails the synth on the findings when nothing is acknowledged, so the checks do run', () => {
     expect(() => appWithNag(fleetExample, false).synth()).toThrow(/AwsSolutions/);
   });

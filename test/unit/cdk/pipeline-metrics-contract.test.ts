@@ -1,6 +1,6 @@
-import { PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
+import { PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
 import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
-import { toPollFailureLine } from '../../../lambdas/poller/create-handler';
+import { toPollFailureLine, toPollSuccessLine } from '../../../lambdas/poller/create-handler';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
@@ -28,7 +28,7 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
     records: 0, poison: 0, enriched: 0, failedRecords: 0, events: 0, eventsWritten: 0, eventsDroppedTooOld: 0, eventsDroppedTooNew: 0,
     eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
   };
-  const published = new Set([...publishedBy(toEnricherMetricsLine(zero, 0)), ...publishedBy(toPollFailureLine('prod', 'test', 0))]);
+  const published = new Set([...publishedBy(toEnricherMetricsLine(zero, 0)), ...publishedBy(toPollFailureLine('prod', 'test', 0)), ...publishedBy(toPollSuccessLine('prod', 0))]);
 
   let alarms: Set<string>;
   let dashboard: Set<string>;
@@ -48,6 +48,11 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
   it('publishes the enricher counters and the poller failures in the pipeline namespace', () => {
     expect(published).toContain('kinsight/EnricherPoison');
     expect(published).toContain('kinsight/PollFailures');
+    expect(published).toContain('kinsight/PollSuccesses');
+  });
+
+  it('publishes every name of core/pipeline-metrics.ts (what kinsight doctor reads too)', () => {
+    for (const name of PIPELINE_METRIC_NAMES) expect(published).toContain(`${PIPELINE_NAMESPACE}/${name}`);
   });
 
   it('alarms only on pipeline metrics that the enricher or the poller publishes', () => {

@@ -11,7 +11,7 @@ describe('kinsight CLI', () => {
   it('lists every subcommand on --help and exits 0', async () => {
     const io = captureIo();
     await expect(runCli(['--help'], io)).resolves.toBe(0);
-    for (const name of ['local', 'agent', 'replay', 'poll', 'manifest', 'cost']) expect(io.out.join('')).toContain(name);
+    for (const name of ['local', 'agent', 'replay', 'poll', 'manifest', 'cost', 'doctor']) expect(io.out.join('')).toContain(name);
   });
 
   it('rejects an unknown subcommand with exit 1 and names the choices', async () => {

@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, describePollError } from '../../../lambdas/poller/create-handler';
+import { createHandler, describePollError, toPollSuccessLine } from '../../../lambdas/poller/create-handler';
 import { createEksConnector } from '../../../lambdas/poller/eks-connector';
 import { KubeApiError } from '../../../lambdas/poller/kube-lists';
 
@@ -34,6 +34,36 @@ describe('createHandler', () => {
     await expect(handler({ cluster: 'blue' })).resolves.toMatchObject({ cluster: 'blue', documentsWritten: 1 });
     expect(calls).toEqual([['blue', 1234]]);
     expect(lines).toEqual(['poll done']);
+  });
+
+  test('counts each successful poll of a cluster once, and a failed one as no success', async () => {
+    const successes: string[] = [];
+    const failures: string[] = [];
+    let fail = false;
+    const handler = createHandler({
+      poll: async (cluster) => {
+        if (fail) throw new Error('boom');
+        return { ...summary, cluster };
+      },
+      logger: { info: () => undefined, error: () => undefined },
+      now: () => 0,
+      countFailure: (cluster) => failures.push(cluster),
+      countSuccess: (cluster) => successes.push(cluster),
+    });
+    await handler({ cluster: 'blue' });
+    fail = true;
+    await expect(handler({ cluster: 'blue' })).rejects.toThrow(/poll of cluster "blue" failed/);
+    expect(successes).toEqual(['blue']);
+    expect(failures).toEqual(['blue']);
+  });
+
+  test('writes a successful poll as the pipeline metric PollSuccesses of the cluster', () => {
+    const doc = JSON.parse(toPollSuccessLine('blue', 1234));
+    expect(doc).toEqual({
+      Cluster: 'blue',
+      PollSuccesses: 1,
+      _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollSuccesses', Unit: 'Count' }] }] },
+    });
   });
 
   test('rejects an event whose cluster is not a non-empty string', async () => {
