@@ -121,7 +121,8 @@ export function toCiRecords(record: NodeRecord, metadata: NodeMetadata | undefin
   // NodeFS
   for (const fs of record.filesystems) {
     const m = nodeFsMetrics(toFsFigures(fs));
-    const shape = getOrCreateDerivedShape(nodeView, `fs:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype });
+    // The device length-prefixed: a device may hold ':' (`259:3`), and device and fstype must not run into each other.
+    const shape = getOrCreateDerivedShape(nodeView, `fs:${fs.device.length}:${fs.device}:${fs.fstype}`, { device: fs.device, fstype: fs.fstype });
     out.push({ type: 'NodeFS', timestampMs: t, attributes: shape.attributes, sources: SOURCES.NodeFS, kubernetes: host, metrics: m, memo: shape.memo });
   }
 

@@ -83,6 +83,21 @@ describe('createEnrichCache', () => {
     expect(later.map((r) => encoder.encode(r))).toEqual(writeFresh(record, metadata, classic).lines);
   });
 
+  it('gives each filesystem its own attributes when device and fstype would run into each other', () => {
+    const cache = createEnrichCache();
+    const record: NodeRecord = {
+      ...toRecordFixture(),
+      filesystems: [
+        { device: 'a:b', mountpoint: '/', fstype: 'c', capacityBytes: 100, usageBytes: 10, availableBytes: 90 },
+        { device: 'a', mountpoint: '/data', fstype: 'b:c', capacityBytes: 100, usageBytes: 20, availableBytes: 80 },
+      ],
+    };
+    for (let i = 0; i < 2; i++) {
+      const fs = ofType(toCiRecords(record, undefined, classic, cache).records, 'NodeFS');
+      expect(fs.map((r) => [r.attributes.device, r.attributes.fstype])).toEqual([['a:b', 'c'], ['a', 'b:c']]);
+    }
+  });
+
   it('rejects a maxNodeViews that is not a positive integer', () => {
     expect(() => createEnrichCache({ maxNodeViews: 0 })).toThrow(/maxNodeViews must be a positive integer, got 0/);
     expect(() => createEnrichCache({ maxNodeViews: 1.5 })).toThrow(/maxNodeViews must be a positive integer, got 1.5/);
