@@ -100,11 +100,26 @@ describe('withUnchangedPods', () => {
     next.pods[1].restartDelta = 3;
     next.pods.push({ ...toMetadataFixture().pods[0], uid: 'uid-new' });
     const merged = withUnchangedPods(next, previous);
-    expect(merged).toBe(next);
+    expect(merged).not.toBe(next);
+    expect(merged).toEqual(next);
     expect(merged.pods[0]).toBe(previous.pods[0]);
     expect(merged.pods[1]).not.toBe(previous.pods[1]);
     expect(merged.pods[1].restartDelta).toBe(3);
     expect(merged.pods[merged.pods.length - 1].uid).toBe('uid-new');
+  });
+
+  it('changes neither argument', () => {
+    const previous = toMetadataFixture();
+    const next = toMetadataFixture();
+    next.pods[1].restartDelta = 3;
+    const [nextBefore, previousBefore] = [structuredClone(next), structuredClone(previous)];
+    const nextPods = next.pods;
+    const nextFirstPod = next.pods[0];
+    withUnchangedPods(next, previous);
+    expect(next.pods).toBe(nextPods);
+    expect(next.pods[0]).toBe(nextFirstPod);
+    expect(next).toEqual(nextBefore);
+    expect(previous).toEqual(previousBefore);
   });
 
   it('is used by the reader when a re-read item has a new content hash', async () => {
