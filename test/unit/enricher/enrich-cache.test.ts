@@ -5,7 +5,9 @@ import type { NodeMetadata } from '../../../core/node-metadata';
 import type { NodeRecord } from '../../../core/record';
 import { toCiRecords, type EnrichOptions, type EnrichResult } from '../../../lambdas/enricher/enrich';
 import { createEnrichCache, type EnrichCache } from '../../../lambdas/enricher/enrich-cache';
+import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
 import { T0, toMetadataFixture, toRecordFixture } from './fixtures';
+import { createRandomFleet } from './random-fleet';
 
 const classic: EnrichOptions = { profile: PROFILES.classic };
 const ofType = (records: CiRecord[], type: CiRecord['type']) => records.filter((r) => r.type === type);
@@ -20,6 +22,16 @@ function write(record: NodeRecord, doc: NodeMetadata | undefined, options: Enric
   const { records, ...counters } = toCiRecords(record, doc, options, cache);
   return { lines: records.map((r) => encoder.encode(r)), counters };
 }
+
+const sameWritten = (a: Written, b: Written): boolean =>
+  a.lines.length === b.lines.length &&
+  a.lines.every((line, i) => line === b.lines[i]) &&
+  a.counters.nodeWithoutMetadata === b.counters.nodeWithoutMetadata &&
+  a.counters.podsWithoutMetadata === b.counters.podsWithoutMetadata &&
+  a.counters.containersWithoutMetadata === b.counters.containersWithoutMetadata;
+
+/** A document's content as its hash sees it: `observedAtMs` aside (a document re-read with the same hash keeps its first one). */
+const toContent = (doc: NodeMetadata | undefined): string => (doc === undefined ? 'none' : JSON.stringify({ ...doc, observedAtMs: 0 }));
 
 /** The same through a new cache (and a new encoder unless one is given): no object remembered. */
 const writeFresh = (record: NodeRecord, doc: NodeMetadata | undefined, options: EnrichOptions, encoder = createEmfEncoder(options.profile)): Written => write(record, doc, options, createEnrichCache(), encoder);
@@ -101,5 +113,99 @@ describe('createEnrichCache', () => {
   it('rejects a maxNodeViews that is not a positive integer', () => {
     expect(() => createEnrichCache({ maxNodeViews: 0 })).toThrow(/maxNodeViews must be a positive integer, got 0/);
     expect(() => createEnrichCache({ maxNodeViews: 1.5 })).toThrow(/maxNodeViews must be a positive integer, got 1.5/);
+  });
+});
+
+describe('a warm cache against a fresh one, on random records and documents', () => {
+  const TABLE = 'kinsight-metadata';
+  const STEPS = 200;
+
+  it('writes byte for byte the same events for every profile, through metadata reader re-reads, evictions and shared profiles', async () => {
+    const fleet = createRandomFleet(20261124, { tableName: TABLE, startMs: T0, stepMs: 60_000 });
+    // Reader A: default bounds, a document re-read every other minute. Reader B: re-read every
+    // minute, tiny bounds (answers dropped, last documents forgotten over and over).
+    const readerA = createMetadataReader({ client: fleet.client as never, tableName: TABLE, now: fleet.now, cacheTtlMs: 90_000 });
+    const readerB = createMetadataReader({ client: fleet.client as never, tableName: TABLE, now: fleet.now, cacheTtlMs: 30_000, maxAnswers: 1, maxDocuments: 2 });
+    const profiles = Object.values(PROFILES);
+    // Per profile: a warm cache (default bounds) on reader A's documents, and a cache that holds at
+    // most 3 node views (4 nodes: emptied over and over) on reader B's.
+    const warm = profiles.map((profile) => ({ options: { profile }, cache: createEnrichCache(), encoder: createEmfEncoder(profile) }));
+    const tiny = profiles.map((profile) => ({ options: { profile }, cache: createEnrichCache({ maxNodeViews: 3 }), encoder: createEmfEncoder(profile) }));
+    // One cache shared by every profile and by a handler without the Service attribute, as one handler with cluster profiles shares it.
+    const sharedCache = createEnrichCache();
+    const shared = [...profiles.map((profile) => ({ profile })), { profile: PROFILES.classic, serviceAttribute: false }].map((options) => ({ options, cache: sharedCache, encoder: createEmfEncoder(options.profile) }));
+
+    const mismatches: string[] = [];
+    const seen = { records: 0, firstSamples: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0, sameDocument: 0, keptPods: 0, changedPods: 0, memoHits: 0, nodeViewsEmptied: 0, derivedForgotten: 0, answersDropped: 0, documentsForgotten: 0, documentsWritten: 0, documentsDeleted: 0, documentsExpired: 0 };
+    const lastDocs = new Map<string, NodeMetadata | undefined>();
+    let heldB = readerB.held();
+
+    for (let step = 0; step < STEPS; step++) {
+      const { records, events } = fleet.step();
+      // The fresh side's encoders are new every step (they keep nothing by object, only by metric
+      // name and content; new ones per record would spend the test matching selectors).
+      const reference = profiles.map((profile) => createEmfEncoder(profile));
+      seen.documentsWritten += events.documentsWritten;
+      seen.documentsDeleted += events.documentsDeleted;
+      seen.documentsExpired += events.documentsExpired;
+      for (const record of records) {
+        const key = `${record.cluster}#${record.node}`;
+        // The handler reads one batch's documents at a time; here a batch is one record.
+        const docA = (await readerA.get([key])).get(key);
+        const docB = (await readerB.get([key])).get(key);
+        // What a reader that never read the table before gives: the documents kept by object must say the same.
+        const truth = toContent((await createMetadataReader({ client: fleet.client as never, tableName: TABLE, now: fleet.now }).get([key])).get(key));
+        if (toContent(docB) !== truth && mismatches.length < 5) mismatches.push(`step ${step} ${key}: reader B's document differs from the table's\n  ${toContent(docB)}\n  ${truth}`);
+        const held = readerB.held();
+        if (held.answers < heldB.answers) seen.answersDropped += 1;
+        if (held.documents < heldB.documents) seen.documentsForgotten += 1;
+        heldB = held;
+
+        const previous = lastDocs.get(key);
+        if (docA !== previous && toContent(docA) !== truth && mismatches.length < 5) mismatches.push(`step ${step} ${key}: reader A's new document differs from the table's`);
+        if (docA !== undefined && docA === previous) seen.sameDocument += 1;
+        else if (docA !== undefined && previous !== undefined) {
+          const before = new Set(previous.pods);
+          for (const pod of docA.pods) {
+            if (before.has(pod)) seen.keptPods += 1;
+            else seen.changedPods += 1;
+          }
+        }
+        lastDocs.set(key, docA);
+        seen.records += 1;
+        if (record.elapsedMs === undefined) seen.firstSamples += 1;
+
+        const compare = (name: string, path: { options: EnrichOptions; cache: EnrichCache; encoder: EmfEncoder }, doc: NodeMetadata | undefined, expected: Written) => {
+          const view = path.cache.nodeViews.get(key);
+          const derivedBefore = view?.derived.size ?? 0;
+          const viewsBefore = path.cache.nodeViews.size;
+          const { records: out, ...counters } = toCiRecords(record, doc, path.options, path.cache);
+          if (path.cache.nodeViews.size < viewsBefore) seen.nodeViewsEmptied += 1;
+          if (view !== undefined && path.cache.nodeViews.get(key) === view && view.derived.size < derivedBefore) seen.derivedForgotten += 1;
+          for (const r of out) if (r.memo?.prefix !== undefined) seen.memoHits += 1;
+          const actual = { lines: out.map((r) => path.encoder.encode(r)), counters };
+          if (!sameWritten(actual, expected) && mismatches.length < 5) {
+            const at = actual.lines.findIndex((line, i) => line !== expected.lines[i]);
+            mismatches.push(`step ${step} ${key} ${name} ${path.options.profile.name}${path.options.serviceAttribute === false ? ' no service' : ''}: event ${at}\n  warm  ${actual.lines[at]}\n  fresh ${expected.lines[at]}\n  counters ${JSON.stringify(actual.counters)} / ${JSON.stringify(expected.counters)}`);
+          }
+        };
+        profiles.forEach((profile, i) => {
+          const freshA = writeFresh(record, docA, { profile }, reference[i]);
+          if (i === 0) {
+            seen.nodesWithoutMetadata += freshA.counters.nodeWithoutMetadata ? 1 : 0;
+            seen.podsWithoutMetadata += freshA.counters.podsWithoutMetadata;
+            seen.containersWithoutMetadata += freshA.counters.containersWithoutMetadata;
+          }
+          compare('warm', warm[i], docA, freshA);
+          compare('tiny', tiny[i], docB, writeFresh(record, docB, { profile }, reference[i]));
+          compare('shared', shared[i], docA, freshA);
+        });
+        compare('shared', shared[3], docA, writeFresh(record, docA, shared[3].options, reference[0]));
+      }
+    }
+
+    expect(mismatches).toEqual([]);
+    // What the sequence went through, so that a change of the generator cannot leave it testing nothing.
+    for (const [what, count] of Object.entries(seen)) expect([what, count > 0]).toEqual([what, true]);
   });
 });
