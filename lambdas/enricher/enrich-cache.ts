@@ -186,7 +186,8 @@ function getOrCreatePodOwners(cache: EnrichCache, owners: readonly PodOwner[]): 
   return list;
 }
 
-function toPodContext(cache: EnrichCache, record: NodeRecord, node: Readonly<Record<string, string>>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions): PodContext {
+/** The pod's attributes and `kubernetes` object; `owners` is its `pod_owners` list, when it has owners. */
+function toPodContext(record: NodeRecord, node: Readonly<Record<string, string>>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions, owners: readonly unknown[] | undefined): PodContext {
   const attributes = { ...node };
   const kubernetes: Record<string, unknown> = { host: record.node };
   if (meta) {
@@ -205,7 +206,7 @@ function toPodContext(cache: EnrichCache, record: NodeRecord, node: Readonly<Rec
   // Frozen and reused while the metadata document lives (the reader keeps documents): shared,
   // read-only, by the pod's events and, through their memos, by the JSON the encoder keeps.
   if (meta && hasKeys(meta.labels)) kubernetes.labels = Object.freeze(meta.labels);
-  if (meta && meta.owners.length > 0) kubernetes.pod_owners = getOrCreatePodOwners(cache, meta.owners);
+  if (owners !== undefined) kubernetes.pod_owners = owners;
   return { attributes, kubernetes: Object.freeze(kubernetes), meta };
 }
 
@@ -220,7 +221,8 @@ export function getOrCreatePodView(cache: EnrichCache, record: NodeRecord, node:
     const hit = cache.podViews.get(meta);
     if (hit && hit.profile === options.profile && hit.serviceAttribute === serviceAttribute && hit.node === node && hit.uid === sample.uid) return hit;
   }
-  const context = toPodContext(cache, record, node, sample, meta, options);
+  const owners = meta && meta.owners.length > 0 ? getOrCreatePodOwners(cache, meta.owners) : undefined;
+  const context = toPodContext(record, node, sample, meta, options, owners);
   Object.freeze(context.attributes);
   const podAttributes = meta ? { ...context.attributes, pod_status: meta.phase } : context.attributes;
   const view: PodView = { profile: options.profile, serviceAttribute, node, uid: sample.uid, context, pod: toEventShape(podAttributes), net: new Map() };
