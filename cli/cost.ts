@@ -5,6 +5,7 @@ import { DEFAULT_PROFILE_NAME, parseProfileName, type DeclarationProfile } from 
 import { toMetadataItem } from '../core/node-metadata-item';
 import { toRecordData } from '../core/record/record-data';
 import { toCiRecords } from '../lambdas/enricher/enrich';
+import { createEnrichCache } from '../lambdas/enricher/enrich-cache';
 import { createSimulatedCluster } from '../sim/simulated-nodes';
 import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
 import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
@@ -33,6 +34,7 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
   const nowMs = Date.UTC(2026, 0, 1);
   const cluster = createSimulatedCluster({ cluster: 'cost', nodes, podsPerNode, nowMs });
   const encoder = createEmfEncoder(profile);
+  const cache = createEnrichCache();
   const metrics = new Set<string>();
   let logsBytes = 0;
   let recordBytes = 0;
@@ -44,7 +46,7 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
     recordBytes += toRecordData(record).byteLength;
     metadataBytes += toMetadataItem(metadata, nowMs, 3600).doc.length;
     const started = process.hrtime.bigint();
-    const messages = toCiRecords(record, metadata, { profile }).records.map((r) => encoder.encode(r));
+    const messages = toCiRecords(record, metadata, { profile }, cache).records.map((r) => encoder.encode(r));
     enrichNs += process.hrtime.bigint() - started;
     for (const message of messages) {
       logsBytes += Buffer.byteLength(message, 'utf8');

@@ -6,6 +6,7 @@ import { toNodeKey, type NodeMetadata } from '../core/node-metadata';
 import type { NodeRecord } from '../core/record';
 import { parseRecordJson } from '../core/record/record-data';
 import { toCiRecords } from '../lambdas/enricher/enrich';
+import { createEnrichCache } from '../lambdas/enricher/enrich-cache';
 import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 
@@ -86,12 +87,13 @@ export const replayCommand: Command = {
     const records = toRecords(await readText(values.records, '--records'), values.records);
     const metadata = toMetadata(await readText(values.metadata, '--metadata'), values.metadata);
     const encoder = createEmfEncoder(profile);
+    const cache = createEnrichCache();
     let events = 0;
     let pods = 0;
     let nodes = 0;
     const out: string[] = [];
     for (const record of records) {
-      const result = toCiRecords(record, metadata.get(toNodeKey(record.cluster, record.node)), { profile });
+      const result = toCiRecords(record, metadata.get(toNodeKey(record.cluster, record.node)), { profile }, cache);
       if (result.nodeWithoutMetadata) nodes += 1;
       pods += result.podsWithoutMetadata;
       for (const ci of result.records) {

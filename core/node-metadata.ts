@@ -86,18 +86,18 @@ export interface NodeMetadata {
 export const toNodeKey = (cluster: string, node: string): string => `${cluster}#${node}`;
 
 /**
- * `next` with every pod whose content is the same as in the previous read of the node replaced by
- * the previous object (the document is changed in place and returned). The enricher's metadata
- * reader applies it to every changed document it reads, and the enricher keys its per-pod objects
- * and their JSON on the pod objects: a document rewritten because one pod restarted or started
- * leaves the node's other pods warm.
+ * A copy of `next` whose pods that have the same content as in `previous` (the previous read of the
+ * node) are the previous objects; neither argument is changed. The enricher's metadata reader applies
+ * it to every changed document it reads, and the enricher keys its per-pod objects and their JSON on
+ * the pod objects: a document rewritten because one pod restarted or started leaves the node's other
+ * pods warm.
  */
 export function withUnchangedPods(next: NodeMetadata, previous: NodeMetadata): NodeMetadata {
   // Once per node and changed document (the enricher reads a node at most once per TTL): plain JSON comparison.
   const before = new Map(previous.pods.map((pod) => [pod.uid, pod]));
-  next.pods = next.pods.map((pod) => {
+  const pods = next.pods.map((pod) => {
     const last = before.get(pod.uid);
     return last !== undefined && JSON.stringify(last) === JSON.stringify(pod) ? last : pod;
   });
-  return next;
+  return { ...next, pods };
 }

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../core/record/rec
 import type { NodeMetadata } from '../../core/node-metadata';
 import type { LogEventInput, LogWriter } from '../common/log-writer';
 import { toCiRecords } from './enrich';
+import { createEnrichCache } from './enrich-cache';
 import type { MetadataReader } from './metadata-reader';
 
 /**
@@ -102,6 +103,8 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
   const toPipeline = (profile: DeclarationProfile) => ({ encoder: createEmfEncoder(profile), options: { profile, serviceAttribute: deps.serviceAttribute } });
   const fleet = toPipeline(deps.profile);
   const byCluster = new Map(Object.entries(deps.clusterProfiles ?? {}).map(([cluster, profile]) => [cluster, toPipeline(profile)]));
+  // Kept by a warm Lambda from one invocation to the next, shared by the profiles (its views are per profile).
+  const cache = createEnrichCache();
 
   return async (event, context) => {
     const summary: InvocationSummary = {
@@ -148,7 +151,7 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
         const { encoder, options } = byCluster.get(d.record.cluster) ?? fleet;
         let enriched: ReturnType<typeof toCiRecords>;
         try {
-          enriched = toCiRecords(d.record, doc, options);
+          enriched = toCiRecords(d.record, doc, options, cache);
         } catch (error) {
           // A bug or an input the schema check let through: never retried forever, always visible.
           summary.poison += 1;

@@ -11,12 +11,23 @@ import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-
  * re-read item whose content hash is unchanged yields the same document object as before; a changed
  * one keeps the previous objects of the pods whose content did not change (see withUnchangedPods).
  * An expired, corrupt or unknown-version item is treated as no document and reported to `onBadItem`.
+ *
+ * What it holds, keyed by table key: the answers of the last TTL (the expired ones dropped by a read
+ * that finds more than `maxAnswers` held), and the last document read with a content hash (all
+ * forgotten when a new key would make more than `maxDocuments`: the next read of each node parses its
+ * item again).
  */
 
 /** What the handler needs from the metadata table. */
 export interface MetadataReader {
   /** Documents by table key (`<cluster>#<node>`); a key without a usable document maps to undefined. */
   get(keys: readonly string[]): Promise<Map<string, NodeMetadata | undefined>>;
+}
+
+/** A MetadataReader that says how much it holds. */
+export interface CachingMetadataReader extends MetadataReader {
+  /** The answers and the last documents it holds now: what `maxAnswers` and `maxDocuments` bound. */
+  held(): { answers: number; documents: number };
 }
 
 /** Options of {@link createMetadataReader}. */
@@ -35,6 +46,18 @@ export interface MetadataReaderOptions {
   maxRetries?: number;
   /** @default 50 */
   baseDelayMs?: number;
+  /**
+   * Answers held above which a read drops the expired ones (nodes come and go: the answers follow
+   * the live fleet; those of the last TTL are kept whatever their number).
+   * @default 20000
+   */
+  maxAnswers?: number;
+  /**
+   * Last documents held (for the content-hash comparison); all are forgotten when a new key would
+   * make more.
+   * @default 50000
+   */
+  maxDocuments?: number;
   /** Receives items that could not be decoded. @default ignored (they count as missing documents) */
   onBadItem?: (key: string, reason: string) => void;
   /** @default Date.now and setTimeout */
@@ -43,10 +66,12 @@ export interface MetadataReaderOptions {
 }
 
 /** Creates a cached BatchGetItem reader of node metadata documents. */
-export function createMetadataReader(options: MetadataReaderOptions): MetadataReader {
+export function createMetadataReader(options: MetadataReaderOptions): CachingMetadataReader {
   const ttl = options.cacheTtlMs ?? 30_000;
   const maxRetries = options.maxRetries ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 50;
+  const maxAnswers = options.maxAnswers ?? 20_000;
+  const maxDocuments = options.maxDocuments ?? 50_000;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cache = new Map<string, { doc: NodeMetadata | undefined; expiresAt: number }>();
@@ -76,7 +101,7 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
           const doc = last ? withUnchangedPods(parsed.value, last.doc) : parsed.value;
           into.set(key, doc);
           if (typeof item.hash === 'string') {
-            if (lastDocs.size >= 50_000) lastDocs.clear();
+            if (lastDocs.size >= maxDocuments && !lastDocs.has(key)) lastDocs.clear();
             lastDocs.set(key, { hash: item.hash, doc });
           }
         } else options.onBadItem?.(key, parsed.error);
@@ -100,7 +125,7 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
         await fetch(missing.slice(i, i + DYNAMODB_MAX_BATCH_GET_KEYS), fetched);
       }
       // Nodes come and go: drop expired entries now and then so the cache tracks the live fleet.
-      if (cache.size > 20_000) for (const [key, entry] of cache) if (entry.expiresAt <= t) cache.delete(key);
+      if (cache.size > maxAnswers) for (const [key, entry] of cache) if (entry.expiresAt <= t) cache.delete(key);
       const expiresAt = now() + ttl;
       for (const key of missing) {
         const doc = fetched.get(key);
@@ -109,5 +134,6 @@ export function createMetadataReader(options: MetadataReaderOptions): MetadataRe
       }
       return result;
     },
+    held: () => ({ answers: cache.size, documents: lastDocs.size }),
   };
 }

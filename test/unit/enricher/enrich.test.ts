@@ -1,4 +1,6 @@
-import { toCiRecords, toMillicores, toRate } from '../../../lambdas/enricher/enrich';
+import { toCiRecords } from '../../../lambdas/enricher/enrich';
+import { createEnrichCache } from '../../../lambdas/enricher/enrich-cache';
+import { toMillicores, toRate } from '../../../lambdas/enricher/formulas';
 import { withUnchangedPods } from '../../../core/node-metadata';
 import { PROFILES } from '../../../core/metrics/profiles';
 import { createEmfEncoder } from '../../../core/emf';
@@ -35,7 +37,7 @@ describe('rates', () => {
 });
 
 describe.each([1, 2] as const)('toCiRecords on cgroup v%s input', (cgroupVersion) => {
-  const { records } = toCiRecords(toRecordFixture(cgroupVersion), toMetadataFixture(), classic);
+  const { records } = toCiRecords(toRecordFixture(cgroupVersion), toMetadataFixture(), classic, createEnrichCache());
   validated(records);
 
   it('emits one Node, NodeFS per filesystem, NodeDiskIO per device, NodeNet per interface, Pod/Container per sample, PodNet per pod interface', () => {
@@ -112,7 +114,7 @@ describe.each([1, 2] as const)('toCiRecords on cgroup v%s input', (cgroupVersion
 });
 
 describe('Pod records', () => {
-  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic);
+  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic, createEnrichCache());
 
   it('computes pod CPU and memory against the node capacity and the pod limits', () => {
     expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics).toMatchObject({
@@ -174,17 +176,17 @@ describe('Pod records', () => {
     metadata.pods[0].owners = [{ kind: 'StatefulSet', name: 'db' }];
     metadata.pods[0].workloadName = 'web-7d9f8b6c5-x2x4q';
     metadata.pods[1].owners = [];
-    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic);
+    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
     expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').kubernetes?.pod_owners).toEqual([{ owner_kind: 'StatefulSet', owner_name: 'db' }]);
     expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').attributes.PodName).toBe('web-7d9f8b6c5-x2x4q');
     expect(podNamed(out, 'report-28930120-abcde').kubernetes).not.toHaveProperty('pod_owners');
-    expect(podNamed(toCiRecords(toRecordFixture(), toMetadataFixture(), classic).records, 'report-28930120-abcde').kubernetes?.pod_owners).toEqual([{ owner_kind: 'CronJob', owner_name: 'report' }]);
+    expect(podNamed(toCiRecords(toRecordFixture(), toMetadataFixture(), classic, createEnrichCache()).records, 'report-28930120-abcde').kubernetes?.pod_owners).toEqual([{ owner_kind: 'CronJob', owner_name: 'report' }]);
   });
 
   it('caps a pod request at the node capacity', () => {
     const metadata = toMetadataFixture();
     metadata.pods[1].containers[0].requests = { cpuMillicores: 10_000, memoryBytes: 64 * GiB };
-    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic);
+    const { records: out } = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
     expect(podNamed(out, 'report-28930120-abcde').metrics).toMatchObject({ pod_cpu_request: 4000, pod_cpu_reserved_capacity: 100, pod_memory_request: 16 * GiB });
     expect(ofType(out, 'Node')[0].metrics.node_cpu_request).toBe(4500);
   });
@@ -198,7 +200,7 @@ describe('Pod records', () => {
 });
 
 describe('Container records', () => {
-  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic);
+  const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), classic, createEnrichCache());
   const app = ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'app') as CiRecord<'Container'>;
 
   it('computes container CPU and memory with its own requests and limits and restarts', () => {
@@ -228,7 +230,7 @@ describe('enhanced profile', () => {
   const metadata = toMetadataFixture();
   metadata.pods[1].containers[0].state = 'Waiting';
   metadata.pods[1].containers[0].stateReason = 'ImagePullBackOff';
-  const { records } = toCiRecords(toRecordFixture(), metadata, enhanced);
+  const { records } = toCiRecords(toRecordFixture(), metadata, enhanced, createEnrichCache());
   validated(records);
 
   it('adds pod status and container status counts', () => {
@@ -260,7 +262,7 @@ describe('enhanced profile', () => {
 describe('edge cases', () => {
   it('emits gauges but no rates, and no NodeDiskIO/NodeNet/PodNet records, when elapsed time is zero', () => {
     const record = { ...toRecordFixture(), elapsedMs: 0 };
-    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    const { records } = toCiRecords(record, toMetadataFixture(), classic, createEnrichCache());
     validated(records);
     const [node] = ofType(records, 'Node');
     expect(node.metrics.node_cpu_usage_total).toBeUndefined();
@@ -274,7 +276,7 @@ describe('edge cases', () => {
     const record = toRecordFixture();
     delete record.elapsedMs;
     delete record.deltas;
-    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    const { records } = toCiRecords(record, toMetadataFixture(), classic, createEnrichCache());
     expect(ofType(records, 'Node')[0].metrics.node_cpu_usage_total).toBeUndefined();
     expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics.pod_memory_working_set).toBe(512 * MiB);
   });
@@ -282,7 +284,7 @@ describe('edge cases', () => {
   it('treats an absent counter delta (counter reset) as no rate for that counter only', () => {
     const record = toRecordFixture();
     delete record.deltas!.cpuUsageNs;
-    const { records } = toCiRecords(record, toMetadataFixture(), classic);
+    const { records } = toCiRecords(record, toMetadataFixture(), classic, createEnrichCache());
     const [node] = ofType(records, 'Node');
     expect(node.metrics.node_cpu_usage_total).toBeUndefined();
     expect(node.metrics.node_cpu_usage_user).toBe(1500);
@@ -291,7 +293,7 @@ describe('edge cases', () => {
   it('writes pods missing from the metadata without PodName or Namespace, and counts them', () => {
     const metadata = toMetadataFixture();
     metadata.pods = metadata.pods.filter((p) => p.uid !== 'uid-report');
-    const result = toCiRecords(toRecordFixture(), metadata, classic);
+    const result = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
     validated(result.records);
     expect(result.podsWithoutMetadata).toBe(1);
     const orphan = ofType(result.records, 'Pod').find((r) => r.kubernetes?.pod_id === 'uid-report') as CiRecord<'Pod'>;
@@ -305,13 +307,13 @@ describe('edge cases', () => {
   it('counts containers of a known pod that the metadata does not list', () => {
     const metadata = toMetadataFixture();
     metadata.pods[0].containers = metadata.pods[0].containers.slice(0, 1);
-    const result = toCiRecords(toRecordFixture(), metadata, classic);
+    const result = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
     expect(result.containersWithoutMetadata).toBe(1);
     expect(result.podsWithoutMetadata).toBe(0);
   });
 
   it('writes node-level events without instance attributes or request metrics when the node has no metadata document', () => {
-    const result = toCiRecords(toRecordFixture(), undefined, classic);
+    const result = toCiRecords(toRecordFixture(), undefined, classic, createEnrichCache());
     validated(result.records);
     expect(result.nodeWithoutMetadata).toBe(true);
     expect(result.podsWithoutMetadata).toBe(2);
@@ -322,76 +324,69 @@ describe('edge cases', () => {
   });
 
   it('leaves out Service when the service attribute is switched off', () => {
-    const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), { ...classic, serviceAttribute: false });
+    const { records } = toCiRecords(toRecordFixture(), toMetadataFixture(), { ...classic, serviceAttribute: false }, createEnrichCache());
     expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').attributes.Service).toBeUndefined();
   });
 
   it('reuses the attribute objects of a pod while its metadata object lives, per profile', () => {
+    const cache = createEnrichCache();
     const metadata = toMetadataFixture();
-    const first = toCiRecords(toRecordFixture(), metadata, classic).records;
-    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic).records;
+    const first = toCiRecords(toRecordFixture(), metadata, classic, cache).records;
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic, cache).records;
     expect(podNamed(again, 'web-7d9f8b6c5-x2x4q').attributes).toBe(podNamed(first, 'web-7d9f8b6c5-x2x4q').attributes);
     expect(Object.isFrozen(podNamed(again, 'web-7d9f8b6c5-x2x4q').attributes)).toBe(true);
-    const rich = toCiRecords(toRecordFixture(), metadata, enhanced).records;
+    const rich = toCiRecords(toRecordFixture(), metadata, enhanced, cache).records;
     const app = ofType(rich, 'Container').find((r) => r.kubernetes?.container_name === 'app');
     expect(app?.attributes.ContainerName).toBe('app');
     expect(podNamed(rich, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBe('web-7d9f8b6c5-x2x4q');
-    expect(podNamed(toCiRecords(toRecordFixture(), metadata, classic).records, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBeUndefined();
+    expect(podNamed(toCiRecords(toRecordFixture(), metadata, classic, cache).records, 'web-7d9f8b6c5-x2x4q').attributes.FullPodName).toBeUndefined();
   });
 
   it('reuses the node-level attribute objects while the node attributes stay the same, across documents, and not across nodes', () => {
+    const cache = createEnrichCache();
     const record = { ...toRecordFixture(), net: [{ name: 'eth0', deltas: { rxBytes: 600 } }, { name: 'eni0a1b2c3d4e5', deltas: { txBytes: 600 } }] };
     const metadata = toMetadataFixture();
-    const first = toCiRecords(record, metadata, classic).records;
-    const again = toCiRecords({ ...record, timeMs: T0 + 60_000 }, metadata, classic).records;
+    const first = toCiRecords(record, metadata, classic, cache).records;
+    const again = toCiRecords({ ...record, timeMs: T0 + 60_000 }, metadata, classic, cache).records;
     for (const type of ['Node', 'NodeFS', 'NodeDiskIO', 'NodeNet'] as const) {
       expect(ofType(again, type).map((r) => r.attributes)).toEqual(ofType(first, type).map((r) => r.attributes));
       ofType(again, type).forEach((r, i) => expect(r.attributes).toBe(ofType(first, type)[i].attributes));
     }
     expect(ofType(again, 'NodeNet').map((r) => r.attributes.interface)).toEqual(['eth0', 'eni0a1b2c3d4e5']);
     expect(Object.isFrozen(ofType(again, 'NodeNet')[1].attributes)).toBe(true);
-    const otherNode = toCiRecords({ ...record, node: 'ip-10-0-9-9.ec2.internal' }, metadata, classic).records;
+    const otherNode = toCiRecords({ ...record, node: 'ip-10-0-9-9.ec2.internal' }, metadata, classic, cache).records;
     expect(ofType(otherNode, 'Node')[0].attributes.NodeName).toBe('ip-10-0-9-9.ec2.internal');
-    const rewritten = toCiRecords(record, { ...metadata, observedAtMs: metadata.observedAtMs + 60_000 }, classic).records;
+    const rewritten = toCiRecords(record, { ...metadata, observedAtMs: metadata.observedAtMs + 60_000 }, classic, cache).records;
     ofType(rewritten, 'NodeNet').forEach((r, i) => expect(r.attributes).toBe(ofType(first, 'NodeNet')[i].attributes));
-    const without = toCiRecords(record, undefined, classic).records;
+    const without = toCiRecords(record, undefined, classic, cache).records;
     expect(ofType(without, 'Node')[0].attributes).toEqual({ ClusterName: 'prod', NodeName: 'ip-10-0-0-1.ec2.internal', AutoScalingGroupName: '' });
-    const otherAsg = toCiRecords(record, { ...metadata, autoScalingGroup: 'eks-ng-2' }, classic).records;
+    const otherAsg = toCiRecords(record, { ...metadata, autoScalingGroup: 'eks-ng-2' }, classic, cache).records;
     expect(ofType(otherAsg, 'Node')[0].attributes).not.toBe(ofType(first, 'Node')[0].attributes);
     expect(ofType(otherAsg, 'Node')[0].attributes.AutoScalingGroupName).toBe('eks-ng-2');
   });
 
-  it('forgets node interfaces when they far outnumber the node\'s (eni interfaces come and go with pods)', () => {
-    const metadata = toMetadataFixture();
-    const withInterfaces = (names: string[]) => ({ ...toRecordFixture(), net: names.map((name) => ({ name, deltas: { rxBytes: 600 } })) });
-    const first = toCiRecords(withInterfaces(['eth0']), metadata, classic).records;
-    for (let i = 0; i < 30; i++) toCiRecords(withInterfaces(['eth0', `eni${i}`]), metadata, classic);
-    const later = toCiRecords(withInterfaces(['eth0']), metadata, classic).records;
-    expect(ofType(later, 'NodeNet')[0].attributes).toEqual(ofType(first, 'NodeNet')[0].attributes);
-    expect(ofType(later, 'NodeNet')[0].attributes).not.toBe(ofType(first, 'NodeNet')[0].attributes);
-    expect(ofType(later, 'Node')[0].attributes).toBe(ofType(first, 'Node')[0].attributes);
-  });
-
   it('gives every record a memo for the encoder: one per attributes object, the same one while the metadata objects live', () => {
+    const cache = createEnrichCache();
     const metadata = toMetadataFixture();
-    const first = toCiRecords(toRecordFixture(), metadata, classic).records;
-    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic).records;
+    const first = toCiRecords(toRecordFixture(), metadata, classic, cache).records;
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, metadata, classic, cache).records;
     expect(again.map((r) => r.type)).toEqual(first.map((r) => r.type));
     again.forEach((r, i) => expect(r.memo).toBe(first[i].memo));
     expect(new Set(first.map((r) => r.memo)).size).toBe(first.length);
     expect(new Set(first.map((r) => r.attributes)).size).toBe(first.length);
-    const without = toCiRecords(toRecordFixture(), undefined, classic).records;
+    const without = toCiRecords(toRecordFixture(), undefined, classic, cache).records;
     expect(ofType(without, 'Node')[0].memo).toBeDefined();
     expect(ofType(without, 'Node')[0].memo).not.toBe(ofType(first, 'Node')[0].memo);
   });
 
   it('keeps the memos of the pods a changed document did not change (the reader keeps their objects)', () => {
+    const cache = createEnrichCache();
     const before = toMetadataFixture();
-    const first = toCiRecords(toRecordFixture(), before, classic).records;
+    const first = toCiRecords(toRecordFixture(), before, classic, cache).records;
     const changed = toMetadataFixture();
     changed.pods[0].restartDelta = 5;
     const after = withUnchangedPods(changed, before);
-    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, after, classic).records;
+    const again = toCiRecords({ ...toRecordFixture(), timeMs: T0 + 60_000 }, after, classic, cache).records;
     const memosOf = (records: CiRecord[], uid: string) => records.filter((r) => r.kubernetes?.pod_id === uid).map((r) => r.memo);
     const [changedUid, keptUid] = [before.pods[0].uid, before.pods[1].uid];
     expect(memosOf(again, keptUid).length).toBeGreaterThan(0);
@@ -402,11 +397,12 @@ describe('edge cases', () => {
   });
 
   it('rebuilds the attributes of kept pods when the node attributes change (a document gains its Auto Scaling group)', () => {
+    const cache = createEnrichCache();
     const before = { ...toMetadataFixture(), autoScalingGroup: '' };
-    const first = toCiRecords(toRecordFixture(), before, classic).records;
+    const first = toCiRecords(toRecordFixture(), before, classic, cache).records;
     const after = withUnchangedPods({ ...toMetadataFixture(), autoScalingGroup: 'eks-ng-9' }, before);
     expect(after.pods[0]).toBe(before.pods[0]);
-    const again = toCiRecords(toRecordFixture(), after, classic).records;
+    const again = toCiRecords(toRecordFixture(), after, classic, cache).records;
     expect(podNamed(first, 'web-7d9f8b6c5-x2x4q').attributes.AutoScalingGroupName).toBe('');
     for (const r of again) expect(r.attributes.AutoScalingGroupName).toBe('eks-ng-9');
   });

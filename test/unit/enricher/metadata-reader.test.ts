@@ -3,7 +3,11 @@ import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader'
 import { withUnchangedPods } from '../../../core/node-metadata';
 import { toMetadataItem } from '../../../core/node-metadata-item';
 import { TransientError } from '../../../core/errors';
-import { toMetadataFixture } from './fixtures';
+import { createEmfEncoder } from '../../../core/emf';
+import { PROFILES } from '../../../core/metrics/profiles';
+import { toCiRecords } from '../../../lambdas/enricher/enrich';
+import { createEnrichCache } from '../../../lambdas/enricher/enrich-cache';
+import { toMetadataFixture, toRecordFixture } from './fixtures';
 
 const NOW = 1_764_000_000_000;
 const TABLE = 't';
@@ -16,6 +20,7 @@ function fakeClient(nodes: string[], unprocessedRounds = 0) {
   let rounds = unprocessedRounds;
   return {
     calls,
+    items,
     send: async (command: BatchGetCommand) => {
       const keys = (command.input.RequestItems?.[TABLE]?.Keys ?? []).map((k) => String(k.pk));
       calls.push(keys);
@@ -93,6 +98,57 @@ describe('metadata reader', () => {
   });
 });
 
+describe('metadata reader bounds', () => {
+  it('drops the expired answers when a read finds more than maxAnswers held, and reads those nodes again to the same documents', async () => {
+    const client = fakeClient(['a', 'b', 'c', 'd']);
+    let now = NOW;
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => now, cacheTtlMs: 30_000, maxAnswers: 2 });
+    const first = await reader.get(['prod#a', 'prod#b', 'prod#c']);
+    expect(reader.held()).toEqual({ answers: 3, documents: 3 });
+    now += 10_000;
+    await reader.get(['prod#d']);
+    // More than 2 held, none expired: all kept.
+    expect(reader.held()).toEqual({ answers: 4, documents: 4 });
+    now += 25_000;
+    // a, b and c expired 5 s ago, d is still fresh: served from memory, and the expired answers dropped.
+    await reader.get(['prod#d']);
+    expect(reader.held()).toEqual({ answers: 1, documents: 4 });
+    const again = await reader.get(['prod#a']);
+    expect(client.calls).toEqual([['prod#a', 'prod#b', 'prod#c'], ['prod#d'], ['prod#a']]);
+    expect(again.get('prod#a')).toBe(first.get('prod#a'));
+  });
+
+  it('forgets the last documents when a new node would make more than maxDocuments, and parses them again: equal documents, the same events as a fresh cache', async () => {
+    const client = fakeClient(['a', 'b', 'c']);
+    let now = NOW;
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => now, cacheTtlMs: 1000, maxDocuments: 2 });
+    const first = (await reader.get(['prod#a'])).get('prod#a');
+    await reader.get(['prod#b']);
+    now += 2000;
+    // Known nodes, one with the same hash (the same object), one with a new hash: nothing forgotten (no new node).
+    client.items.set('prod#b', { ...itemFor('b'), hash: 'rewritten' });
+    expect((await reader.get(['prod#a', 'prod#b'])).get('prod#a')).toBe(first);
+    expect(reader.held()).toEqual({ answers: 2, documents: 2 });
+    await reader.get(['prod#c']);
+    expect(reader.held()).toEqual({ answers: 3, documents: 1 });
+    now += 2000;
+    const reparsed = (await reader.get(['prod#a'])).get('prod#a');
+    expect(reparsed).not.toBe(first);
+    expect(reparsed).toEqual(first);
+
+    const options = { profile: PROFILES.classic };
+    const encoder = createEmfEncoder(PROFILES.classic);
+    const record = { ...toRecordFixture(), node: 'a' };
+    const cache = createEnrichCache();
+    toCiRecords(record, first, options, cache).records.forEach((r) => encoder.encode(r));
+    const later = { ...record, timeMs: record.timeMs + 60_000 };
+    const warm = toCiRecords(later, reparsed, options, cache).records.map((r) => encoder.encode(r));
+    const freshEncoder = createEmfEncoder(PROFILES.classic);
+    const fresh = toCiRecords(later, reparsed, options, createEnrichCache()).records.map((r) => freshEncoder.encode(r));
+    expect(warm).toEqual(fresh);
+  });
+});
+
 describe('withUnchangedPods', () => {
   it('keeps the previous object of every pod whose content did not change, and takes the changed and new ones', () => {
     const previous = toMetadataFixture();
@@ -100,11 +156,26 @@ describe('withUnchangedPods', () => {
     next.pods[1].restartDelta = 3;
     next.pods.push({ ...toMetadataFixture().pods[0], uid: 'uid-new' });
     const merged = withUnchangedPods(next, previous);
-    expect(merged).toBe(next);
+    expect(merged).not.toBe(next);
+    expect(merged).toEqual(next);
     expect(merged.pods[0]).toBe(previous.pods[0]);
     expect(merged.pods[1]).not.toBe(previous.pods[1]);
     expect(merged.pods[1].restartDelta).toBe(3);
     expect(merged.pods[merged.pods.length - 1].uid).toBe('uid-new');
+  });
+
+  it('changes neither argument', () => {
+    const previous = toMetadataFixture();
+    const next = toMetadataFixture();
+    next.pods[1].restartDelta = 3;
+    const [nextBefore, previousBefore] = [structuredClone(next), structuredClone(previous)];
+    const nextPods = next.pods;
+    const nextFirstPod = next.pods[0];
+    withUnchangedPods(next, previous);
+    expect(next.pods).toBe(nextPods);
+    expect(next.pods[0]).toBe(nextFirstPod);
+    expect(next).toEqual(nextBefore);
+    expect(previous).toEqual(previousBefore);
   });
 
   it('is used by the reader when a re-read item has a new content hash', async () => {
