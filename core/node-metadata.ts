@@ -73,6 +73,14 @@ export interface NodeMetadata {
   instanceType?: string;
   /** EC2 tag aws:autoscaling:groupName; '' when the instance is in no group. */
   autoScalingGroup: string;
+  /** The instance's availability zone, from spec.providerID `aws:///<az>/<instance-id>`. */
+  availabilityZone?: string;
+  /**
+   * The instance's EBS volumes by the device name EC2 attached them under (`/dev/xvda` -> `vol-...`),
+   * from EC2's block device mappings; with the agent's disk serials (NVMe devices name their volume)
+   * they give the `EBSVolumeId` attribute of NodeFS and NodeDiskIO events. Absent when not resolved.
+   */
+  ebsVolumes?: Record<string, string>;
   capacity: { cpuMillicores?: number; memoryBytes?: number; pods?: number };
   allocatable: { cpuMillicores?: number; memoryBytes?: number; pods?: number };
   /** Node conditions by type (Ready, MemoryPressure, ...) with status 'True' | 'False' | 'Unknown'. */
