@@ -1,8 +1,20 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { FleetStack } from './fleet-stack';
 
 const BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
 const VPC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
+
+/** The id cdk-nag gives a wildcard finding on the Container Insights performance log groups (cdk/lib/performance-log-groups.ts). */
+function toPerformanceLogGroupsFinding(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:/aws/containerinsights/*/performance:*]`;
+}
+
+const LOG_GROUPS_REASON =
+  'The Container Insights performance log groups of the account, /aws/containerinsights/*/performance: a role holds 10,240 characters of inline policy, not one ARN per cluster of a 400-cluster fleet. The enricher writes only clusters of its fleet (it checks), a poller only clusters whose EKS access entry it has.';
 
 /**
  * The cdk-nag AwsSolutions findings kinsight accepts, each scoped to the constructs it arises on and
@@ -27,12 +39,23 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination (dead-letter queue) of the enricher event source.' },
     { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
     { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
+    { id: toPerformanceLogGroupsFinding(stack.enricher), reason: LOG_GROUPS_REASON },
   );
   for (const poller of stack.pollers) {
     Validations.of(poller).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeTags (the Auto Scaling group tag of each node) supports no resource-level permissions: AWS requires Resource "*".' },
       { id: VPC_EXECUTION, reason: 'A poller of a private cluster runs in its VPC: the AWS-managed policy manages the function network interfaces (ec2 ENI actions that need Resource "*").' },
+      { id: toPerformanceLogGroupsFinding(poller), reason: LOG_GROUPS_REASON },
     );
+  }
+  for (const group of stack.groups.values()) {
+    // CDK's LogRetention provider, one per nested stack: it sets the retention of the performance log groups it creates or adopts.
+    for (const logRetention of group.node.children.filter((c) => c.node.id.startsWith('LogRetention'))) {
+      Validations.of(logRetention).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CDK\'s LogRetention provider: logs:PutRetentionPolicy and logs:DeleteRetentionPolicy on "*", as CDK defines it; it only sets the retention of the clusters\' performance log groups.',
+      });
+    }
   }
   for (const installer of stack.installers) {
     const fn = Stack.of(installer).getLogicalId(installer.function.node.defaultChild as CfnElement);
