@@ -56,10 +56,13 @@ export class FleetStack extends Stack {
   readonly installers: AgentInstaller[] = [];
   /** Alarms and dashboard. */
   readonly monitoring: PipelineMonitoring;
+  /** The fleet's clusters, in fleet-file order. */
+  readonly clusterNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { fleet } = props;
+    this.clusterNames = fleet.clusters.map((c) => c.name);
     const key = new kms.Key(this, 'Key', {
       description: 'kinsight: stream and failure queue',
       enableKeyRotation: true,
@@ -73,6 +76,7 @@ export class FleetStack extends Stack {
       stream,
       table,
       encryptionKey: key,
+      clusterNames: this.clusterNames,
       profile: fleet.profile,
       clusterProfiles: toClusterProfiles(fleet.clusters, fleet.profile),
       ...(fleet.declarations ? { declarations: fleet.declarations } : {}),

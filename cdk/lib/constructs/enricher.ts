@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import type { MetricDeclaration } from '../../../core/metrics/profiles';
 import { KinsightFunction } from '../kinsight-function';
 import type { Profile } from '../fleet-config';
-import { toPerformanceLogGroupsArn } from '../performance-log-groups';
+import { toEnricherLogGroupArns } from '../performance-log-groups';
 
 /** Props of {@link Enricher}. */
 export interface EnricherProps {
@@ -22,6 +22,8 @@ export interface EnricherProps {
   readonly table: dynamodb.ITableV2;
   /** Key of the stream and the failure queue. */
   readonly encryptionKey: kms.IKey;
+  /** The fleet's clusters: the enricher writes their performance log groups only (cdk/lib/performance-log-groups.ts). */
+  readonly clusterNames: readonly string[];
   /** Fleet default declaration profile. */
   readonly profile: Profile;
   /**
@@ -111,7 +113,8 @@ export class Enricher extends Construct {
     this.function.addEventSource(this.eventSource);
     // Reads only: the enricher joins metadata by key, in batches.
     props.table.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
-    // The Container Insights performance log groups, the only log groups it writes (the fleet's clusters only: it checks).
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [toPerformanceLogGroupsArn(this)] }));
+    // The fleet's performance log groups, the only log groups it writes.
+    const logGroups = toEnricherLogGroupArns(this, props.clusterNames);
+    if (logGroups.length > 0) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: logGroups }));
   }
 }

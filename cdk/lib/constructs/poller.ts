@@ -87,6 +87,7 @@ export class Poller extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }));
     // Node documents are written and deleted in batches (BatchWriteItem carries the deletes).
     props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
+    // Every performance log group: what the poller writes is bounded by the DescribeCluster above.
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [toPerformanceLogGroupsArn(this)] }));
 
     // EventBridge Scheduler invokes through this role: no resource policy statement per cluster on the

@@ -122,6 +122,11 @@ describe.each([200, 400])('a fleet of %d clusters', (count) => {
     expect(fleet.ofType('Custom::KinsightAgent').map((r) => r.ClusterName).sort()).toEqual(names);
   });
 
+  it('grants the enricher the performance log groups by pattern: one ARN per cluster would not fit its policy', () => {
+    const writes = Object.values(fleet.template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().includes('logs:PutLogEvents'));
+    expect(writes.map((s: any) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining(':log-group:/aws/containerinsights/*/performance:*')]);
+  });
+
   it('keeps the alarms to six, whatever the fleet size', () => {
     expect(fleet.ofType('AWS::CloudWatch::Alarm')).toHaveLength(6);
   });

@@ -160,13 +160,20 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       ]);
     });
 
-    it('lets the enricher and the pollers write only the Container Insights performance log groups', () => {
-      const logWrites = statements().filter((s) => asList(s.Action).includes('logs:PutLogEvents'));
-      expect(logWrites).toHaveLength(4);
-      for (const s of logWrites) {
-        expect(s.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-        expect(JSON.stringify(s.Resource)).toContain(':log-group:/aws/containerinsights/*/performance:*');
-      }
+    it('lets the enricher write only the fleet\'s performance log groups, one ARN each', () => {
+      const [enricherWrites] = Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => asList(s.Action).includes('logs:PutLogEvents'));
+      expect(enricherWrites.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(asList(enricherWrites.Resource).map((r: any) => JSON.stringify(r).match(/log-group:([^:"]+):\*/)?.[1])).toEqual(
+        ['prod-eu', 'staging-eu', 'payments'].map((name) => `/aws/containerinsights/${name}/performance`),
+      );
+    });
+
+    it('lets the pollers write the Container Insights performance log groups, and describe only their clusters', () => {
+      const logWrites = [...fleet.nested.values()].flatMap((t) => Object.values(t.findResources('AWS::IAM::Policy') as Resources)).flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: any) => asList(s.Action).includes('logs:PutLogEvents'));
+      expect(logWrites).toHaveLength(3);
+      for (const s of logWrites) expect(JSON.stringify(s.Resource)).toContain(':log-group:/aws/containerinsights/*/performance:*');
     });
 
     it('lets the enricher only read the table', () => {
@@ -409,6 +416,7 @@ describe('constructs on their own', () => {
       stream,
       table,
       encryptionKey: key,
+      clusterNames: ['c1'],
       profile: 'lean',
       entry: stub,
       batchSize: 50,
@@ -449,7 +457,7 @@ describe('constructs on their own', () => {
     const key = new kms.Key(stack, 'K');
     const stream = new kinesis.Stream(stack, 'S', { encryptionKey: key, encryption: kinesis.StreamEncryption.KMS });
     const table = new dynamodb.TableV2(stack, 'T', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    const enricher = new Enricher(stack, 'E', { stream, table, encryptionKey: key, profile: 'classic', entry: stub });
+    const enricher = new Enricher(stack, 'E', { stream, table, encryptionKey: key, clusterNames: [], profile: 'classic', entry: stub });
     new PipelineMonitoring(stack, 'M', {
       stream,
       enricher: enricher.function,
