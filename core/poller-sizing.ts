@@ -6,12 +6,13 @@ import { LAMBDA_MEMORY_MB_PER_VCPU } from './limits';
  * count outgrew the memory it runs with).
  *
  * The design budget (DESIGN.md): a poll within half the 60 s timeout at the CPU share its memory
- * buys. `npm run bench:poller` measured 3.9 CPU seconds per 1,000 nodes of 30 pods for a cold poll
- * (every document written) and 2.4 for a warm one, and a peak RSS of about 100 MiB plus 0.12 MiB
- * per node. Each size below keeps about twice that CPU within the budget (Graviton cores are not
- * the benchmark machine's), except the last, which buys heap rather than CPU: JavaScript runs on
- * one thread, so above 1,769 MB a poll gets no faster, and a 10,000-node poll relies on the
- * deadline (a partial poll) when it runs past the budget.
+ * buys. `npm run bench:poller` measured 3.1 to 3.6 CPU seconds per 1,000 nodes of 30 pods for a
+ * cold poll (every document written) and 2.1 to 2.5 for a warm one, and a peak RSS of about
+ * 100 MiB plus 0.11 MiB per node. Each size below keeps a cold poll of its largest cluster within the
+ * budget with 1.6x (1,769 MB) to 2.4x (512 MB) of margin on that CPU (Graviton cores are not the
+ * benchmark machine's), except the last, which buys heap rather than CPU: JavaScript runs on one
+ * thread, so above 1,769 MB a poll gets no faster, and a 10,000-node poll relies on the deadline (a
+ * partial poll) when it runs past the budget.
  */
 
 /** A poller memory size and the largest cluster it is sized for. */
