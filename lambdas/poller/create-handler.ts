@@ -5,11 +5,11 @@ import { toStatusCode } from './kube-lists';
 import type { Poller, PollSummary } from './create-poller';
 
 /**
- * The poller Lambda's handler, built from its dependencies: one EventBridge schedule per cluster
- * invokes it every minute with the rule's constant input `{ "cluster": "<name>" }`.
+ * The poller Lambda's handler, built from its dependencies: one EventBridge Scheduler schedule per cluster
+ * invokes it every minute with its constant input `{ "cluster": "<name>" }`.
  */
 
-/** The event of the schedule rule. */
+/** The event of the schedule (its constant input). */
 export interface PollerEvent {
   readonly cluster?: unknown;
 }
