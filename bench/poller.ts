@@ -1,11 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { toKubeConfig } from '../lambdas/common/kube-client';
 import { ASG_TAG, createAsgResolver } from '../lambdas/poller/asg-resolver';
 import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
-import { createKubeLists } from '../lambdas/poller/kube-lists';
+import { DEFAULT_DEADLINE_MARGIN_MS } from '../lambdas/poller/create-handler';
+import { createKubeLists, listAll, type KubeLists } from '../lambdas/poller/kube-lists';
+import { toCpuShare, toPollerMemoryMb } from '../core/poller-sizing';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
 import { createSimCluster, toSimAutoScalingGroup } from '../sim/cluster';
 import { KubeStore, startKubeApiServer } from '../sim/kube-api-server';
@@ -16,7 +19,15 @@ import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '..
  * poll of the unchanged cluster. The local API server and dynalite run in a child process, so the
  * peak RSS printed is the poller's alone. Documents are written to the real DynamoDB emulator.
  *
- * Options (environment): KINSIGHT_BENCH_NODES (default 5000), KINSIGHT_BENCH_PODS_PER_NODE (default 30).
+ * Each poll runs with the deadline the Lambda handler would give it (the 60 s timeout minus the
+ * margin) and says whether it was cut short. The figures: CPU seconds of the poller per 1,000 nodes,
+ * and the wall time projected for Lambda at the memory the stack gives a cluster of this size
+ * (core/poller-sizing.ts), whose CPU share is memory / 1,769 MB: CPU seconds / share. The floor,
+ * measured in the same run: listing and parsing the same objects from the same server without
+ * processing them.
+ *
+ * Options (environment): KINSIGHT_BENCH_NODES (default 5000), KINSIGHT_BENCH_PODS_PER_NODE (default 30),
+ * KINSIGHT_BENCH_DEADLINE_MS (default 57000, the Lambda timeout minus the margin; 0 for none).
  * Targets: under 60 s and under 1 GiB per poll.
  */
 
@@ -53,6 +64,20 @@ const ask = <T>(child: ChildProcess, message: string): Promise<T> =>
   });
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+
+/** The floor: every list of the poll read and parsed (JSON.parse of each page, as the poller reads them), nothing kept. */
+async function listOnly(lists: KubeLists): Promise<number> {
+  let items = 0;
+  const count = () => {
+    items += 1;
+  };
+  for (const read of [lists.nodes, lists.pods, lists.endpointSlices, lists.replicaSets, lists.jobs, lists.deployments, lists.daemonSets, lists.statefulSets] as const) {
+    await listAll(read as never, count, { what: 'floor' });
+  }
+  lists.close?.();
+  return items;
+}
 
 async function main(): Promise<void> {
   const nodes = Number(process.env.KINSIGHT_BENCH_NODES ?? 5000);
@@ -93,18 +118,26 @@ async function main(): Promise<void> {
     isEnhanced: () => true,
   });
 
+  const deadlineBudgetMs = Number(process.env.KINSIGHT_BENCH_DEADLINE_MS ?? 60_000 - DEFAULT_DEADLINE_MARGIN_MS);
+  const memoryMb = toPollerMemoryMb(nodes);
+  const share = toCpuShare(memoryMb);
+  const perThousand = (seconds: number) => (seconds / (nodes / 1000)).toFixed(2);
   console.log(`poller benchmark: ${nodes} nodes x ${podsPerNode} pods = ${nodes * podsPerNode} pods (server and dynalite in a child process; documents written to dynalite)`);
+  console.log(`machine: ${cpus()[0]?.model.trim()}, ${cpus().length} CPUs, Node ${process.version}; the stack gives a ${nodes}-node cluster a ${memoryMb} MB poller: ${share.toFixed(2)} of a vCPU`);
   const runs: Array<[string, number]> = [
     ['first poll (cold, empty table)', Date.UTC(2026, 10, 24, 16, 0, 0)],
     ['second poll (warm, unchanged cluster)', Date.UTC(2026, 10, 24, 16, 1, 0)],
   ];
+  let warmCpu = 0;
   for (const [label, nowMs] of runs) {
     const before = await ask<{ requests: number; cpuMs: number }>(child, 'requests');
     const writesBefore = writeCalls;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const summary: PollSummary = await poll('bench', nowMs);
-    const cpu = process.cpuUsage(cpuBefore);
+    // The bench's clock starts at nowMs; the deadline is where the Lambda handler would put it.
+    const summary: PollSummary = await poll('bench', nowMs, deadlineBudgetMs > 0 ? { deadlineMs: nowMs + deadlineBudgetMs } : {});
+    const cpu = cpuSeconds(process.cpuUsage(cpuBefore));
+    warmCpu = cpu;
     const wallMs = performance.now() - started;
     const after = await ask<{ requests: number; cpuMs: number }>(child, 'requests');
     const requests = after.requests - before.requests;
@@ -113,9 +146,23 @@ async function main(): Promise<void> {
         `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
         `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, DescribeTags calls so far ${asgCalls}; ` +
         `phases: list ${(summary.phasesMs.list / 1000).toFixed(1)} s, build ${(summary.phasesMs.build / 1000).toFixed(1)} s, write ${(summary.phasesMs.write / 1000).toFixed(1)} s; ` +
-        `CPU: poller ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s`,
+        `CPU: poller ${cpu.toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s; ` +
+        `${summary.partial ? `CUT SHORT by the ${deadlineBudgetMs / 1000} s deadline (${summary.cutShort.join(', ')})` : `complete within the ${deadlineBudgetMs / 1000} s deadline`}`,
+    );
+    console.log(
+      `  -> ${perThousand(cpu)} CPU s per 1,000 nodes; projected Lambda wall at ${memoryMb} MB (${share.toFixed(2)} vCPU): ${(cpu / share).toFixed(1)} s of CPU time, ` +
+        `${((cpu / share / 60) * 100).toFixed(0)} % of the 60 s timeout (budget: 50 %); at the 1,024 MB of a cluster without a size: ${(cpu / toCpuShare(1024)).toFixed(1)} s`,
     );
   }
+  // The floor, on the same server, whose pages are now cached as for the second poll.
+  const floorStarted = performance.now();
+  const floorCpuBefore = process.cpuUsage();
+  const items = await listOnly(createKubeLists(toKubeConfig({ server: ready.url, caData: ready.caPem, token: ready.token }), 30_000));
+  const floorCpu = cpuSeconds(process.cpuUsage(floorCpuBefore));
+  console.log(
+    `floor (list and JSON.parse the same ${items} objects, nothing else): wall ${((performance.now() - floorStarted) / 1000).toFixed(1)} s, CPU ${floorCpu.toFixed(1)} s = ${perThousand(floorCpu)} s per 1,000 nodes; ` +
+      `second poll / floor CPU: ${(warmCpu / floorCpu).toFixed(1)}x`,
+  );
   console.log(`heap used after the polls ${mib(process.memoryUsage().heapUsed)}; targets: < 60 s and < 1024 MiB per poll`);
   documentClient.destroy();
   await new Promise((resolve) => {

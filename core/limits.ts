@@ -53,3 +53,22 @@ export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
 export const CI_NAMESPACE = 'ContainerInsights';
 /** Log group of one cluster's performance events. */
 export const toPerformanceLogGroup = (cluster: string): string => `/aws/containerinsights/${cluster}/performance`;
+
+/** Resources declared in one template. @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_RESOURCES = 500;
+/** Outputs declared in one template. @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_OUTPUTS = 200;
+/** Parameters declared in one template. @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_PARAMETERS = 200;
+/** Template body in an S3 object ("1 MB"; counted here as 10^6 bytes, the lower reading). @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_TEMPLATE_BYTES = 1_000_000;
+/** Template body passed inline in a request (the CDK CLI uploads larger ones to S3). @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
+export const CFN_MAX_INLINE_TEMPLATE_BYTES = 51_200;
+
+/** Aggregate size of a role's inline policies, in characters without whitespace. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+export const IAM_MAX_ROLE_INLINE_POLICY_CHARS = 10_240;
+
+/** Total size of a function's environment variables (keys and values). @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+export const LAMBDA_MAX_ENVIRONMENT_BYTES = 4 * 1024;
+/** Lambda allocates CPU in proportion to memory: one full vCPU at this size. @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html */
+export const LAMBDA_MEMORY_MB_PER_VCPU = 1769;

@@ -34,6 +34,10 @@ export const POLLER_METRICS = {
   failures: 'PollFailures',
   /** 1 for each poll of the cluster that succeeded (`kinsight doctor` reads the poller's last success). */
   successes: 'PollSuccesses',
+  /** 1 for each poll of the cluster cut short by the invocation's deadline (it wrote what it had). */
+  partial: 'PollPartial',
+  /** 1 for each poll whose node count needs more memory than its poller function has (core/poller-sizing.ts). */
+  undersized: 'PollUndersized',
 } as const;
 
 /** Every metric name the pipeline publishes. */

@@ -1,7 +1,10 @@
 import { parseDuration } from '../../core/duration';
 import { ConfigError, toSnippet } from '../../core/errors';
 import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
-import { DEFAULT_PROFILE_NAME, PROFILES, type ProfileName } from '../../core/metrics/profiles';
+import { LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../core/limits';
+import { DEFAULT_PROFILE_NAME, PROFILES, parseDeclarations, type MetricDeclaration, type ProfileName } from '../../core/metrics/profiles';
+import { MAX_POLLER_NODES } from '../../core/poller-sizing';
+import { MAX_FLEET_CLUSTERS } from './cluster-groups';
 
 /** Metric declaration profiles the enricher and poller know. */
 const PROFILE_NAMES = Object.keys(PROFILES) as readonly ProfileName[];
@@ -38,6 +41,11 @@ export interface ClusterConfig {
   readonly profile?: Profile;
   /** IAM OIDC provider ARN of the cluster; required when agentIdentity is `irsa`. @default none */
   readonly oidcProviderArn?: string;
+  /**
+   * The most nodes the cluster runs: sizes the memory of its poller (core/poller-sizing.ts).
+   * @default unknown: the poller gets DEFAULT_POLLER_MEMORY_MB (sized for 2,500 nodes) and logs when the cluster outgrows it
+   */
+  readonly nodes?: number;
 }
 
 /** The validated fleet: every default filled in. */
@@ -65,6 +73,12 @@ export interface FleetConfig {
    * @default false (a cluster without the add-on is refused)
    */
   readonly installPodIdentityAgent: boolean;
+  /**
+   * Metric declarations replacing those of the fleet profile, in the enricher and the poller (the
+   * shape `kinsight replay --declarations` takes). Clusters with their own profile keep it.
+   * @default none: the profile's declarations
+   */
+  readonly declarations?: readonly MetricDeclaration[];
 }
 
 /**
@@ -84,8 +98,13 @@ const MAX_INTERVAL_SECONDS = 300;
  * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 const MAX_SHARDS = 10_000;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent'];
-const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn'];
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations'];
+const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn', 'nodes'];
+/**
+ * Bytes of the enricher's environment the fleet may fill with per-cluster profiles and declarations:
+ * Lambda's 4 KB less the rest of the environment (table name, fleet profile, NODE_OPTIONS, names).
+ */
+export const FLEET_ENVIRONMENT_BYTES = LAMBDA_MAX_ENVIRONMENT_BYTES - 512;
 
 function fail(source: string, field: string, value: unknown, expected: string): never {
   throw new ConfigError(`${source}: ${field} is ${value === undefined ? 'missing' : toSnippet(value)}; expected ${expected}`);
@@ -139,12 +158,39 @@ function parseCluster(source: string, index: number, value: unknown, agentIdenti
   if (agentIdentity === 'irsa' && oidc === undefined) {
     fail(source, `${field}.oidcProviderArn`, oidc, 'the cluster\'s IAM OIDC provider ARN, because agentIdentity is irsa (or use pod-identity)');
   }
+  const nodes = value.nodes;
+  if (nodes !== undefined && (!Number.isInteger(nodes) || (nodes as number) < 1 || (nodes as number) > MAX_POLLER_NODES)) {
+    fail(source, `${field}.nodes`, nodes, `the cluster's largest node count, an integer from 1 to ${MAX_POLLER_NODES.toLocaleString('en-US')} (the poller is sized for no more)`);
+  }
   return {
     name: value.name,
     ...(value.private === undefined ? {} : { private: parsePrivate(source, `${field}.private`, value.private) }),
     ...(value.profile === undefined ? {} : { profile: oneOf(source, `${field}.profile`, value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME) }),
     ...(oidc === undefined ? {} : { oidcProviderArn: oidc as string }),
+    ...(nodes === undefined ? {} : { nodes: nodes as number }),
   };
+}
+
+/** The per-cluster profiles that differ from the fleet profile: what the enricher and pollers carry in KINSIGHT_CLUSTER_PROFILES. */
+export function toClusterProfiles(clusters: readonly ClusterConfig[], profile: Profile): Record<string, Profile> {
+  return Object.fromEntries(clusters.flatMap((c) => (c.profile && c.profile !== profile ? [[c.name, c.profile] as const] : [])));
+}
+
+/**
+ * The enricher carries every cluster's differing profile and the declarations in its environment,
+ * which Lambda limits to 4 KB in all: a fleet that does not fit fails here, at synth, not at deploy.
+ */
+function checkEnvironmentSize(source: string, clusters: readonly ClusterConfig[], profile: Profile, declarations: readonly MetricDeclaration[] | undefined): void {
+  const profiles = toClusterProfiles(clusters, profile);
+  const bytes = Buffer.byteLength(JSON.stringify(profiles)) + (declarations ? Buffer.byteLength(JSON.stringify(declarations)) : 0);
+  if (bytes > FLEET_ENVIRONMENT_BYTES) {
+    fail(
+      source,
+      'clusters[].profile and declarations',
+      `${bytes} bytes of environment (${Object.keys(profiles).length} clusters with a profile of their own${declarations ? `, ${declarations.length} declarations` : ''})`,
+      `at most ${FLEET_ENVIRONMENT_BYTES} bytes, the enricher's share of Lambda's 4 KB environment; make the fleet profile the one most clusters use, or declare fewer or shorter selectors`,
+    );
+  }
 }
 
 function parseInterval(source: string, value: unknown): string {
@@ -168,6 +214,9 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
   checkKeys(source, '', value, KNOWN_KEYS);
   const agentIdentity = oneOf<AgentIdentity>(source, 'agentIdentity', value.agentIdentity, ['pod-identity', 'irsa'], 'pod-identity');
   if (!Array.isArray(value.clusters) || value.clusters.length === 0) fail(source, 'clusters', value.clusters, 'a non-empty list of { name, ... }');
+  if (value.clusters.length > MAX_FLEET_CLUSTERS) {
+    fail(source, 'clusters', `a list of ${value.clusters.length}`, `at most ${MAX_FLEET_CLUSTERS} clusters per stack; split the fleet into several fleet files, each deployed with its own -c kinsightStackName=...`);
+  }
   const clusters = value.clusters.map((c, i) => parseCluster(source, i, c, agentIdentity));
   const seen = new Set<string>();
   clusters.forEach((c, i) => {
@@ -193,16 +242,25 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
   if (install && agentIdentity !== 'pod-identity') fail(source, 'installPodIdentityAgent', install, 'false with agentIdentity irsa (the add-on serves EKS Pod Identity only)');
   const image = value.agentImage ?? DEFAULT_AGENT_IMAGE;
   if (typeof image !== 'string' || !/^[a-z0-9][\w./:@-]*$/i.test(image)) fail(source, 'agentImage', image, 'an image reference with a node binary, such as node:22-alpine');
+  const profile = oneOf(source, 'profile', value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME);
+  let declarations: MetricDeclaration[] | undefined;
+  if (value.declarations !== undefined) {
+    const parsed = parseDeclarations(value.declarations);
+    if (!parsed.ok) fail(source, 'declarations', value.declarations, `metric declarations like [{"dimensions":[["ClusterName"]],"metricNameSelectors":["^cluster_"]}] (${parsed.error})`);
+    declarations = parsed.value;
+  }
+  checkEnvironmentSize(source, clusters, profile, declarations);
   return {
     clusters,
     interval: parseInterval(source, value.interval),
     logRetentionDays: retention as number,
     streamMode,
     ...(shards === undefined ? {} : { shards }),
-    profile: oneOf(source, 'profile', value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME),
+    profile,
     agentImage: image as string,
     agentIdentity,
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
     installPodIdentityAgent: install as boolean,
+    ...(declarations === undefined ? {} : { declarations }),
   };
 }

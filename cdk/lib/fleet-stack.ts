@@ -1,17 +1,15 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { toPerformanceLogGroup } from '../../core/limits';
-import type { ClusterConfig, FleetConfig, PrivateEndpoint } from './fleet-config';
+import { toClusterGroupId, toClusterGroups } from './cluster-groups';
+import { toClusterProfiles, type FleetConfig } from './fleet-config';
 import { AgentIdentity } from './constructs/agent-identity';
-import { AgentInstaller } from './constructs/agent-installer';
-import { ClusterAccess } from './constructs/cluster-access';
+import type { AgentInstaller } from './constructs/agent-installer';
+import { ClusterGroup } from './constructs/cluster-group';
 import { Enricher } from './constructs/enricher';
 import { MetadataTable } from './constructs/metadata-table';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring';
 import { PipelineStream } from './constructs/pipeline-stream';
-import { PodIdentityAgentAddons } from './constructs/pod-identity-agent-addons';
-import { Poller } from './constructs/poller';
-import { toConstructId } from './to-construct-id';
+import type { Poller } from './constructs/poller';
 
 /** Handler files of the three Lambdas, relative to the project root. */
 export interface LambdaEntries {
@@ -35,46 +33,36 @@ export interface FleetStackProps extends StackProps {
   readonly entries?: Partial<LambdaEntries>;
 }
 
-/** A group of clusters reachable from the same network: one poller and one applier serve it. */
-interface Network {
-  readonly id: string;
-  readonly endpoint?: PrivateEndpoint;
-  readonly clusters: ClusterConfig[];
-}
-
-function toNetworks(clusters: readonly ClusterConfig[]): Network[] {
-  const networks = new Map<string, Network>();
-  for (const cluster of clusters) {
-    const key = cluster.private ? JSON.stringify(cluster.private) : 'public';
-    let network = networks.get(key);
-    if (!network) {
-      const id = cluster.private ? `Vpc${toConstructId(cluster.private.vpcId)}${networks.size}` : 'Public';
-      network = { id, clusters: [], ...(cluster.private ? { endpoint: cluster.private } : {}) };
-      networks.set(key, network);
-    }
-    network.clusters.push(cluster);
-  }
-  return [...networks.values()];
-}
-
 /**
- * kinsight for every cluster of a fleet, in one account and region: KMS key, Kinesis stream, metadata
- * table, enricher with its event source and failure queue, pollers with a schedule per cluster, per-cluster
- * log groups, EKS access entries, agent identity and agent installation, alarms and a dashboard.
+ * kinsight for every cluster of a fleet, in one account and region. This stack holds what the fleet
+ * shares (KMS key, Kinesis stream, metadata table, enricher with its event source and failure queue,
+ * alarms and dashboard) and the agent's identity in each cluster (its Pod Identity association or
+ * IRSA role); each group of clusters (cdk/lib/cluster-groups.ts) gets a nested stack with its
+ * pollers, applier, performance log groups, EKS access entries, schedules and agent installations.
+ * cdk/README.md shows the layout and what an upgrade from the single-stack layout does.
  */
 export class FleetStack extends Stack {
   /** The stream construct. */
   readonly stream: PipelineStream;
   /** The enricher. */
   readonly enricher: Enricher;
-  /** One poller per network. */
+  /** The agent identity (associations or IRSA roles). */
+  readonly identity: AgentIdentity;
+  /** One nested stack per non-empty cluster group, by group number. */
+  readonly groups = new Map<number, ClusterGroup>();
+  /** Every poller, across groups. */
   readonly pollers: Poller[] = [];
-  /** One agent installer per network. */
+  /** Every agent installer, across groups. */
   readonly installers: AgentInstaller[] = [];
+  /** Alarms and dashboard. */
+  readonly monitoring: PipelineMonitoring;
+  /** The fleet's clusters, in fleet-file order. */
+  readonly clusterNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id, props);
     const { fleet } = props;
+    this.clusterNames = fleet.clusters.map((c) => c.name);
     const key = new kms.Key(this, 'Key', {
       description: 'kinsight: stream and failure queue',
       enableKeyRotation: true,
@@ -84,47 +72,32 @@ export class FleetStack extends Stack {
     const { stream } = this.stream;
     const { table } = new MetadataTable(this, 'Metadata');
 
-    const logGroups = new Map<string, logs.ILogGroup>();
-    for (const cluster of fleet.clusters) {
-      logGroups.set(
-        cluster.name,
-        new logs.LogGroup(this, `Performance${toConstructId(cluster.name)}`, {
-          logGroupName: toPerformanceLogGroup(cluster.name),
-          retention: fleet.logRetentionDays as logs.RetentionDays,
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
-      );
-    }
-
-    const clusterProfiles = Object.fromEntries(
-      fleet.clusters.flatMap((c) => (c.profile && c.profile !== fleet.profile ? [[c.name, c.profile] as const] : [])),
-    );
     const enricher = (this.enricher = new Enricher(this, 'Enricher', {
       stream,
       table,
       encryptionKey: key,
-      logGroups: [...logGroups.values()],
+      clusterNames: this.clusterNames,
       profile: fleet.profile,
-      clusterProfiles,
+      clusterProfiles: toClusterProfiles(fleet.clusters, fleet.profile),
+      ...(fleet.declarations ? { declarations: fleet.declarations } : {}),
       ...(props.entries?.enricher ? { entry: props.entries.enricher } : {}),
     }));
 
-    const identity = new AgentIdentity(this, 'AgentIdentity', { stream, encryptionKey: key, clusters: fleet.clusters, mode: fleet.agentIdentity });
-    const pollers = this.pollers;
-    for (const network of toNetworks(fleet.clusters)) {
-      const poller = new Poller(this, `Poller${network.id}`, {
-        clusters: network.clusters,
+    // Kept in this stack, under the construct ids of the single-stack layout: an association cannot be
+    // created in a nested stack while the old one exists (one per service account and cluster), and an
+    // IRSA role that changed would strand the running agents (cdk/README.md, "Upgrading").
+    const identity = (this.identity = new AgentIdentity(this, 'AgentIdentity', { stream, encryptionKey: key, clusters: fleet.clusters, mode: fleet.agentIdentity }));
+
+    for (const [number, clusters] of toClusterGroups(fleet.clusters)) {
+      const group = new ClusterGroup(this, toClusterGroupId(number), {
+        description: `kinsight: ${clusters.length} EKS cluster(s) of stack ${this.stackName}, group ${number}`,
+        clusters,
         table,
-        logGroups,
         profile: fleet.profile,
-        ...(network.endpoint ? { network: network.endpoint } : {}),
-        ...(props.entries?.poller ? { entry: props.entries.poller } : {}),
-      });
-      pollers.push(poller);
-      const installer: AgentInstaller = new AgentInstaller(this, `Installer${network.id}`, {
-        clusters: network.clusters,
-        agentBundlePath: props.agentBundlePath,
-        agentBundleSha256: props.agentBundleSha256,
+        ...(fleet.declarations ? { declarations: fleet.declarations } : {}),
+        logRetentionDays: fleet.logRetentionDays,
+        applierAccess: fleet.applierAccess,
+        installPodIdentityAgent: fleet.installPodIdentityAgent,
         settingsOf: (name) => ({
           streamName: stream.streamName,
           region: this.region,
@@ -132,38 +105,29 @@ export class FleetStack extends Stack {
           interval: fleet.interval,
           serviceAccountAnnotations: identity.serviceAccountAnnotations(name),
           agentIdentity: fleet.agentIdentity,
-          oidcProviderArn: network.clusters.find((c) => c.name === name)?.oidcProviderArn,
+          oidcProviderArn: fleet.clusters.find((c) => c.name === name)?.oidcProviderArn,
         }),
-        ...(network.endpoint ? { network: network.endpoint } : {}),
-        ...(props.entries?.applier ? { entry: props.entries.applier } : {}),
+        agentBundlePath: props.agentBundlePath,
+        agentBundleSha256: props.agentBundleSha256,
+        entries: { ...(props.entries?.poller ? { poller: props.entries.poller } : {}), ...(props.entries?.applier ? { applier: props.entries.applier } : {}) },
       });
-      this.installers.push(installer);
-      if (fleet.installPodIdentityAgent) new PodIdentityAgentAddons(this, `PodIdentityAgent${network.id}`, { installer, clusterNames: network.clusters.map((c) => c.name) });
-      for (const cluster of network.clusters) {
-        const access = new ClusterAccess(this, `Access${toConstructId(cluster.name)}`, {
-          clusterName: cluster.name,
-          pollerRole: poller.role,
-          applierRole: installer.role,
-          applierAccess: fleet.applierAccess,
-        });
-        // The applier needs its access entry before it can apply. Pods started before their Pod Identity
-        // association exists get no credentials until restarted, so the association comes first too.
-        const installation = installer.installations.get(cluster.name);
-        installation?.node.addDependency(access.applierEntry);
+      // Pods started before their Pod Identity association exists get no credentials until restarted:
+      // the group's agent installations come after its clusters' associations.
+      for (const cluster of clusters) {
         const association = identity.associations.get(cluster.name);
-        if (association) installation?.node.addDependency(association);
+        if (association) group.node.addDependency(association);
       }
+      this.groups.set(number, group);
+      this.pollers.push(...group.pollers);
+      this.installers.push(...group.installers);
     }
 
-    new PipelineMonitoring(this, 'Monitoring', {
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
       enricher: enricher.function,
       failureQueue: enricher.failureQueue,
       maxIteratorAge: Duration.minutes(5),
-      pollers: pollers.map((p) => ({
-        function: p.function,
-        clusterNames: [...p.rules.keys()],
-      })),
+      pollers: this.pollers.map((p) => p.function),
     });
   }
 }

@@ -1,10 +1,25 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { toPerformanceLogGroup } from '../../core/limits';
 import { LAMBDA_RUNTIME_NAME } from '../../core/node-runtime';
 import { POD_IDENTITY_AGENT_ADDON } from '../../core/prerequisites';
 import type { FleetStack } from './fleet-stack';
 
 const BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
 const VPC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
+
+/** The id cdk-nag gives a wildcard finding on the log groups named `logGroupName` (every performance log group, or one cluster's). */
+function toLogGroupFinding(scope: IConstruct, logGroupName: string): string {
+  const stack = Stack.of(scope);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:${logGroupName}:*]`;
+}
+
+const POLLER_LOG_GROUPS_REASON =
+  'The Container Insights performance log groups of the account, /aws/containerinsights/*/performance: a role holds 10,240 characters of inline policy, not one ARN per cluster of a large fleet. A poller writes only for clusters it may describe (eks:DescribeCluster is granted per cluster): any other fails before a write.';
+const ENRICHER_LOG_GROUPS_REASON =
+  'Only when the fleet\'s performance log group ARNs would not fit in the 10,240 characters of the role\'s inline policy (cdk/lib/performance-log-groups.ts); smaller fleets get one ARN per cluster.';
 
 /**
  * The cdk-nag AwsSolutions findings kinsight accepts, each scoped to the constructs it arises on and
@@ -29,12 +44,27 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination (dead-letter queue) of the enricher event source.' },
     { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
     { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
+    { id: toLogGroupFinding(stack.enricher, toPerformanceLogGroup('*')), reason: ENRICHER_LOG_GROUPS_REASON },
+    ...stack.clusterNames.map((name) => ({
+      id: toLogGroupFinding(stack.enricher, toPerformanceLogGroup(name)),
+      reason: 'The log streams of this cluster\'s performance log group (":*"): PutLogEvents and CreateLogStream act on streams, which the enricher names after nodes.',
+    })),
   );
   for (const poller of stack.pollers) {
     Validations.of(poller).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeTags (the Auto Scaling group tag of each node) supports no resource-level permissions: AWS requires Resource "*".' },
       { id: VPC_EXECUTION, reason: 'A poller of a private cluster runs in its VPC: the AWS-managed policy manages the function network interfaces (ec2 ENI actions that need Resource "*").' },
+      { id: toLogGroupFinding(poller, toPerformanceLogGroup('*')), reason: POLLER_LOG_GROUPS_REASON },
     );
+  }
+  for (const group of stack.groups.values()) {
+    // CDK's LogRetention provider, one per nested stack: it sets the retention of the performance log groups it creates or adopts.
+    for (const logRetention of group.node.children.filter((c) => c.node.id.startsWith('LogRetention'))) {
+      Validations.of(logRetention).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CDK\'s LogRetention provider: logs:PutRetentionPolicy and logs:DeleteRetentionPolicy on "*", as CDK defines it; it only sets the retention of the clusters\' performance log groups.',
+      });
+    }
   }
   for (const installer of stack.installers) {
     const fn = Stack.of(installer).getLogicalId(installer.function.node.defaultChild as CfnElement);

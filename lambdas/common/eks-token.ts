@@ -1,6 +1,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/core/transport';
 import { Sha256 } from '@smithy/core/checksum';
+import { createLruMap } from './lru-map';
 
 /**
  * EKS bearer tokens, built the way `aws eks get-token` builds them: `k8s-aws-v1.` + base64url
@@ -69,9 +70,22 @@ export interface EksTokenSource {
   getToken(cluster: string, nowMs: number): Promise<string>;
 }
 
+/** Clusters whose tokens a token source keeps by default: a warm poller serves a few dozen at most. */
+export const EKS_TOKEN_CACHE_CLUSTERS = 256;
+
+/** Options of {@link createEksTokenSource}. */
+export interface EksTokenSourceOptions extends Omit<EksTokenOptions, 'nowMs'> {
+  /**
+   * Clusters whose tokens are kept; the least recently used is forgotten beyond that.
+   * @default EKS_TOKEN_CACHE_CLUSTERS
+   */
+  readonly maxClusters?: number;
+}
+
 /** Creates a token source that signs with the given region and credentials. */
-export function createEksTokenSource(options: Omit<EksTokenOptions, 'nowMs'>): EksTokenSource {
-  const cache = new Map<string, { token: string; createdAtMs: number }>();
+export function createEksTokenSource(sourceOptions: EksTokenSourceOptions): EksTokenSource {
+  const { maxClusters, ...options } = sourceOptions;
+  const cache = createLruMap<string, { token: string; createdAtMs: number }>({ maxEntries: maxClusters ?? EKS_TOKEN_CACHE_CLUSTERS });
   return {
     async getToken(cluster, nowMs) {
       const cached = cache.get(cluster);

@@ -1,4 +1,5 @@
 import { DescribeTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { createLruMap } from '../common/lru-map';
 
 /**
  * Auto Scaling group names of EC2 instances, from the instance tag `aws:autoscaling:groupName`
@@ -10,6 +11,12 @@ export const ASG_TAG = 'aws:autoscaling:groupName';
 
 /** Instance ids per DescribeTags filter (the API's limit on filter values). */
 export const DESCRIBE_TAGS_MAX_IDS = 200;
+
+/**
+ * Instances a resolver remembers by default: twice the nodes of the largest clusters one poller
+ * function serves together (a warm instance polls every cluster of its group and size).
+ */
+export const ASG_CACHE_MAX_INSTANCES = 100_000;
 
 /** Resolves instance ids to Auto Scaling group names ('' for an instance in no group). */
 export interface AutoScalingGroupResolver {
@@ -24,11 +31,16 @@ export interface AsgResolverOptions {
    * @default 3_600_000 for a group, 300_000 for "no group"
    */
   readonly ttlMs?: number;
+  /**
+   * Instances remembered; the least recently asked for are forgotten beyond that (and asked again when they come back).
+   * @default ASG_CACHE_MAX_INSTANCES
+   */
+  readonly maxInstances?: number;
 }
 
 /** The EC2 implementation. */
 export function createAsgResolver(options: AsgResolverOptions): AutoScalingGroupResolver {
-  const cache = new Map<string, { group: string; expiresAtMs: number }>();
+  const cache = createLruMap<string, { group: string; expiresAtMs: number }>({ maxEntries: options.maxInstances ?? ASG_CACHE_MAX_INSTANCES });
   const ttlMs = options.ttlMs ?? 3_600_000;
   return {
     async resolve(instanceIds, nowMs) {

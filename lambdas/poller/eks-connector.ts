@@ -2,6 +2,7 @@ import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import { ConfigError, TransientError } from '../../core/errors';
 import type { EksTokenSource } from '../common/eks-token';
 import { toKubeConfig } from '../common/kube-client';
+import { createLruMap } from '../common/lru-map';
 import { createKubeLists, type KubeLists } from './kube-lists';
 
 /**
@@ -23,11 +24,16 @@ export interface EksConnectorOptions {
    * @default 3_600_000
    */
   readonly describeTtlMs?: number;
+  /**
+   * Clusters whose DescribeCluster answer is kept; the least recently polled is forgotten beyond that.
+   * @default 256
+   */
+  readonly maxClusters?: number;
 }
 
 /** The EKS implementation. */
 export function createEksConnector(options: EksConnectorOptions): KubeConnector {
-  const described = new Map<string, { server: string; caData: string; expiresAtMs: number }>();
+  const described = createLruMap<string, { server: string; caData: string; expiresAtMs: number }>({ maxEntries: options.maxClusters ?? 256 });
   const ttlMs = options.describeTtlMs ?? 3_600_000;
   return async (cluster, nowMs) => {
     let hit = described.get(cluster);

@@ -36,6 +36,8 @@ export interface KubeLists {
   readonly deployments: PageReader<V1Deployment>;
   readonly daemonSets: PageReader<V1DaemonSet>;
   readonly statefulSets: PageReader<V1StatefulSet>;
+  /** Releases the connections of these lists (called once the poll is done). @default nothing to release */
+  readonly close?: () => void;
 }
 
 /** Page size of every list: large enough for few round trips, small enough for bounded responses. */
@@ -66,28 +68,47 @@ export interface ListAllOptions {
    * @default never aborted
    */
   readonly signal?: AbortSignal;
+  /**
+   * Cuts the list short (the poll's time is up): the request in flight is aborted and the items
+   * read so far are returned with `complete: false`, not an error.
+   * @default never cut short
+   */
+  readonly deadline?: AbortSignal;
+}
+
+/** What {@link listAll} read. */
+export interface ListResult<U> {
+  readonly items: U[];
+  /** False when the deadline cut the list short: `items` are the pages read before it. */
+  readonly complete: boolean;
 }
 
 /**
  * Reads every page of a list, reducing each item with `reduce` as its page arrives (the full API
  * objects of one page at a time are alive, never the whole list). A 410 Gone restarts the list from
- * the first page, at most {@link MAX_LIST_RESTARTS} times.
+ * the first page, at most {@link MAX_LIST_RESTARTS} times. The deadline ends it early with what it has.
  */
-export async function listAll<T, U>(read: PageReader<T>, reduce: (item: T) => U, options: ListAllOptions): Promise<U[]> {
+export async function listAll<T, U>(read: PageReader<T>, reduce: (item: T) => U, options: ListAllOptions): Promise<ListResult<U>> {
   const limit = options.limit ?? LIST_PAGE_SIZE;
+  const { deadline } = options;
+  const signals = [options.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   for (let attempt = 0; ; attempt += 1) {
     const out: U[] = [];
     let cont: string | undefined;
     try {
       do {
+        if (deadline?.aborted) return { items: out, complete: false };
         options.signal?.throwIfAborted();
-        const page = await read({ limit, ...(cont ? { _continue: cont } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+        const page = await read({ limit, ...(cont ? { _continue: cont } : {}), ...(signal ? { signal } : {}) });
         options.onPage?.();
         for (const item of page.items) out.push(reduce(item));
         cont = page.metadata?._continue || undefined;
       } while (cont);
-      return out;
+      return { items: out, complete: true };
     } catch (error) {
+      // The deadline aborted the request in flight: what was read stands (unless the poll failed meanwhile).
+      if (deadline?.aborted && !options.signal?.aborted) return { items: out, complete: false };
       if (toStatusCode(error) === 410 && attempt < MAX_LIST_RESTARTS) continue;
       if (toStatusCode(error) === 410) {
         throw new TransientError(`list of ${options.what} got 410 Gone ${attempt + 1} times (continue token expired each time); expected a list to finish within the token lifetime; the next poll retries`, { cause: error });
@@ -109,7 +130,7 @@ export class KubeApiError extends Error {
 }
 
 /** List paths, relative to the server URL. */
-const LIST_PATHS: Record<keyof KubeLists, string> = {
+const LIST_PATHS: Record<Exclude<keyof KubeLists, 'close'>, string> = {
   nodes: '/api/v1/nodes',
   pods: '/api/v1/pods',
   endpointSlices: '/apis/discovery.k8s.io/v1/endpointslices',
@@ -165,7 +186,8 @@ export function createKubeLists(kc: KubeConfig, timeoutMs: number): KubeLists {
     return { items: list.items ?? [], metadata: { _continue: list.metadata?.continue, resourceVersion: list.metadata?.resourceVersion } };
   };
 
-  const lists = {} as Record<keyof KubeLists, PageReader<unknown>>;
-  for (const [name, path] of Object.entries(LIST_PATHS) as Array<[keyof KubeLists, string]>) lists[name] = (page) => read(path, page);
-  return lists as unknown as KubeLists;
+  const lists = {} as Record<keyof typeof LIST_PATHS, PageReader<unknown>>;
+  for (const [name, path] of Object.entries(LIST_PATHS) as Array<[keyof typeof LIST_PATHS, string]>) lists[name] = (page) => read(path, page);
+  // Keep-alive sockets would otherwise stay open to every API server a warm instance ever polled.
+  return { ...(lists as unknown as Omit<KubeLists, 'close'>), close: () => agent?.destroy() };
 }

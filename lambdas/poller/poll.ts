@@ -56,6 +56,12 @@ export interface WorkloadFacts {
   readonly metrics: MetricsOf<'ClusterDeployment'> | MetricsOf<'ClusterDaemonSet'> | MetricsOf<'ClusterStatefulSet'> | MetricsOf<'ClusterReplicaSet'>;
 }
 
+/** The lists a poll reads (the workload lists count as one). */
+export type PollList = 'nodes' | 'pods' | 'endpointslices' | 'replicasets' | 'jobs' | 'workloads';
+
+/** The lists a node document is built from: a document is only as right as all of them. */
+export const DOCUMENT_LISTS: readonly PollList[] = ['nodes', 'pods', 'endpointslices', 'replicasets', 'jobs'];
+
 /** Everything one poll read, as facts. */
 export interface PollInput {
   readonly nodes: readonly NodeFacts[];
@@ -65,6 +71,13 @@ export interface PollInput {
   readonly jobs: readonly OwnerLink[];
   /** Deployments, DaemonSets, StatefulSets and ReplicaSets; only read when `enhanced`. */
   readonly workloads: readonly WorkloadFacts[];
+  /**
+   * Lists the poll's deadline cut short: their facts are the pages read before it. Records that
+   * sum over a list are left out when it is incomplete (a count of part of the pods would be a wrong
+   * number, not a smaller one); records of one object each (a workload, a node) still are.
+   * @default none: every list complete
+   */
+  readonly cutShort?: readonly PollList[];
 }
 
 /** The context of one poll. */
@@ -272,21 +285,24 @@ const bit = (condition: boolean): number => (condition ? 1 : 0);
 export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
   const warnings: string[] = [];
   const records: CiRecord[] = [];
+  const complete = (list: PollList): boolean => !input.cutShort?.includes(list);
 
   // Cluster and namespaces.
   const runningByNamespace = new Map<string, number>();
   for (const pod of input.pods) if (pod.phase === 'Running') runningByNamespace.set(pod.namespace, (runningByNamespace.get(pod.namespace) ?? 0) + 1);
   let runningPods = 0;
   for (const n of runningByNamespace.values()) runningPods += n;
-  records.push(
-    record('Cluster', ctx, {}, {
-      cluster_node_count: input.nodes.length,
-      cluster_failed_node_count: input.nodes.filter((n) => isFailedNode(n.conditions)).length,
-      cluster_number_of_running_pods: runningPods,
-    }),
-  );
-  for (const [namespace, running] of [...runningByNamespace].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    records.push(record('ClusterNamespace', ctx, { Namespace: namespace }, { namespace_number_of_running_pods: running }, { namespace_name: namespace }));
+  const cluster: MetricsOf<'Cluster'> = {};
+  if (complete('nodes')) {
+    cluster.cluster_node_count = input.nodes.length;
+    cluster.cluster_failed_node_count = input.nodes.filter((n) => isFailedNode(n.conditions)).length;
+  }
+  if (complete('pods')) cluster.cluster_number_of_running_pods = runningPods;
+  if (Object.keys(cluster).length > 0) records.push(record('Cluster', ctx, {}, cluster));
+  if (complete('pods')) {
+    for (const [namespace, running] of [...runningByNamespace].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      records.push(record('ClusterNamespace', ctx, { Namespace: namespace }, { namespace_number_of_running_pods: running }, { namespace_name: namespace }));
+    }
   }
 
   // Services: ready Pod endpoints across all slices of a service, each pod once; and pod -> services.
@@ -305,7 +321,7 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
     }
   }
   for (const [key, ready] of [...readyByService].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (ready.size === 0) continue;
+    if (ready.size === 0 || !complete('endpointslices')) continue;
     const [namespace, service] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
     records.push(
       record('ClusterService', ctx, { Service: service, Namespace: namespace }, { service_number_of_running_pods: ready.size }, { namespace_name: namespace, service_name: service }),

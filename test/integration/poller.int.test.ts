@@ -188,6 +188,34 @@ describe('poller failures', () => {
     await hanging.close();
   });
 
+  test('cuts a poll short at the invocation deadline: the node count is written, no document, and the partial poll is counted', async () => {
+    // A server of its own: no request left over from another test can take the injected hang.
+    const slow = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    slow.hangNext(1, (p) => p.startsWith('/api/v1/pods'));
+    rig.reset();
+    const partials: Array<[string, readonly string[]]> = [];
+    const handler = createHandler({
+      poll: rig.newPoller(slow, { timeoutMs: 60_000 }),
+      logger,
+      now: () => NOW,
+      countFailure: (c, r) => failures.push([c, r]),
+      countPartial: (c, cut) => partials.push([c, cut]),
+      deadlineMarginMs: 1000,
+    });
+    // 5 s to the deadline: the lists get 3 s, the hanging pod list is cut there, long before its 60 s request timeout.
+    const summary = await handler({ cluster: 'slow' }, { getRemainingTimeInMillis: () => 6000 });
+    expect(summary).toMatchObject({ partial: true, cutShort: ['pods'], nodes: 2, pods: 0, documentsWritten: 0 });
+    expect(partials).toEqual([['slow', ['pods']]]);
+    expect(failures).toEqual([]);
+    expect(rig.puts).toEqual([]);
+    const records = rig.events.get('slow') ?? [];
+    // The node counts and the services (complete lists) stand; running pods and namespaces (the pod list) are left out.
+    expect(records.find((r) => r.type === 'Cluster')?.metrics).toEqual({ cluster_node_count: 2, cluster_failed_node_count: expect.any(Number) });
+    expect([...new Set(records.map((r) => r.type))]).toEqual(['Cluster', 'ClusterService']);
+    expect(logs.map((l) => l.message)).toEqual(['poll done', 'poll cut short by the invocation deadline: it wrote what it had']);
+    await slow.close();
+  });
+
   test('fails when the API server is unreachable', async () => {
     const gone = await startKubeApiServer({ store: new KubeStore() });
     await gone.close();

@@ -1,16 +1,18 @@
 import {
   Duration,
+  aws_iam as iam,
   aws_lambda as lambda,
   aws_sqs as sqs,
   type aws_dynamodb as dynamodb,
   type aws_kinesis as kinesis,
   type aws_kms as kms,
-  type aws_logs as logs,
 } from 'aws-cdk-lib';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import type { MetricDeclaration } from '../../../core/metrics/profiles';
 import { KinsightFunction } from '../kinsight-function';
 import type { Profile } from '../fleet-config';
+import { toEnricherLogGroupArns } from '../performance-log-groups';
 
 /** Props of {@link Enricher}. */
 export interface EnricherProps {
@@ -20,10 +22,15 @@ export interface EnricherProps {
   readonly table: dynamodb.ITableV2;
   /** Key of the stream and the failure queue. */
   readonly encryptionKey: kms.IKey;
-  /** The performance log groups of the fleet's clusters: the only log groups the enricher writes to. */
-  readonly logGroups: readonly logs.ILogGroup[];
+  /** The fleet's clusters: the enricher writes their performance log groups only (cdk/lib/performance-log-groups.ts). */
+  readonly clusterNames: readonly string[];
   /** Fleet default declaration profile. */
   readonly profile: Profile;
+  /**
+   * Metric declarations replacing those of the fleet profile.
+   * @default none
+   */
+  readonly declarations?: readonly MetricDeclaration[];
   /**
    * Clusters whose profile differs from the fleet default.
    * @default none
@@ -83,6 +90,7 @@ export class Enricher extends Construct {
         KINSIGHT_TABLE_NAME: props.table.tableName,
         KINSIGHT_PROFILE: props.profile,
         KINSIGHT_CLUSTER_PROFILES: JSON.stringify(props.clusterProfiles ?? {}),
+        ...(props.declarations ? { KINSIGHT_DECLARATIONS: JSON.stringify(props.declarations) } : {}),
       },
     });
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
@@ -105,6 +113,8 @@ export class Enricher extends Construct {
     this.function.addEventSource(this.eventSource);
     // Reads only: the enricher joins metadata by key, in batches.
     props.table.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
-    for (const logGroup of props.logGroups) logGroup.grantWrite(this.function);
+    // The fleet's performance log groups, the only log groups it writes.
+    const logGroups = toEnricherLogGroupArns(this, props.clusterNames);
+    if (logGroups.length > 0) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: logGroups }));
   }
 }

@@ -7,16 +7,6 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENRICHER_METRICS, PIPELINE_NAMESPACE, POLLER_CLUSTER_DIMENSION, POLLER_METRICS } from '../../../core/pipeline-metrics';
-import { toConstructId } from '../to-construct-id';
-
-
-/** A poller function and the clusters it polls. */
-export interface MonitoredPoller {
-  /** The poller function. */
-  readonly function: lambda.IFunction;
-  /** The clusters it polls: one failed-poll alarm each. */
-  readonly clusterNames: readonly string[];
-}
 
 /** Props of {@link PipelineMonitoring}. */
 export interface PipelineMonitoringProps {
@@ -26,8 +16,8 @@ export interface PipelineMonitoringProps {
   readonly enricher: lambda.IFunction;
   /** The enricher's on-failure destination. */
   readonly failureQueue: sqs.IQueue;
-  /** Every poller, with its clusters. */
-  readonly pollers: readonly MonitoredPoller[];
+  /** Every poller function (of every cluster group, network and memory size). */
+  readonly pollers: readonly lambda.IFunction[];
   /**
    * Alarm when the enricher's oldest unread record is older than this.
    * @default Duration.minutes(5)
@@ -38,6 +28,16 @@ export interface PipelineMonitoringProps {
    * @default 3
    */
   readonly pollerFailuresThreshold?: number;
+  /**
+   * Alarm when a cluster has this many polls cut short by the deadline within 5 minutes.
+   * @default 3
+   */
+  readonly pollerPartialThreshold?: number;
+  /**
+   * Clusters listed in the dashboard's "worst clusters" graphs.
+   * @default 10
+   */
+  readonly worstClusters?: number;
   /**
    * Name of the dashboard.
    * @default 'kinsight-pipeline'
@@ -55,9 +55,22 @@ const ENRICHER_COUNTERS = {
 } as const;
 
 /**
- * Alarms on the pipeline's own health (enricher iterator age, errors and throttles, failure-queue depth,
- * poller failures per cluster) and a CloudWatch dashboard of it. Alarms carry no action: subscribe
- * them to a topic where the operator wants pages.
+ * A CloudWatch Metrics Insights query over a per-cluster poller metric: the fleet's sum, or with
+ * `groupByCluster` one series per cluster, largest first (at most `limit` of them).
+ */
+export function toClusterQuery(metricName: string, options: { groupByCluster?: boolean; limit?: number } = {}): string {
+  const from = `SELECT SUM(${metricName}) FROM SCHEMA("${PIPELINE_NAMESPACE}", ${POLLER_CLUSTER_DIMENSION})`;
+  if (!options.groupByCluster) return from;
+  return `${from} GROUP BY ${POLLER_CLUSTER_DIMENSION} ORDER BY SUM() DESC${options.limit ? ` LIMIT ${options.limit}` : ''}`;
+}
+
+/**
+ * Alarms on the pipeline's own health (enricher iterator age, errors and throttles, failure-queue
+ * depth, failed and cut-short polls of any cluster) and a CloudWatch dashboard of it. Their number
+ * does not grow with the fleet: the per-cluster poller metrics are read by Metrics Insights queries,
+ * the alarms on them evaluate each cluster as a contributor (the alarm names the clusters in ALARM),
+ * and the dashboard sums them over the fleet and lists the worst clusters. Alarms carry no action:
+ * subscribe them to a topic where the operator wants pages.
  */
 export class PipelineMonitoring extends Construct {
   /** Every alarm, for wiring actions. */
@@ -67,8 +80,9 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
-    const alarm = (name: string, metric: cloudwatch.Metric, threshold: number, description: string, evaluationPeriods = 1): cloudwatch.Alarm => {
-      const created = metric.createAlarm(this, name, {
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, name, {
+        metric,
         threshold,
         evaluationPeriods,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -88,27 +102,30 @@ export class PipelineMonitoring extends Construct {
     alarm('EnricherThrottles', throttles, 1, 'enricher invocations were throttled (raise its concurrency)');
     alarm('FailureQueueDepth', depth, 1, 'batches exhausted their retries: their records were not written (see the failure queue)');
 
-    const perCluster: cloudwatch.Metric[] = [];
-    for (const poller of props.pollers) {
-      for (const name of poller.clusterNames) {
-        const failures = new cloudwatch.Metric({
-          namespace: PIPELINE_NAMESPACE,
-          metricName: POLLER_METRICS.failures,
-          // The poller writes one EMF line per failed poll to stdout; Lambda turns it into this metric.
-          dimensionsMap: { [POLLER_CLUSTER_DIMENSION]: name },
-          statistic: 'Sum',
-          period: FIVE_MINUTES,
-        });
-        perCluster.push(failures.with({ label: name }));
-        alarm(`PollerFailures${toConstructId(name)}`, failures, props.pollerFailuresThreshold ?? 3, `polls of cluster ${name} are failing`);
-      }
-    }
+    // One alarm for every cluster: each cluster is a contributor evaluated on its own, and the alarm
+    // lists those in ALARM (console, or aws cloudwatch describe-alarm-contributors --alarm-name ...).
+    const byCluster = (metricName: string) => new cloudwatch.MathExpression({ expression: toClusterQuery(metricName, { groupByCluster: true }), period: FIVE_MINUTES, label: metricName });
+    const failuresThreshold = props.pollerFailuresThreshold ?? 3;
+    const partialThreshold = props.pollerPartialThreshold ?? 3;
+    alarm(
+      'PollerFailures',
+      byCluster(POLLER_METRICS.failures),
+      failuresThreshold,
+      `polls of a cluster are failing (${failuresThreshold} or more within 5 minutes); the alarm's contributors name the clusters (dimension ${POLLER_CLUSTER_DIMENSION}), the poller's "poll failed" log line the reason`,
+    );
+    alarm(
+      'PollerPartial',
+      byCluster(POLLER_METRICS.partial),
+      partialThreshold,
+      `polls of a cluster are cut short by the invocation deadline (${partialThreshold} or more within 5 minutes): their node documents are not all written; the contributors name the clusters; give them more poller memory (fleet file: clusters[].nodes)`,
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? 'kinsight-pipeline',
       defaultInterval: Duration.hours(3),
     });
-    const graph = (title: string, left: cloudwatch.IMetric[]): cloudwatch.GraphWidget => new cloudwatch.GraphWidget({ title, left, width: 8 });
+    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}): cloudwatch.GraphWidget =>
+      new cloudwatch.GraphWidget({ title, left, width: 8, ...extra });
     this.dashboard.addWidgets(
       graph('Stream: records in', [props.stream.metricIncomingRecords({ period: Duration.minutes(1) })]),
       graph('Stream: bytes in', [props.stream.metricIncomingBytes({ period: Duration.minutes(1) })]),
@@ -119,18 +136,44 @@ export class PipelineMonitoring extends Construct {
       graph('Enricher: invocations, errors, throttles', [props.enricher.metricInvocations({ period: FIVE_MINUTES }), errors, throttles]),
       graph('Enricher: duration (ms)', [props.enricher.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })]),
     );
-    this.dashboard.addWidgets(
-      graph('Failure queue: batches', [depth]),
-      graph('Poller: failed polls per cluster', perCluster.length > 0 ? perCluster : [depth]),
-      graph('Poller: duration (ms)', props.pollers.map((p) => p.function.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }))),
-    );
     const counters = (names: readonly string[]): cloudwatch.Metric[] =>
       names.map((metricName) => new cloudwatch.Metric({ namespace: PIPELINE_NAMESPACE, metricName, statistic: 'Sum', period: FIVE_MINUTES }));
-    this.dashboard.addWidgets(
+    const limit = props.worstClusters ?? 10;
+    const fleet = (metricName: string, label: string) => new cloudwatch.MathExpression({ expression: toClusterQuery(metricName), period: FIVE_MINUTES, label });
+    // ${LABEL}: each series of a grouped query is named by its group, the cluster.
+    const worst = (metricName: string) => new cloudwatch.MathExpression({ expression: toClusterQuery(metricName, { groupByCluster: true, limit }), period: FIVE_MINUTES, label: '${LABEL}' });
+    // Ids are unique within a graph: each expression names its metrics with its own prefix.
+    const ofEvery = (expression: string, label: string, prefix: string, metricOf: (fn: lambda.IFunction) => cloudwatch.IMetric) =>
+      new cloudwatch.MathExpression({ expression, label, period: FIVE_MINUTES, usingMetrics: Object.fromEntries(props.pollers.map((fn, i) => [`${prefix}${i}`, metricOf(fn)])) });
+    const widgets: cloudwatch.IWidget[] = [
+      graph('Failure queue: batches', [depth]),
       graph('Enricher: poison and failed records', counters(ENRICHER_COUNTERS.records)),
       graph('Enricher: EMF events written and dropped', counters(ENRICHER_COUNTERS.events)),
       graph('Enricher: records without metadata yet', counters(ENRICHER_COUNTERS.metadata)),
-    );
+      graph('Polls of all clusters: failed, cut short, undersized', [
+        fleet(POLLER_METRICS.failures, 'failed'),
+        fleet(POLLER_METRICS.partial, 'cut short by the deadline'),
+        fleet(POLLER_METRICS.undersized, 'cluster larger than its poller memory'),
+      ]),
+      graph(`Failed polls: the ${limit} worst clusters`, [worst(POLLER_METRICS.failures)]),
+      graph(`Polls cut short: the ${limit} worst clusters`, [worst(POLLER_METRICS.partial)]),
+      graph(`Clusters larger than their poller memory (${limit} at most)`, [worst(POLLER_METRICS.undersized)]),
+    ];
+    if (props.pollers.length > 0) {
+      widgets.push(
+        graph('Pollers: slowest invocation (ms)', [ofEvery('MAX(METRICS())', 'slowest of all pollers', 'duration', (fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }))], {
+          leftAnnotations: [
+            { value: 30_000, label: 'design budget: half the timeout' },
+            { value: 60_000, label: 'timeout' },
+          ],
+        }),
+        graph('Pollers: errors and throttles of all functions', [
+          ofEvery('SUM(METRICS())', 'errors', 'errors', (fn) => fn.metricErrors({ period: FIVE_MINUTES })),
+          ofEvery('SUM(METRICS())', 'throttles', 'throttles', (fn) => fn.metricThrottles({ period: FIVE_MINUTES })),
+        ]),
+      );
+    }
+    for (let i = 0; i < widgets.length; i += 3) this.dashboard.addWidgets(...widgets.slice(i, i + 3));
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'kinsight alarms', alarms: this.alarms, width: 24 }));
   }
 }

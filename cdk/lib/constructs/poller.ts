@@ -3,16 +3,17 @@ import {
   Duration,
   Stack,
   aws_ec2 as ec2,
-  aws_events as events,
-  aws_events_targets as targets,
   aws_iam as iam,
+  aws_scheduler as scheduler,
   type aws_dynamodb as dynamodb,
   type aws_lambda as lambda,
-  type aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { MetricDeclaration } from '../../../core/metrics/profiles';
+import { DEFAULT_POLLER_MEMORY_MB } from '../../../core/poller-sizing';
 import { KinsightFunction } from '../kinsight-function';
-import type { ClusterConfig, PrivateEndpoint, Profile } from '../fleet-config';
+import { toClusterProfiles, type ClusterConfig, type PrivateEndpoint, type Profile } from '../fleet-config';
+import { toPerformanceLogGroupsArn } from '../performance-log-groups';
 import { toConstructId } from '../to-construct-id';
 
 /** Props of {@link Poller}. */
@@ -21,10 +22,18 @@ export interface PollerProps {
   readonly clusters: readonly ClusterConfig[];
   /** The node metadata table (read and write). */
   readonly table: dynamodb.ITableV2;
-  /** Performance log group of each served cluster, by cluster name. */
-  readonly logGroups: ReadonlyMap<string, logs.ILogGroup>;
   /** Fleet default declaration profile. */
   readonly profile: Profile;
+  /**
+   * Metric declarations replacing those of the fleet profile.
+   * @default none
+   */
+  readonly declarations?: readonly MetricDeclaration[];
+  /**
+   * Memory of the function, MB: the size of its largest cluster (core/poller-sizing.ts).
+   * @default DEFAULT_POLLER_MEMORY_MB
+   */
+  readonly memorySize?: number;
   /**
    * The VPC placement when the clusters' endpoints are private.
    * @default none: the poller runs outside any VPC and reaches public endpoints
@@ -38,8 +47,9 @@ export interface PollerProps {
 }
 
 /**
- * The poller Lambda and one EventBridge rule per cluster firing every minute with `{ "cluster": "<name>" }`:
- * the leader by construction, no election. One Poller per network: private clusters get one in their VPC.
+ * The poller Lambda and one EventBridge Scheduler schedule per cluster firing every minute with
+ * `{ "cluster": "<name>" }`: the leader by construction, no election. One Poller per network and
+ * memory size of a cluster group: private clusters get one in their VPC.
  */
 export class Poller extends Construct {
   /** The function. */
@@ -47,20 +57,20 @@ export class Poller extends Construct {
   /** Its execution role, put in the poller group by each cluster's access entry. */
   readonly role: iam.IRole;
   /** The schedule of each cluster, by cluster name. */
-  readonly rules = new Map<string, events.Rule>();
+  readonly schedules = new Map<string, scheduler.CfnSchedule>();
 
   constructor(scope: Construct, id: string, props: PollerProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const profiles = Object.fromEntries(props.clusters.filter((c) => c.profile && c.profile !== props.profile).map((c) => [c.name, c.profile]));
     this.function = new KinsightFunction(this, 'Function', {
       entry: props.entry ?? 'lambdas/poller/handler.ts',
-      memorySize: 1024,
+      memorySize: props.memorySize ?? DEFAULT_POLLER_MEMORY_MB,
       timeout: Duration.seconds(60),
       environment: {
         KINSIGHT_TABLE_NAME: props.table.tableName,
         KINSIGHT_PROFILE: props.profile,
-        KINSIGHT_CLUSTER_PROFILES: JSON.stringify(profiles),
+        KINSIGHT_CLUSTER_PROFILES: JSON.stringify(toClusterProfiles(props.clusters, props.profile)),
+        ...(props.declarations ? { KINSIGHT_DECLARATIONS: JSON.stringify(props.declarations) } : {}),
       },
       extra: props.network ? toVpcPlacement(this, props.network) : {},
     });
@@ -77,22 +87,32 @@ export class Poller extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }));
     // Node documents are written and deleted in batches (BatchWriteItem carries the deletes).
     props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
+    // Every performance log group: what the poller writes is bounded by the DescribeCluster above.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [toPerformanceLogGroupsArn(this)] }));
 
+    // EventBridge Scheduler invokes through this role: no resource policy statement per cluster on the
+    // function (a function policy holds 20 KB), and no rule per cluster on the default bus (300 per bus).
+    const invoker = new iam.Role(this, 'ScheduleRole', {
+      description: 'kinsight: EventBridge Scheduler invokes the poller',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      inlinePolicies: {
+        Invoke: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })] }),
+      },
+    });
     for (const cluster of props.clusters) {
-      props.logGroups.get(cluster.name)?.grantWrite(this.function);
-      const rule = new events.Rule(this, `Schedule${toConstructId(cluster.name)}`, {
+      const schedule = new scheduler.CfnSchedule(this, `Schedule${toConstructId(cluster.name)}`, {
         description: `kinsight: poll EKS cluster ${cluster.name} every minute`,
-        schedule: events.Schedule.rate(Duration.minutes(1)),
+        scheduleExpression: 'rate(1 minute)',
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: this.function.functionArn,
+          roleArn: invoker.roleArn,
+          input: JSON.stringify({ cluster: cluster.name }),
+          // No retry: the next minute's invocation polls afresh, a late one would only duplicate it.
+          retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+        },
       });
-      // No retry: the next minute's invocation polls afresh, a late one would only duplicate it.
-      rule.addTarget(
-        new targets.LambdaFunction(this.function, {
-          event: events.RuleTargetInput.fromObject({ cluster: cluster.name }),
-          retryAttempts: 0,
-          maxEventAge: Duration.minutes(1),
-        }),
-      );
-      this.rules.set(cluster.name, rule);
+      this.schedules.set(cluster.name, schedule);
     }
   }
 }

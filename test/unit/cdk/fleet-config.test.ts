@@ -1,4 +1,4 @@
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
+import { FLEET_ENVIRONMENT_BYTES, parseFleetConfig } from '../../../cdk/lib/fleet-config';
 import fleetExample from '../../../fleet.example.json';
 
 const base = { clusters: [{ name: 'prod-eu' }] };
@@ -137,4 +137,32 @@ describe('parseFleetConfig', () => {
   it('rejects an unknown applier access mode', () => {
     expect(() => parseFleetConfig({ ...base, applierAccess: 'admin' })).toThrow(/applierAccess is admin; expected one of rbac-group, cluster-admin/);
   });
+
+  it('reads each cluster\'s node count and the fleet\'s declarations, in camelCase whichever case they came in', () => {
+    const fleet = parseFleetConfig({ clusters: [{ name: 'big', nodes: 5000 }], declarations: [{ dimensions: [['ClusterName']], metric_name_selectors: ['^cluster_'] }] });
+    expect(fleet.clusters).toEqual([{ name: 'big', nodes: 5000 }]);
+    expect(fleet.declarations).toEqual([{ dimensions: [['ClusterName']], metricNameSelectors: ['^cluster_'] }]);
+  });
+
+  it.each([[0], [10_001], [2.5], ['100']])('rejects a node count of %j', (nodes) => {
+    expect(() => parseFleetConfig(withCluster({ nodes }))).toThrow(/clusters\[0\]\.nodes is .*; expected the cluster's largest node count, an integer from 1 to 10,000/);
+  });
+
+  it('rejects declarations that are not valid metric declarations, with the reason', () => {
+    expect(() => parseFleetConfig({ ...base, declarations: [{ dimensions: [], metricNameSelectors: ['x'] }] })).toThrow(/declarations is .*; expected metric declarations like .*metric declaration \[0\] dimensions must be a non-empty array/);
+    expect(() => parseFleetConfig({ ...base, declarations: 'declarations.json' })).toThrow(/declarations is declarations\.json; expected metric declarations .*must be a JSON array/);
+  });
+
+  it('rejects more clusters than one stack holds', () => {
+    const clusters = Array.from({ length: 401 }, (_, i) => ({ name: `c${i}` }));
+    expect(() => parseFleetConfig({ clusters })).toThrow(/clusters is a list of 401; expected at most 400 clusters per stack; split the fleet into several fleet files/);
+  });
+
+  it('rejects per-cluster profiles and declarations that would not fit in the enricher\'s environment', () => {
+    const clusters = Array.from({ length: 150 }, (_, i) => ({ name: `lean-cluster-${String(i).padStart(3, '0')}`, profile: 'lean' }));
+    expect(() => parseFleetConfig({ clusters })).toThrow(new RegExp(`clusters\\[\\]\\.profile and declarations is 3\\d{3} bytes of environment \\(150 clusters with a profile of their own\\); expected at most ${FLEET_ENVIRONMENT_BYTES} bytes`));
+    // The same clusters fit when their profile is the fleet's.
+    expect(parseFleetConfig({ clusters, profile: 'lean' }).clusters).toHaveLength(150);
+  });
 });
+

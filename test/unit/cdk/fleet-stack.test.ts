@@ -1,28 +1,46 @@
 import { join } from 'node:path';
-import { App, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kinesis as kinesis, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kinesis as kinesis, aws_kms as kms } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ClusterAccess } from '../../../cdk/lib/constructs/cluster-access';
 import { Enricher } from '../../../cdk/lib/constructs/enricher';
 import { PipelineMonitoring } from '../../../cdk/lib/constructs/pipeline-monitoring';
 import { PipelineStream } from '../../../cdk/lib/constructs/pipeline-stream';
 import { LAMBDA_RUNTIME_NAME } from '../../../core/node-runtime';
+import { toClusterGroup, toClusterGroupId } from '../../../cdk/lib/cluster-groups';
 import fleetExample from '../../../fleet.example.json';
-import { synthFleet } from './fixtures/synth-fleet';
+import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
 type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[] }>;
 
-const ofType = (template: Template, type: string): any[] => Object.values(template.findResources(type) as Resources).map((r) => r.Properties);
-const statementsOf = (template: Template): any[] => ofType(template, 'AWS::IAM::Policy').flatMap((p) => p.PolicyDocument.Statement);
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const refersTo = (value: unknown, text: string): boolean => JSON.stringify(value).includes(text);
 
 describe('FleetStack with the example fleet (two public clusters, one private; Pod Identity)', () => {
+  let fleet: SynthesizedFleet;
   let template: Template;
-  let cleanup: () => void;
   beforeAll(() => {
-    ({ template, cleanup } = synthFleet(fleetExample));
+    fleet = synthFleet(fleetExample);
+    template = fleet.template;
   });
-  afterAll(() => cleanup());
+  afterAll(() => fleet.cleanup());
+  const statements = (): any[] => fleet.ofType('AWS::IAM::Policy').flatMap((p) => p.PolicyDocument.Statement);
+
+  describe('layout', () => {
+    it('puts each cluster in the nested stack of its group, and nothing per cluster but its agent identity in the root', () => {
+      const groups = ['prod-eu', 'staging-eu', 'payments'].map((name) => toClusterGroupId(toClusterGroup(name)));
+      expect([...fleet.nested.keys()].sort()).toEqual([...new Set(groups)].sort());
+      template.resourceCountIs('AWS::CloudFormation::Stack', fleet.nested.size);
+      for (const type of ['AWS::EKS::AccessEntry', 'AWS::Scheduler::Schedule', 'Custom::KinsightAgent', 'Custom::LogRetention', 'AWS::Events::Rule']) template.resourceCountIs(type, 0);
+      template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 3);
+    });
+
+    it('creates each group\'s nested stack after the Pod Identity associations of its clusters', () => {
+      const associations = template.findResources('AWS::EKS::PodIdentityAssociation') as Resources;
+      const stacks = Object.values(template.findResources('AWS::CloudFormation::Stack') as Resources);
+      const clusterOf = (id: string) => associations[id]?.Properties.ClusterName;
+      expect(stacks.flatMap((s) => (s.DependsOn ?? []).map(clusterOf)).filter(Boolean).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
+    });
+  });
 
   describe('key, stream and table', () => {
     it('creates one KMS key with rotation', () => {
@@ -79,19 +97,39 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
     });
+
+    it('carries no declarations unless the fleet file sets them', () => {
+      for (const fn of fleet.ofType('AWS::Lambda::Function')) expect(fn.Environment?.Variables?.KINSIGHT_DECLARATIONS).toBeUndefined();
+    });
   });
 
   describe('pollers and schedules', () => {
-    it('creates one rule per cluster, every minute, naming the cluster in its input', () => {
-      const rules = ofType(template, 'AWS::Events::Rule');
-      expect(rules).toHaveLength(3);
-      expect(rules.map((r) => r.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)']);
-      expect(rules.map((r) => JSON.parse(r.Targets[0].Input).cluster).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
-      for (const rule of rules) expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    it('schedules each cluster once a minute on EventBridge Scheduler, naming the cluster in the input, without retries', () => {
+      const schedules = fleet.ofType('AWS::Scheduler::Schedule');
+      expect(schedules.map((s) => JSON.parse(s.Target.Input).cluster).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
+      for (const s of schedules) {
+        expect(s).toMatchObject({ ScheduleExpression: 'rate(1 minute)', FlexibleTimeWindow: { Mode: 'OFF' } });
+        expect(s.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+        expect(refersTo(s.Target.Arn, 'Poller')).toBe(true);
+      }
+    });
+
+    it('lets the scheduler invoke only its poller, in this account', () => {
+      const roles = fleet.ofType('AWS::IAM::Role').filter((r) => refersTo(r.AssumeRolePolicyDocument, 'scheduler.amazonaws.com'));
+      expect(roles).toHaveLength(3);
+      for (const role of roles) {
+        expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+        expect(role.Policies[0].PolicyDocument.Statement).toEqual([{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Poller\w+Function/), 'Arn'] } }]);
+      }
+    });
+
+    it('gives the pollers of clusters without a size 1,024 MB and a 60 s timeout', () => {
+      const pollers = fleet.ofType('AWS::Lambda::Function').filter((f) => f.Environment?.Variables?.KINSIGHT_CLUSTER_PROFILES !== undefined && f.Timeout === 60);
+      expect(pollers.map((p) => p.MemorySize)).toEqual([1024, 1024, 1024]);
     });
 
     it('runs the private cluster\'s poller and applier in its VPC subnets with its security groups', () => {
-      const inVpc = ofType(template, 'AWS::Lambda::Function').filter((f) => f.VpcConfig);
+      const inVpc = fleet.ofType('AWS::Lambda::Function').filter((f) => f.VpcConfig);
       expect(inVpc).toHaveLength(2);
       for (const fn of inVpc) {
         expect(fn.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60781', 'subnet-0a1b2c3d4e5f60782'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60783'] });
@@ -100,54 +138,72 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
   });
 
   describe('log groups', () => {
-    it('creates each cluster\'s performance log group with the configured retention', () => {
-      for (const name of ['prod-eu', 'staging-eu', 'payments']) {
-        template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/containerinsights/${name}/performance`, RetentionInDays: 30 });
-      }
+    it('creates or adopts each cluster\'s performance log group with the configured retention, never deleting it', () => {
+      const retentions = fleet.ofType('Custom::LogRetention');
+      expect(retentions.map((r) => [r.LogGroupName, r.RetentionInDays, r.RemovalPolicy]).sort()).toEqual(
+        ['payments', 'prod-eu', 'staging-eu'].map((name) => [`/aws/containerinsights/${name}/performance`, 30, 'retain']),
+      );
     });
 
     it('gives every function log group a retention', () => {
-      for (const group of ofType(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBeGreaterThan(0);
+      const groups = fleet.ofType('AWS::Logs::LogGroup');
+      expect(groups.length).toBeGreaterThan(0);
+      for (const group of groups) expect(group.RetentionInDays).toBeGreaterThan(0);
     });
   });
 
   describe('least-privilege IAM', () => {
-    it('uses a "*" resource only for ec2:DescribeTags, which supports no resource-level permissions', () => {
-      const starred = statementsOf(template).filter((s) => asList(s.Resource).includes('*'));
-      expect(starred.length).toBeGreaterThan(0);
-      for (const statement of starred) expect(statement.Action).toBe('ec2:DescribeTags');
+    it('uses a "*" resource only for ec2:DescribeTags and for CDK\'s log retention provider', () => {
+      const starred = statements().filter((s) => asList(s.Resource).includes('*'));
+      expect(starred.map((s) => asList(s.Action).join(',')).sort()).toEqual([
+        ...Array(3).fill('ec2:DescribeTags'),
+        ...Array(3).fill('logs:PutRetentionPolicy,logs:DeleteRetentionPolicy'),
+      ]);
     });
 
-    it('lets the enricher only read the table and write only the clusters\' performance log groups', () => {
-      const statements = statementsOf(template);
-      const logWrites = statements.filter((s) => asList(s.Action).includes('logs:PutLogEvents'));
-      for (const s of logWrites) expect(refersTo(s.Resource, 'Performance')).toBe(true);
-      const tableStatements = statements.filter((s) => refersTo(s.Resource, 'MetadataTable'));
+    it('lets the enricher write only the fleet\'s performance log groups, one ARN each', () => {
+      const [enricherWrites] = Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => asList(s.Action).includes('logs:PutLogEvents'));
+      expect(enricherWrites.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(asList(enricherWrites.Resource).map((r: any) => JSON.stringify(r).match(/log-group:([^:"]+):\*/)?.[1])).toEqual(
+        ['prod-eu', 'staging-eu', 'payments'].map((name) => `/aws/containerinsights/${name}/performance`),
+      );
+    });
+
+    it('lets the pollers write the Container Insights performance log groups, and describe only their clusters', () => {
+      const logWrites = [...fleet.nested.values()].flatMap((t) => Object.values(t.findResources('AWS::IAM::Policy') as Resources)).flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: any) => asList(s.Action).includes('logs:PutLogEvents'));
+      expect(logWrites).toHaveLength(3);
+      for (const s of logWrites) expect(JSON.stringify(s.Resource)).toContain(':log-group:/aws/containerinsights/*/performance:*');
+    });
+
+    it('lets the enricher only read the table', () => {
+      const tableStatements = statements().filter((s) => refersTo(s.Resource, 'MetadataTable'));
       expect(tableStatements.map((s) => asList(s.Action).sort())).toContainEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
       for (const s of tableStatements) expect(asList(s.Action).some((a: string) => a === 'dynamodb:*' || a.includes('Table'))).toBe(false);
     });
 
     it('lets the pollers read and write node documents without scans or table administration', () => {
-      const pollerTable = statementsOf(template).filter((s) => refersTo(s.Resource, 'MetadataTable') && asList(s.Action).includes('dynamodb:PutItem'));
-      expect(pollerTable).toHaveLength(2);
+      const pollerTable = statements().filter((s) => refersTo(s.Resource, 'referencetoKinsightMetadataTable') && asList(s.Action).includes('dynamodb:PutItem'));
+      expect(pollerTable).toHaveLength(3);
       for (const s of pollerTable) expect(asList(s.Action).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     });
 
     it('lets each poller and applier describe only the clusters it serves', () => {
-      const describes = statementsOf(template).filter((s) => s.Action === 'eks:DescribeCluster');
-      expect(describes).toHaveLength(4);
+      const describes = statements().filter((s) => s.Action === 'eks:DescribeCluster');
+      expect(describes).toHaveLength(6);
       const served = describes.map((s) => asList(s.Resource).map((r: any) => JSON.stringify(r).match(/cluster\/([\w-]+)/)?.[1]).sort());
-      expect(served).toEqual(expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]));
+      expect(served.sort()).toEqual([['payments'], ['payments'], ['prod-eu'], ['prod-eu'], ['staging-eu'], ['staging-eu']]);
     });
 
     it('lets each applier describe only the Pod Identity Agent add-on of its clusters (its prerequisite check), and create or delete none', () => {
-      const describes = statementsOf(template).filter((s) => s.Action === 'eks:DescribeAddon');
-      expect(describes).toHaveLength(2);
+      const describes = statements().filter((s) => s.Action === 'eks:DescribeAddon');
+      expect(describes).toHaveLength(3);
       const served = describes.map((s) => asList(s.Resource).map((r: any) => JSON.stringify(r).match(/addon\/([\w-]+)\/eks-pod-identity-agent\/\*/)?.[1]).sort());
-      expect(served).toEqual(expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]));
-      const writes = statementsOf(template).filter((s) => asList(s.Action).some((a: string) => a === 'eks:CreateAddon' || a === 'eks:DeleteAddon'));
+      expect(served.sort()).toEqual([['payments'], ['prod-eu'], ['staging-eu']]);
+      const writes = statements().filter((s) => asList(s.Action).some((a: string) => a === 'eks:CreateAddon' || a === 'eks:DeleteAddon'));
       expect(writes).toEqual([]);
-      template.resourceCountIs('Custom::KinsightPodIdentityAgent', 0);
+      expect(fleet.ofType('Custom::KinsightPodIdentityAgent')).toEqual([]);
     });
 
     it('grants the agent role only kinesis:PutRecords on the stream and kms:GenerateDataKey on the key', () => {
@@ -170,7 +226,7 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
 
   describe('EKS access and agent installation', () => {
     it('puts each cluster\'s poller role in the poller group with no access policy', () => {
-      const entries = ofType(template, 'AWS::EKS::AccessEntry').filter((e) => refersTo(e.PrincipalArn, 'Poller'));
+      const entries = fleet.ofType('AWS::EKS::AccessEntry').filter((e) => refersTo(e.PrincipalArn, 'Poller'));
       expect(entries.map((e) => e.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
       for (const entry of entries) {
         expect(entry.KubernetesGroups).toEqual(['kinsight-pollers']);
@@ -179,7 +235,7 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
     });
 
     it('gives each cluster\'s applier role admin in the kinsight namespace only, plus the applier group', () => {
-      const entries = ofType(template, 'AWS::EKS::AccessEntry').filter((e) => refersTo(e.PrincipalArn, 'Installer'));
+      const entries = fleet.ofType('AWS::EKS::AccessEntry').filter((e) => refersTo(e.PrincipalArn, 'Installer'));
       expect(entries).toHaveLength(3);
       for (const entry of entries) {
         expect(entry.KubernetesGroups).toEqual(['kinsight-appliers']);
@@ -190,75 +246,78 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
     });
 
     it('associates the agent service account with its role through Pod Identity in each cluster', () => {
-      const associations = ofType(template, 'AWS::EKS::PodIdentityAssociation');
+      const associations = fleet.ofType('AWS::EKS::PodIdentityAssociation');
       expect(associations.map((a) => a.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
       for (const a of associations) expect(a).toMatchObject({ Namespace: 'kinsight', ServiceAccount: 'kinsight-agent' });
     });
 
-    it('installs the agent in each cluster through a custom resource that waits for the applier access entry and the Pod Identity association', () => {
-      const installs = template.findResources('Custom::KinsightAgent') as Resources;
-      expect(Object.values(installs).map((r) => r.Properties.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
-      const entries = template.findResources('AWS::EKS::AccessEntry') as Resources;
-      const associations = template.findResources('AWS::EKS::PodIdentityAssociation') as Resources;
-      for (const install of Object.values(installs)) {
-        const cluster = install.Properties.ClusterName;
-        expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64), AgentIdentity: 'pod-identity' });
-        expect(install.Properties.OidcProviderArn).toBeUndefined();
-        expect(install.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^Stream/) });
-        const dependsOn = install.DependsOn ?? [];
+    it('installs the agent in each cluster through a custom resource that waits for the applier access entry and the performance log group', () => {
+      const installs: Array<{ cluster: string; group: Template; resource: Resources[string] }> = [];
+      for (const group of fleet.nested.values()) {
+        for (const resource of Object.values(group.findResources('Custom::KinsightAgent') as Resources)) installs.push({ cluster: resource.Properties.ClusterName, group, resource });
+      }
+      expect(installs.map((i) => i.cluster).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
+      for (const { cluster, group, resource } of installs) {
+        expect(resource.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64), Region: 'eu-west-1', AgentIdentity: 'pod-identity' });
+        expect(resource.Properties.OidcProviderArn).toBeUndefined();
+        expect(resource.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^referencetoKinsightStream/) });
+        const entries = group.findResources('AWS::EKS::AccessEntry') as Resources;
+        const retentions = group.findResources('Custom::LogRetention') as Resources;
+        const dependsOn = resource.DependsOn ?? [];
         expect(dependsOn.some((id) => entries[id]?.Properties.ClusterName === cluster && refersTo(entries[id].Properties.PrincipalArn, 'Installer'))).toBe(true);
-        expect(dependsOn.some((id) => associations[id]?.Properties.ClusterName === cluster)).toBe(true);
+        expect(dependsOn.some((id) => retentions[id]?.Properties.LogGroupName === `/aws/containerinsights/${cluster}/performance`)).toBe(true);
       }
     });
   });
 
   describe('monitoring', () => {
     it('alarms on iterator age, enricher errors and throttles, and failure-queue depth', () => {
-      const metrics = ofType(template, 'AWS::CloudWatch::Alarm').map((a) => a.MetricName);
+      const metrics = fleet.ofType('AWS::CloudWatch::Alarm').map((a) => a.MetricName);
       expect(metrics).toEqual(expect.arrayContaining(['IteratorAge', 'Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible']));
     });
 
-    it('alarms on failed polls of each cluster, from the poller\'s own PollFailures metric', () => {
-      const alarms = ofType(template, 'AWS::CloudWatch::Alarm').filter((a) => a.MetricName === 'PollFailures');
-      expect(alarms.map((a) => a.Dimensions).sort((a, b) => a[0].Value.localeCompare(b[0].Value))).toEqual([
-        [{ Name: 'Cluster', Value: 'payments' }],
-        [{ Name: 'Cluster', Value: 'prod-eu' }],
-        [{ Name: 'Cluster', Value: 'staging-eu' }],
+    it('alarms on failed and cut-short polls with one alarm each, every cluster a contributor named by its Cluster dimension', () => {
+      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics).map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.TreatMissingData]);
+      expect(queries).toEqual([
+        ['SELECT SUM(PollFailures) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
+        ['SELECT SUM(PollPartial) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
       ]);
-      for (const alarm of alarms) expect(alarm).toMatchObject({ Namespace: 'kinsight', Statistic: 'Sum', Threshold: 3, TreatMissingData: 'notBreaching' });
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     });
 
-    it('draws the pipeline on one dashboard: stream, enricher and its counters, failure queue, polls, alarms', () => {
+    it('draws the pipeline on one dashboard: stream, enricher and its counters, failure queue, polls of the fleet and the worst clusters, pollers, alarms', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-      const body = JSON.stringify(ofType(template, 'AWS::CloudWatch::Dashboard')[0].DashboardBody);
-      for (const metric of ['IncomingRecords', 'IteratorAge', 'EnricherPoison', 'ApproximateNumberOfMessagesVisible', 'PollFailures']) expect(body).toContain(metric);
+      const body = JSON.stringify(fleet.ofType('AWS::CloudWatch::Dashboard')[0].DashboardBody);
+      for (const metric of ['IncomingRecords', 'IteratorAge', 'EnricherPoison', 'ApproximateNumberOfMessagesVisible', 'PollFailures', 'PollPartial', 'PollUndersized', 'MAX(METRICS())']) expect(body).toContain(metric);
+      expect(body).toContain('GROUP BY Cluster ORDER BY SUM() DESC LIMIT 10');
       expect(body).toContain('\\"type\\":\\"alarm\\"');
     });
   });
 });
 
 describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier access', () => {
+  let fleet: SynthesizedFleet;
   let template: Template;
-  let cleanup: () => void;
   const oidc = 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC123';
   beforeAll(() => {
-    ({ template, cleanup } = synthFleet({
+    fleet = synthFleet({
       clusters: [{ name: 'solo', oidcProviderArn: oidc }],
       streamMode: 'provisioned',
       shards: 4,
       agentIdentity: 'irsa',
       applierAccess: 'cluster-admin',
       logRetentionDays: 14,
-    }));
+    });
+    template = fleet.template;
   });
-  afterAll(() => cleanup());
+  afterAll(() => fleet.cleanup());
 
   it('creates a provisioned stream with the configured shards, still encrypted', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 4, StreamEncryption: { EncryptionType: 'KMS' } });
   });
 
   it('trusts the cluster\'s OIDC issuer for the agent service account only, with no Pod Identity association', () => {
-    template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 0);
+    expect(fleet.ofType('AWS::EKS::PodIdentityAssociation')).toEqual([]);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -277,62 +336,114 @@ describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier a
     });
   });
 
-  it('annotates the agent service account with the IRSA role through the custom resource', () => {
-    template.hasResourceProperties('Custom::KinsightAgent', {
-      ServiceAccountAnnotations: { 'eks.amazonaws.com/role-arn': { 'Fn::GetAtt': [Match.stringLikeRegexp('IrsaRole'), 'Arn'] } },
-    });
+  it('annotates the agent service account with the IRSA role of the root stack through the custom resource', () => {
+    const [install] = fleet.ofType('Custom::KinsightAgent');
+    const parameter = install.ServiceAccountAnnotations['eks.amazonaws.com/role-arn'].Ref;
+    const [group] = Object.values(template.findResources('AWS::CloudFormation::Stack') as Resources);
+    expect(group.Properties.Parameters[parameter]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AgentIdentityIrsaRole/), 'Arn'] });
   });
 
   it('tells the applier to check the cluster\'s OIDC issuer, and lets it describe no add-on', () => {
-    template.hasResourceProperties('Custom::KinsightAgent', { AgentIdentity: 'irsa', OidcProviderArn: oidc });
-    expect(statementsOf(template).filter((s) => asList(s.Action).includes('eks:DescribeAddon'))).toEqual([]);
+    expect(fleet.ofType('Custom::KinsightAgent')).toEqual([expect.objectContaining({ AgentIdentity: 'irsa', OidcProviderArn: oidc })]);
+    const statements = fleet.ofType('AWS::IAM::Policy').flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements.filter((s) => asList(s.Action).includes('eks:DescribeAddon'))).toEqual([]);
   });
 
   it('gives the applier the cluster admin policy only when asked, with no group', () => {
-    const applier = ofType(template, 'AWS::EKS::AccessEntry').find((e) => refersTo(e.PrincipalArn, 'Installer'));
+    const applier = fleet.ofType('AWS::EKS::AccessEntry').find((e) => refersTo(e.PrincipalArn, 'Installer'));
     expect(applier.KubernetesGroups).toBeUndefined();
     expect(applier.AccessPolicies[0].AccessScope).toEqual({ Type: 'cluster' });
     expect(refersTo(applier.AccessPolicies[0].PolicyArn, 'AmazonEKSClusterAdminPolicy')).toBe(true);
   });
 
   it('runs every function outside any VPC when no cluster is private', () => {
-    for (const fn of ofType(template, 'AWS::Lambda::Function')) expect(fn.VpcConfig).toBeUndefined();
+    for (const fn of fleet.ofType('AWS::Lambda::Function')) expect(fn.VpcConfig).toBeUndefined();
   });
 
   it('keeps performance logs for the configured retention', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/containerinsights/solo/performance', RetentionInDays: 14 });
+    expect(fleet.ofType('Custom::LogRetention')).toEqual([expect.objectContaining({ LogGroupName: '/aws/containerinsights/solo/performance', RetentionInDays: 14 })]);
   });
 });
 
 describe('FleetStack that installs the Pod Identity Agent add-on', () => {
-  let template: Template;
-  let cleanup: () => void;
+  let fleet: SynthesizedFleet;
   beforeAll(() => {
-    ({ template, cleanup } = synthFleet({ ...fleetExample, installPodIdentityAgent: true }));
+    fleet = synthFleet({ ...fleetExample, installPodIdentityAgent: true });
   });
-  afterAll(() => cleanup());
+  afterAll(() => fleet.cleanup());
 
   it('ensures the add-on in each cluster through the applier, before the agent is installed there', () => {
-    const addons = template.findResources('Custom::KinsightPodIdentityAgent') as Resources;
-    expect(Object.values(addons).map((r) => r.Properties.ClusterName).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
-    const installs = Object.values(template.findResources('Custom::KinsightAgent') as Resources);
-    for (const [id, addon] of Object.entries(addons)) {
-      const install = installs.find((i) => i.Properties.ClusterName === addon.Properties.ClusterName);
-      expect(install?.DependsOn).toContain(id);
-      expect(addon.Properties.ServiceToken).toEqual(install?.Properties.ServiceToken);
+    const clusters: string[] = [];
+    for (const group of fleet.nested.values()) {
+      const addons = group.findResources('Custom::KinsightPodIdentityAgent') as Resources;
+      const installs = Object.values(group.findResources('Custom::KinsightAgent') as Resources);
+      for (const [id, addon] of Object.entries(addons)) {
+        clusters.push(addon.Properties.ClusterName);
+        const install = installs.find((i) => i.Properties.ClusterName === addon.Properties.ClusterName);
+        expect(install?.DependsOn).toContain(id);
+        expect(addon.Properties.ServiceToken).toEqual(install?.Properties.ServiceToken);
+      }
     }
+    expect(clusters.sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
   });
 
   it('lets each applier create and delete only its clusters\' Pod Identity Agent add-on', () => {
-    const deletes = statementsOf(template).filter((s) => s.Action === 'eks:DeleteAddon');
+    const statements = fleet.ofType('AWS::IAM::Policy').flatMap((p) => p.PolicyDocument.Statement);
+    const deletes = statements.filter((s) => s.Action === 'eks:DeleteAddon');
     expect(deletes.map((s) => asList(s.Resource).map((r: any) => JSON.stringify(r).match(/addon\/([\w-]+)\/eks-pod-identity-agent\/\*/)?.[1]).sort())).toEqual(
-      expect.arrayContaining([['prod-eu', 'staging-eu'], ['payments']]),
+      expect.arrayContaining([['prod-eu'], ['staging-eu'], ['payments']]),
     );
-    const creates = statementsOf(template).filter((s) => s.Action === 'eks:CreateAddon');
-    expect(creates).toHaveLength(2);
+    const creates = statements.filter((s) => s.Action === 'eks:CreateAddon');
+    expect(creates).toHaveLength(3);
     for (const s of creates) for (const r of asList(s.Resource)) expect(JSON.stringify(r)).toMatch(/:(cluster\/[\w-]+|addon\/[\w-]+\/eks-pod-identity-agent\/\*)"/);
   });
 });
+
+describe('FleetStack with cluster sizes and declarations', () => {
+  let fleet: SynthesizedFleet;
+  const declarations = [{ dimensions: [['ClusterName']], metricNameSelectors: ['^cluster_', '^node_cpu_'] }];
+  beforeAll(() => {
+    fleet = synthFleet({
+      // Names picked to share one cluster group, so that one nested stack holds several memory sizes.
+      clusters: [
+        { name: 'size-small', nodes: 300 },
+        { name: 'size-default' },
+        { name: 'size-large', nodes: 5000, profile: 'enhanced' },
+        { name: 'size-huge', nodes: 9000 },
+      ].map((c) => ({ ...c, name: sameGroupName(c.name) })),
+      declarations,
+    });
+  });
+  afterAll(() => fleet.cleanup());
+
+  it('gives each memory size its poller, with the memory the sizes say', () => {
+    const pollers = fleet.ofType('AWS::Lambda::Function').filter((f) => f.Environment?.Variables?.KINSIGHT_CLUSTER_PROFILES !== undefined && f.Timeout === 60);
+    expect(fleet.nested.size).toBe(1);
+    expect(pollers.map((p) => p.MemorySize).sort((a, b) => a - b)).toEqual([512, 1024, 1769, 3008]);
+    const schedules = fleet.ofType('AWS::Scheduler::Schedule');
+    const memoryOf = (cluster: string) => {
+      const target = schedules.find((s) => JSON.parse(s.Target.Input).cluster === cluster)?.Target.Arn['Fn::GetAtt'][0];
+      const [fn] = [...fleet.nested.values()].map((t) => t.toJSON().Resources[target]).filter(Boolean);
+      return fn.Properties.MemorySize;
+    };
+    expect(['size-small', 'size-default', 'size-large', 'size-huge'].map((c) => memoryOf(sameGroupName(c)))).toEqual([512, 1024, 1769, 3008]);
+  });
+
+  it('passes the declarations to the enricher and every poller, and each poller only its clusters\' profiles', () => {
+    const functions = fleet.ofType('AWS::Lambda::Function').filter((f) => f.Environment?.Variables?.KINSIGHT_PROFILE);
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) expect(JSON.parse(fn.Environment.Variables.KINSIGHT_DECLARATIONS)).toEqual(declarations);
+    const profiles = functions.map((f) => f.Environment.Variables.KINSIGHT_CLUSTER_PROFILES).sort();
+    const large = `{"${sameGroupName('size-large')}":"enhanced"}`;
+    expect(profiles).toEqual([large, large, '{}', '{}', '{}']);
+  });
+});
+
+/** `prefix-N` with the first N that lands in the cluster group of `size-small-0`. */
+function sameGroupName(prefix: string): string {
+  const target = toClusterGroup('size-small-0');
+  for (let i = 0; ; i += 1) if (toClusterGroup(`${prefix}-${i}`) === target) return `${prefix}-${i}`;
+}
 
 const stub = join(__dirname, 'fixtures', 'handler.ts');
 
@@ -357,7 +468,7 @@ describe('constructs on their own', () => {
       stream,
       table,
       encryptionKey: key,
-      logGroups: [new logs.LogGroup(stack, 'L')],
+      clusterNames: ['c1'],
       profile: 'lean',
       entry: stub,
       batchSize: 50,
@@ -398,19 +509,23 @@ describe('constructs on their own', () => {
     const key = new kms.Key(stack, 'K');
     const stream = new kinesis.Stream(stack, 'S', { encryptionKey: key, encryption: kinesis.StreamEncryption.KMS });
     const table = new dynamodb.TableV2(stack, 'T', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    const enricher = new Enricher(stack, 'E', { stream, table, encryptionKey: key, logGroups: [], profile: 'classic', entry: stub });
+    const enricher = new Enricher(stack, 'E', { stream, table, encryptionKey: key, clusterNames: [], profile: 'classic', entry: stub });
     new PipelineMonitoring(stack, 'M', {
       stream,
       enricher: enricher.function,
       failureQueue: enricher.failureQueue,
-      pollers: [{ function: enricher.function, clusterNames: ['c1'] }],
+      pollers: [enricher.function],
       maxIteratorAge: Duration.minutes(2),
       pollerFailuresThreshold: 5,
+      pollerPartialThreshold: 2,
+      worstClusters: 5,
       dashboardName: 'custom',
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Threshold: 120_000, EvaluationPeriods: 3 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'PollFailures', Threshold: 5, Dimensions: [{ Name: 'Cluster', Value: 'c1' }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 5, Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('SUM\\(PollFailures\\)') })] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 2, Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('SUM\\(PollPartial\\)') })] });
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'custom' });
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'))).toContain('ORDER BY SUM() DESC LIMIT 5');
   });
 });

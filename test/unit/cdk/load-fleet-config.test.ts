@@ -5,6 +5,9 @@ import { toConstructId } from '../../../cdk/lib/to-construct-id';
 const files: Record<string, string> = {
   [resolve('fleet.json')]: JSON.stringify({ clusters: [{ name: 'from-file' }] }),
   [resolve('broken.json')]: '{ "clusters": [',
+  [resolve('fleets/with-declarations.json')]: JSON.stringify({ clusters: [{ name: 'd' }], declarations: 'lean.json' }),
+  [resolve('fleets/lean.json')]: JSON.stringify([{ dimensions: [['ClusterName']], metric_name_selectors: ['^cluster_'] }]),
+  [resolve('fleets/bad-declarations.json')]: JSON.stringify({ clusters: [{ name: 'd' }], declarations: 'missing.json' }),
 };
 const readFile = (path: string): string => {
   if (!(path in files)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
@@ -29,6 +32,22 @@ describe('loadFleetConfig', () => {
   it('names the file in validation errors', () => {
     files[resolve('bad.json')] = JSON.stringify({ clusters: [{ name: 'x' }], streamMode: 'fast' });
     expect(() => loadFleetConfig(withContext({ kinsightConfig: 'bad.json' }))).toThrow(/bad\.json: streamMode is fast/);
+  });
+
+  it('reads declarations from the file the fleet names, relative to the fleet file', () => {
+    const fleet = loadFleetConfig(withContext({ kinsightConfig: 'fleets/with-declarations.json' }));
+    expect(fleet.declarations).toEqual([{ dimensions: [['ClusterName']], metricNameSelectors: ['^cluster_'] }]);
+  });
+
+  it('reads declarations from a file named in cdk.json context, relative to the working directory', () => {
+    const fleet = loadFleetConfig(withContext({ kinsight: { clusters: [{ name: 'inline' }], declarations: 'fleets/lean.json' } }));
+    expect(fleet.declarations).toHaveLength(1);
+  });
+
+  it('rejects a declarations file that cannot be read, naming the fleet file that names it', () => {
+    expect(() => loadFleetConfig(withContext({ kinsightConfig: 'fleets/bad-declarations.json' }))).toThrow(
+      /cannot read the declarations file ".*fleets\/missing\.json" \(declarations in .*bad-declarations\.json\): ENOENT/,
+    );
   });
 
   it('rejects a run with no fleet configuration at all', () => {

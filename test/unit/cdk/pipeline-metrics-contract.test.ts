@@ -1,6 +1,6 @@
 import { PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
 import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
-import { toPollFailureLine, toPollSuccessLine } from '../../../lambdas/poller/create-handler';
+import { toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
@@ -8,6 +8,11 @@ import { synthFleet } from './fixtures/synth-fleet';
 function publishedBy(line: string): string[] {
   const doc = JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } };
   return doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => `${d.Namespace}/${m.Name}`));
+}
+
+/** Every `namespace/metric` a Metrics Insights query of the pipeline namespace in `text` reads (`SELECT SUM(PollFailures) FROM SCHEMA("kinsight", ...)`). */
+function queriedIn(text: string, into: Set<string>): void {
+  for (const m of text.matchAll(/SELECT [A-Z]+\((\w+)\) FROM SCHEMA\((?:\\)*"kinsight(?:\\)*"/g)) into.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
 }
 
 /** Every `namespace/metric` pair a value of the template names (alarms and dashboard bodies alike). */
@@ -28,7 +33,13 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
     records: 0, poison: 0, enriched: 0, failedRecords: 0, events: 0, eventsWritten: 0, eventsDroppedTooOld: 0, eventsDroppedTooNew: 0,
     eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
   };
-  const published = new Set([...publishedBy(toEnricherMetricsLine(zero, 0)), ...publishedBy(toPollFailureLine('prod', 'test', 0)), ...publishedBy(toPollSuccessLine('prod', 0))]);
+  const published = new Set([
+    ...publishedBy(toEnricherMetricsLine(zero, 0)),
+    ...publishedBy(toPollFailureLine('prod', 'test', 0)),
+    ...publishedBy(toPollSuccessLine('prod', 0)),
+    ...publishedBy(toPollPartialLine('prod', ['pods'], 0)),
+    ...publishedBy(toPollUndersizedLine('prod', 3000, 1769, 0)),
+  ]);
 
   let alarms: Set<string>;
   let dashboard: Set<string>;
@@ -37,22 +48,31 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
     const synth = synthFleet(fleetExample);
     cleanup = synth.cleanup;
     alarms = new Set();
-    readIn(synth.template.findResources('AWS::CloudWatch::Alarm'), alarms);
+    const alarmResources = synth.template.findResources('AWS::CloudWatch::Alarm');
+    readIn(alarmResources, alarms);
+    queriedIn(JSON.stringify(alarmResources), alarms);
     dashboard = new Set();
-    // The dashboard body is a Fn::Join of strings and tokens: its text holds the metric arrays.
+    // The dashboard body is a Fn::Join of strings and tokens: its text holds the metric arrays and queries.
     const bodies = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard')).map((r) => JSON.stringify((r as { Properties: unknown }).Properties));
-    for (const body of bodies) for (const m of body.matchAll(/\\"kinsight\\",\\"([A-Za-z]+)\\"/g)) dashboard.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
+    for (const body of bodies) {
+      for (const m of body.matchAll(/\\"kinsight\\",\\"([A-Za-z]+)\\"/g)) dashboard.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
+      queriedIn(body, dashboard);
+    }
   });
   afterAll(() => cleanup());
 
-  it('publishes the enricher counters and the poller failures in the pipeline namespace', () => {
+  it('publishes the enricher counters and the poller failures, partial and undersized polls in the pipeline namespace', () => {
     expect(published).toContain('kinsight/EnricherPoison');
-    expect(published).toContain('kinsight/PollFailures');
-    expect(published).toContain('kinsight/PollSuccesses');
+    for (const name of ['PollFailures', 'PollSuccesses', 'PollPartial', 'PollUndersized']) expect(published).toContain(`kinsight/${name}`);
   });
 
   it('publishes every name of core/pipeline-metrics.ts (what kinsight doctor reads too)', () => {
     for (const name of PIPELINE_METRIC_NAMES) expect(published).toContain(`${PIPELINE_NAMESPACE}/${name}`);
+  });
+
+  it('reads the per-cluster poller metrics through Metrics Insights queries, in alarms and on the dashboard', () => {
+    expect([...alarms].sort()).toEqual(expect.arrayContaining(['kinsight/PollFailures', 'kinsight/PollPartial']));
+    expect([...dashboard]).toEqual(expect.arrayContaining(['kinsight/PollFailures', 'kinsight/PollPartial', 'kinsight/PollUndersized']));
   });
 
   it('alarms only on pipeline metrics that the enricher or the poller publishes', () => {

@@ -41,4 +41,19 @@ describe('createAsgResolver', () => {
     const last = ec2.commandCalls(DescribeTagsCommand)[1].args[0].input.Filters?.[0].Values;
     expect(last).toEqual(['i-2']);
   });
+
+  test('forgets the least recently asked instances beyond maxInstances and asks EC2 again for them', async () => {
+    ec2.on(DescribeTagsCommand).callsFake((input: { Filters: Array<{ Name: string; Values: string[] }> }) => ({
+      Tags: (input.Filters.find((f) => f.Name === 'resource-id')?.Values ?? []).map((id) => ({ ResourceId: id, Key: ASG_TAG, Value: 'ng' })),
+    }));
+    const resolver = createAsgResolver({ ec2: new EC2Client({ region: 'us-east-1' }), maxInstances: 2 });
+    await resolver.resolve(['i-1', 'i-2'], 0);
+    await resolver.resolve(['i-3'], 0);
+    await resolver.resolve(['i-2', 'i-3'], 0);
+    expect(ec2.commandCalls(DescribeTagsCommand)).toHaveLength(2);
+    await resolver.resolve(['i-1'], 0);
+    const asked = ec2.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.Filters?.[0].Values);
+    expect(asked).toEqual([['i-1', 'i-2'], ['i-3'], ['i-1']]);
+  });
 });
+

@@ -1,6 +1,7 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, describePollError, toPollSuccessLine } from '../../../lambdas/poller/create-handler';
+import { createHandler, describePollError, toMemoryAdvice, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
+import type { PollOptions } from '../../../lambdas/poller/create-poller';
 import { createEksConnector } from '../../../lambdas/poller/eks-connector';
 import { KubeApiError } from '../../../lambdas/poller/kube-lists';
 
@@ -17,7 +18,7 @@ describe('describePollError', () => {
 });
 
 describe('createHandler', () => {
-  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7, phasesMs: { list: 4, build: 2, write: 1 } };
+  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7, phasesMs: { list: 4, build: 2, write: 1 }, partial: false, cutShort: [] };
 
   test('polls the cluster named by the event at the injected time and logs one line', async () => {
     const calls: Array<[string, number]> = [];
@@ -66,6 +67,61 @@ describe('createHandler', () => {
     });
   });
 
+  test('bounds the poll by the invocation\'s remaining time minus the margin', async () => {
+    const calls: Array<PollOptions | undefined> = [];
+    const handler = createHandler({
+      poll: async (cluster, _nowMs, options) => {
+        calls.push(options);
+        return { ...summary, cluster };
+      },
+      logger: { info: () => undefined, error: () => undefined },
+      now: () => 1_000_000,
+      countFailure: () => undefined,
+      deadlineMarginMs: 2500,
+    });
+    await handler({ cluster: 'blue' }, { getRemainingTimeInMillis: () => 59_000 });
+    await handler({ cluster: 'blue' });
+    expect(calls).toEqual([{ deadlineMs: 1_056_500 }, {}]);
+  });
+
+  test('warns and counts a poll the deadline cut short, naming the cluster and what was cut', async () => {
+    const lines: Array<[string, string, Record<string, unknown> | undefined]> = [];
+    const partials: Array<[string, readonly string[]]> = [];
+    const handler = createHandler({
+      poll: async (cluster) => ({ ...summary, cluster, partial: true, cutShort: ['pods', 'documents'] }),
+      logger: { info: (m, e) => lines.push(['info', m, e]), warn: (m, e) => lines.push(['warn', m, e]), error: (m, e) => lines.push(['error', m, e]) },
+      now: () => 0,
+      countFailure: () => undefined,
+      countPartial: (cluster, cutShort) => partials.push([cluster, cutShort]),
+    });
+    await expect(handler({ cluster: 'blue' }, { getRemainingTimeInMillis: () => 60_000 })).resolves.toMatchObject({ partial: true });
+    expect(partials).toEqual([['blue', ['pods', 'documents']]]);
+    expect(lines.map(([level, message]) => [level, message])).toEqual([
+      ['info', 'poll done'],
+      ['warn', 'poll cut short by the invocation deadline: it wrote what it had'],
+    ]);
+    expect(lines[1][2]).toMatchObject({ cluster: 'blue', cutShort: ['pods', 'documents'], remainingMs: 60_000 });
+  });
+
+  test('warns and counts a cluster whose node count needs more memory than the function has', async () => {
+    const undersized: Array<[string, number, number]> = [];
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const handlerWith = (memoryMb: number | undefined) =>
+      createHandler({
+        poll: async (cluster) => ({ ...summary, cluster, nodes: 3200 }),
+        logger: { info: () => undefined, error: (_m, e) => warnings.push(e) },
+        now: () => 0,
+        countFailure: () => undefined,
+        countUndersized: (cluster, nodes, neededMb) => undersized.push([cluster, nodes, neededMb]),
+        ...(memoryMb === undefined ? {} : { memoryMb }),
+      });
+    await handlerWith(1024)({ cluster: 'big' });
+    await handlerWith(1769)({ cluster: 'big' });
+    await handlerWith(undefined)({ cluster: 'big' });
+    expect(undersized).toEqual([['big', 3200, 1769]]);
+    expect(warnings).toEqual([expect.objectContaining({ cluster: 'big', nodes: 3200, memoryMb: 1024, sizedForNodes: 2500, advice: expect.stringContaining('"nodes": 3200') })]);
+  });
+
   test('rejects an event whose cluster is not a non-empty string', async () => {
     const handler = createHandler({ poll: async () => summary, logger: { info: () => undefined, error: () => undefined }, now: () => 0, countFailure: () => undefined });
     await expect(handler({ cluster: 42 })).rejects.toThrow(/poller event has no cluster name: \{"cluster":42\}/);
@@ -98,5 +154,37 @@ describe('createEksConnector', () => {
     eks.on(DescribeClusterCommand).resolves({ cluster: { status: 'CREATING' } });
     const connect = createEksConnector({ eks: new EKSClient({ region: 'us-east-1' }), tokens, requestTimeoutMs: 1000 });
     await expect(connect('new', 0)).rejects.toThrow(/no endpoint or certificate authority \(status CREATING\)/);
+  });
+});
+
+describe('toMemoryAdvice', () => {
+  test.each([
+    [1000, 512, undefined],
+    [1001, 512, { neededMb: 1024, capacityNodes: 1000 }],
+    [2500, 1024, undefined],
+    [5000, 1024, { neededMb: 1769, capacityNodes: 2500 }],
+    [10_000, 1769, { neededMb: 3008, capacityNodes: 5000 }],
+    [12_000, 3008, undefined],
+  ])('%d nodes in %d MB: %j', (nodes, memoryMb, expected) => {
+    expect(toMemoryAdvice(nodes, memoryMb)).toEqual(expected);
+  });
+});
+
+describe('pipeline metric lines of the poller', () => {
+  const published = (line: string) => {
+    const doc = JSON.parse(line);
+    return { directive: doc._aws.CloudWatchMetrics[0], doc };
+  };
+
+  test('PollPartial by cluster, with what was cut short logged beside it', () => {
+    const { directive, doc } = published(toPollPartialLine('blue', ['pods', 'documents'], 5));
+    expect(directive).toEqual({ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollPartial', Unit: 'Count' }] });
+    expect(doc).toMatchObject({ Cluster: 'blue', PollPartial: 1, cutShort: 'pods,documents' });
+  });
+
+  test('PollUndersized by cluster, with the node count and the memory it needs logged beside it', () => {
+    const { directive, doc } = published(toPollUndersizedLine('big', 3200, 1769, 5));
+    expect(directive).toEqual({ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollUndersized', Unit: 'Count' }] });
+    expect(doc).toMatchObject({ Cluster: 'big', PollUndersized: 1, nodes: '3200', neededMb: '1769' });
   });
 });

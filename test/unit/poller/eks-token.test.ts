@@ -59,4 +59,14 @@ describe('createEksTokenSource', () => {
     const source = createEksTokenSource({ region: 'us-east-1', credentials });
     expect(await source.getToken('c1', NOW)).not.toBe(await source.getToken('c2', NOW));
   });
+
+  test('forgets the token of the least recently polled cluster beyond maxClusters', async () => {
+    const source = createEksTokenSource({ region: 'us-east-1', credentials, maxClusters: 1 });
+    const first = await source.getToken('c1', NOW);
+    await source.getToken('c2', NOW);
+    const again = await source.getToken('c1', NOW + 1000);
+    expect(again).not.toBe(first);
+    expect(decode(again).searchParams.get('X-Amz-Date')).toBe('20261124T160001Z');
+  });
 });
+

@@ -111,6 +111,31 @@ describe('cluster records', () => {
   });
 });
 
+describe('records of a poll cut short', () => {
+  const types = (result: ReturnType<typeof toPollResult>) => result.records.map((r) => r.type);
+
+  test('leaves out the running pods, namespaces and nothing else when the pod list is incomplete', () => {
+    const result = toPollResult(input({ cutShort: ['pods'] }), ctx());
+    expect(result.records.find((r) => r.type === 'Cluster')?.metrics).toEqual({ cluster_node_count: 2, cluster_failed_node_count: 1 });
+    expect(types(result)).toEqual(['Cluster', 'ClusterService']);
+  });
+
+  test('leaves out the node counts when the node list is incomplete, and the Cluster record when pods are incomplete too', () => {
+    expect(toPollResult(input({ cutShort: ['nodes'] }), ctx()).records.find((r) => r.type === 'Cluster')?.metrics).toEqual({ cluster_number_of_running_pods: 2 });
+    expect(types(toPollResult(input({ cutShort: ['nodes', 'pods'] }), ctx()))).toEqual(['ClusterService']);
+  });
+
+  test('leaves out the services when the EndpointSlice list is incomplete', () => {
+    expect(types(toPollResult(input({ cutShort: ['endpointslices'] }), ctx()))).toEqual(['Cluster', 'ClusterNamespace']);
+  });
+
+  test('keeps the records of one object each: workloads and node status', () => {
+    const workloads = [toWorkloadFacts({ metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 3 }, status: {} } as never, 'ClusterDeployment')];
+    const result = toPollResult(input({ workloads, cutShort: ['pods', 'workloads'] }), ctx({ enhanced: true }));
+    expect(types(result)).toEqual(['Cluster', 'ClusterService', 'ClusterDeployment', 'Node', 'Node']);
+  });
+});
+
 describe('enhanced records', () => {
   const workloads = [
     toWorkloadFacts({ metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 3 }, status: { readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1 } } as never, 'ClusterDeployment'),
