@@ -17,7 +17,7 @@ import { toNodeRecord } from '../node-agent/delta';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import type { PutRecordsPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
-import { createHostTree, generateSimPods, type HostTreeSpec } from '../sim/host-tree';
+import { createHostTree, generateSimPods, type HostTreeSpec } from '../sim/node/host-tree';
 
 const PODS = 110;
 const CONTAINERS = 250;

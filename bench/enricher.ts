@@ -11,9 +11,9 @@ import { toNodeRecord } from '../lambdas/enricher/create-handler';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { withUnchangedPods } from '../core/node-metadata';
-import { createSimulatedCluster } from '../sim/simulated-nodes';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
+import { createSimulatedCluster } from '../sim/cluster/simulated-nodes';
+import { toSimulatedNodeMetadata } from '../sim/node/simulated-node-metadata';
+import { toSimulatedNodeRecord } from '../sim/node/simulated-node-record';
 
 /**
  * `npm run bench:enricher`: the enricher's CPU cost on one core, on realistic node records (30 pods

@@ -28,15 +28,15 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
 import { toMetadataItem } from '../core/node-metadata-item';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
-import { startCloudWatchLogsServer } from '../sim/cloudwatch-logs-server';
-import { createKinesisEventSource } from '../sim/kinesis-event-source';
-import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig } from '../sim/local-aws';
-import { createLocalEnricher } from '../sim/local-deps';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
-import { advanceSimulatedNodes, createSimulatedCluster } from '../sim/simulated-nodes';
-import { createMetricStore, type MetricStore } from '../sim/dashboard/metric-store';
-import { toMetricSamples } from '../sim/dashboard/to-metric-samples';
+import { startCloudWatchLogsServer } from '../sim/aws/cloudwatch-logs-server';
+import { createKinesisEventSource } from '../sim/aws/kinesis-event-source';
+import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig } from '../sim/aws/local-aws';
+import { createLocalEnricher } from '../cli/local/local-deps';
+import { toSimulatedNodeMetadata } from '../sim/node/simulated-node-metadata';
+import { toSimulatedNodeRecord } from '../sim/node/simulated-node-record';
+import { advanceSimulatedNodes, createSimulatedCluster } from '../sim/cluster/simulated-nodes';
+import { createMetricStore, type MetricStore } from '../cli/local/dashboard/metric-store';
+import { toMetricSamples } from '../cli/local/dashboard/to-metric-samples';
 import { toMonthlyCost } from '../core/cost-model';
 
 const { values } = parseArgs({

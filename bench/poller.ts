@@ -7,9 +7,9 @@ import { ASG_TAG, createAsgResolver } from '../lambdas/poller/asg-resolver';
 import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
 import { createKubeLists } from '../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
-import { createSimCluster, toSimAutoScalingGroup } from '../sim/cluster';
-import { KubeStore, startKubeApiServer } from '../sim/kube-api-server';
-import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/local-aws';
+import { createSimCluster, toSimAutoScalingGroup } from '../sim/kube/cluster';
+import { KubeStore, startKubeApiServer } from '../sim/kube/kube-api-server';
+import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/aws/local-aws';
 
 /**
  * `npm run bench:poller`: one poll of a simulated 5,000-node, 150,000-pod cluster, then a second

@@ -6,9 +6,9 @@ import { DEFAULT_PROFILE_NAME, parseProfileName, type DeclarationProfile } from 
 import { toMetadataItem } from '../core/node-metadata-item';
 import { toWireRecord } from '../core/record-wire';
 import { toCiRecords } from '../lambdas/enricher/enrich';
-import { createSimulatedCluster } from '../sim/simulated-nodes';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
+import { createSimulatedCluster } from '../sim/cluster/simulated-nodes';
+import { toSimulatedNodeRecord } from '../sim/node/simulated-node-record';
+import { toSimulatedNodeMetadata } from '../sim/node/simulated-node-metadata';
 import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 

@@ -5,7 +5,7 @@ import { replayCommand } from './replay';
 import { costCommand } from './cost';
 import { pollCommand } from './poll';
 import { manifestCommand } from './manifest';
-import { localCommand } from './local';
+import { localCommand } from './local/local';
 
 /** Every subcommand of `kinsight`, in the order `--help` lists them. */
 export const COMMANDS: Record<string, Command> = {

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startLocalPipeline, type CycleReport, type LocalPipeline } from '../../sim/local-pipeline';
-import { createLocalPipelineDeps } from '../../sim/local-deps';
-import type { SimulatedCluster } from '../../sim/simulated-nodes';
+import { startLocalPipeline, type CycleReport, type LocalPipeline } from '../../cli/local/local-pipeline';
+import { createLocalPipelineDeps } from '../../cli/local/local-deps';
+import type { SimulatedCluster } from '../../sim/cluster/simulated-nodes';
 import type { CiType, MetricNameOf } from '../../core/metrics/catalog';
 import { CI_NAMESPACE } from '../../core/limits';
 

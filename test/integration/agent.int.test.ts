@@ -19,8 +19,8 @@ import { NO_CREDENTIALS_MESSAGE } from '../../node-agent/ship/credentials';
 import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../node-agent/ship/producer';
 import { startAgent } from '../../node-agent/start-agent';
-import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
-import { createHostTree, generateSimPods } from '../../sim/host-tree';
+import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
+import { createHostTree, generateSimPods } from '../../sim/node/host-tree';
 
 const ROOT = join(__dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/hosts/al2023-v2-containerd-systemd');

@@ -3,7 +3,7 @@ import { toAgentManifest, toBundleSha256 } from '../../core/agent-manifest';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
 import { createKubeObjectClient, FIELD_MANAGER } from '../../lambdas/applier/kube-object-client';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
 
 /** One write the API server received. */
 interface Write {

@@ -6,9 +6,9 @@ import { toNodeKey } from '../../core/node-metadata';
 import { parseMetadataItem } from '../../core/node-metadata-item';
 import { createHandler } from '../../lambdas/poller/create-handler';
 import { toIndexKey } from '../../lambdas/poller/metadata-store';
-import { createSimCluster, toSimNodeName, type KubeObject } from '../../sim/cluster';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
-import { startDynalite, type LocalService } from '../../sim/local-aws';
+import { createSimCluster, toSimNodeName, type KubeObject } from '../../sim/kube/cluster';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
+import { startDynalite, type LocalService } from '../../sim/aws/local-aws';
 import { toEmfProblems } from '../helpers/emf-validator';
 import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-rig';
 

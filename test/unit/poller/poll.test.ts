@@ -12,7 +12,7 @@ import {
   type PollContext,
   type PollInput,
 } from '../../../lambdas/poller/poll';
-import { createSimCluster } from '../../../sim/cluster';
+import { createSimCluster } from '../../../sim/kube/cluster';
 
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
 const ctx = (over: Partial<PollContext> = {}): PollContext => ({

@@ -1,7 +1,7 @@
 import { CreateStreamCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
+import { startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../../../sim/aws/local-aws';
 
 describe('local AWS services', () => {
   let kinesis: LocalService;

@@ -1,6 +1,6 @@
 import type { KubeObject, SimResource } from './cluster';
 import type { KubeStore } from './kube-api-server';
-import type { SimulatedCluster, SimulatedNode, SimulatedPod } from './simulated-nodes';
+import type { SimulatedCluster, SimulatedNode, SimulatedPod } from '../cluster/simulated-nodes';
 
 /**
  * The Kubernetes API objects of a simulated cluster as it is now (nodes, pods with their container

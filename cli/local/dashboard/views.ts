@@ -1,4 +1,4 @@
-import type { CiType, MetricNameOf } from '../../core/metrics/catalog';
+import type { CiType, MetricNameOf } from '../../../core/metrics/catalog';
 
 /** A CloudWatch statistic over one period. */
 export type Statistic = 'Average' | 'Sum' | 'Maximum' | 'Minimum';

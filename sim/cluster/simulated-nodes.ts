@@ -1,4 +1,4 @@
-import type { QosClass } from '../core/record';
+import type { QosClass } from '../../core/record';
 
 /**
  * The truth of a simulated cluster as it evolves: nodes, their pods and containers, and what each

@@ -1,4 +1,4 @@
-import { loadLocalFlags } from '../../../cli/local-flags';
+import { loadLocalFlags } from '../../../../cli/local/local-flags';
 
 describe('kinsight local flags', () => {
   it('defaults to two simulated nodes plus this machine, 8 pods each, a 10 s interval and port 8787', () => {

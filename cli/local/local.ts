@@ -1,8 +1,8 @@
 import { cpus, totalmem } from 'node:os';
-import type { Command } from './io';
+import type { Command } from '../io';
 import { LOCAL_USAGE, loadLocalFlags } from './local-flags';
-import { startLocalPipeline } from '../sim/local-pipeline';
-import { createLocalPipelineDeps } from '../sim/local-deps';
+import { startLocalPipeline } from './local-pipeline';
+import { createLocalPipelineDeps } from './local-deps';
 
 /**
  * `kinsight local` (what `npm start` runs): the whole pipeline on this machine with a live

@@ -10,7 +10,7 @@ import {
   LOGS_MAX_EVENT_AGE_MS,
   LOGS_MAX_EVENT_FUTURE_MS,
   LOGS_MAX_EVENTS_PER_PUT,
-} from '../core/limits';
+} from '../../core/limits';
 
 /**
  * A local CloudWatch Logs endpoint that the real `CloudWatchLogsClient` talks to: the JSON protocol

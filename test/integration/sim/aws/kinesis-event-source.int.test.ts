@@ -1,8 +1,8 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createLocalStream, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
-import { createKinesisEventSource, type KinesisBatchFailure } from '../../sim/kinesis-event-source';
+import { createLocalStream, startKinesalite, toLocalClientConfig, type LocalService } from '../../../../sim/aws/local-aws';
+import { createKinesisEventSource, type KinesisBatchFailure } from '../../../../sim/aws/kinesis-event-source';
 
 let kinesis: LocalService;
 let client: KinesisClient;

@@ -4,7 +4,7 @@ import kinesalite from 'kinesalite';
 import dynalite from 'dynalite';
 import { CreateStreamCommand, waitUntilStreamExists, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { METADATA_TABLE_KEY } from '../core/node-metadata-item';
+import { METADATA_TABLE_KEY } from '../../core/node-metadata-item';
 
 /** A local AWS service listening on loopback: its endpoint URL and how to stop it. */
 export interface LocalService {

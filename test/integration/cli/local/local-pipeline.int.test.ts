@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { startLocalPipeline, type LocalPipelineDeps } from '../../../sim/local-pipeline';
-import { startCloudWatchLogsServer } from '../../../sim/cloudwatch-logs-server';
+import { startLocalPipeline, type LocalPipelineDeps } from '../../../../cli/local/local-pipeline';
+import { startCloudWatchLogsServer } from '../../../../sim/aws/cloudwatch-logs-server';
 
 // The pipeline's orchestration with plain-object parts: what happens to failures, not the parts themselves.
 describe('local pipeline orchestration', () => {

@@ -1,5 +1,5 @@
-import { NODE_METADATA_VERSION, type NodeMetadata } from '../core/node-metadata';
-import type { SimulatedNode } from './simulated-nodes';
+import { NODE_METADATA_VERSION, type NodeMetadata } from '../../core/node-metadata';
+import type { SimulatedNode } from '../cluster/simulated-nodes';
 
 /**
  * The metadata document the poller would write for a simulated node: the benchmark's shortcut,

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectNode } from '../../../node-agent/collect/collect-node';
-import { createHostReader } from '../../../node-agent/collect/host-reader';
-import { toNodeRecord } from '../../../node-agent/delta';
-import { createHostTree, generateSimPods, type HostTreeSpec } from '../../../sim/host-tree';
+import { collectNode } from '../../../../node-agent/collect/collect-node';
+import { createHostReader } from '../../../../node-agent/collect/host-reader';
+import { toNodeRecord } from '../../../../node-agent/delta';
+import { createHostTree, generateSimPods, type HostTreeSpec } from '../../../../sim/node/host-tree';
 
 describe('sim host tree', () => {
   const dirs: string[] = [];

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { QosClass } from '../core/record';
+import type { QosClass } from '../../core/record';
 
 /** A container of a simulated pod. */
 export interface SimContainerSpec {

@@ -1,9 +1,9 @@
-import { toMetricSamples } from '../../../../sim/dashboard/to-metric-samples';
-import { createMetricStore } from '../../../../sim/dashboard/metric-store';
-import { toDashboardData } from '../../../../sim/dashboard/to-dashboard-data';
-import { DASHBOARD_VIEWS } from '../../../../sim/dashboard/views';
-import type { MetricNameOf } from '../../../../core/metrics/catalog';
-import { CI_NAMESPACE } from '../../../../core/limits';
+import { toMetricSamples } from '../../../../../cli/local/dashboard/to-metric-samples';
+import { createMetricStore } from '../../../../../cli/local/dashboard/metric-store';
+import { toDashboardData } from '../../../../../cli/local/dashboard/to-dashboard-data';
+import { DASHBOARD_VIEWS } from '../../../../../cli/local/dashboard/views';
+import type { MetricNameOf } from '../../../../../core/metrics/catalog';
+import { CI_NAMESPACE } from '../../../../../core/limits';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const NODE_CPU = 'node_cpu_utilization' satisfies MetricNameOf<'Node'>;

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
-import { createSimCluster, SIM_RESOURCES, toSimNodeName } from '../../sim/cluster';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
+import { createSimCluster, SIM_RESOURCES, toSimNodeName } from '../../../../sim/kube/cluster';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../../sim/kube/kube-api-server';
 
 /** GET over HTTPS trusting only the server's test CA. */
 function get(server: KubeApiServer, path: string, token = server.token): Promise<{ status: number; body: Record<string, any> }> {

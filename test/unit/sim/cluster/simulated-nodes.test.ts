@@ -1,8 +1,8 @@
-import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster } from '../../../sim/simulated-nodes';
-import { toSimulatedNodeRecord } from '../../../sim/simulated-node-record';
-import { toSimulatedNodeMetadata } from '../../../sim/simulated-node-metadata';
-import { parseRecord } from '../../../core/record';
-import { toWireRecord } from '../../../core/record-wire';
+import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster } from '../../../../sim/cluster/simulated-nodes';
+import { toSimulatedNodeRecord } from '../../../../sim/node/simulated-node-record';
+import { toSimulatedNodeMetadata } from '../../../../sim/node/simulated-node-metadata';
+import { parseRecord } from '../../../../core/record';
+import { toWireRecord } from '../../../../core/record-wire';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const run = (state: SimulatedCluster, steps: number, options = {}): SimulatedCluster[] => {

@@ -1,6 +1,6 @@
-import { ConfigError } from '../core/errors';
-import { parseDuration } from '../core/duration';
-import { parseFlags } from './parse-flags';
+import { ConfigError } from '../../core/errors';
+import { parseDuration } from '../../core/duration';
+import { parseFlags } from '../parse-flags';
 
 /** The settings `kinsight local` reads from its flags. */
 export interface LocalFlags {

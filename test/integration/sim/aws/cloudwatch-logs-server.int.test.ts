@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../../sim/cloudwatch-logs-server';
-import { toLocalClientConfig } from '../../../sim/local-aws';
-import { createLogWriter } from '../../../lambdas/common/log-writer';
+import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../../../sim/aws/cloudwatch-logs-server';
+import { toLocalClientConfig } from '../../../../sim/aws/local-aws';
+import { createLogWriter } from '../../../../lambdas/common/log-writer';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const HOUR = 3_600_000;

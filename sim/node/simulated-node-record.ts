@@ -1,5 +1,5 @@
-import { type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../core/record';
-import { toPodsCpuMillicores, toPodsMemoryBytes, type SimulatedNode } from './simulated-nodes';
+import { type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../../core/record';
+import { toPodsCpuMillicores, toPodsMemoryBytes, type SimulatedNode } from '../cluster/simulated-nodes';
 
 const SYSTEM_MEMORY_BYTES = 900 * 1024 * 1024;
 const SYSTEM_CPU_MILLICORES = 150;

@@ -1,6 +1,6 @@
-import { KubeStore } from '../../../sim/kube-api-server';
-import { syncKubeStore, toKubeObjects } from '../../../sim/local-kube-objects';
-import { advanceSimulatedNodes, createSimulatedCluster } from '../../../sim/simulated-nodes';
+import { KubeStore } from '../../../../sim/kube/kube-api-server';
+import { syncKubeStore, toKubeObjects } from '../../../../sim/kube/local-kube-objects';
+import { advanceSimulatedNodes, createSimulatedCluster } from '../../../../sim/cluster/simulated-nodes';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
