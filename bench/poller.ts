@@ -7,8 +7,9 @@ import { ASG_TAG, createAsgResolver } from '../lambdas/poller/asg-resolver';
 import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
 import { createKubeLists } from '../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
-import { createSimCluster, toSimAutoScalingGroup } from '../sim/kube/cluster';
+import { createClusterModel, toSimAutoScalingGroup } from '../sim/cluster/cluster-model';
 import { KubeStore, startKubeApiServer } from '../sim/kube/kube-api-server';
+import { toKubeObjects } from '../sim/kube/kube-objects';
 import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/aws/local-aws';
 
 /**
@@ -31,10 +32,10 @@ const TABLE = 'kinsight-bench-metadata';
 
 /** The child: API server over the simulated cluster + dynalite; answers `requests` with the request count. */
 async function serve(nodes: number, podsPerNode: number): Promise<void> {
-  const cluster = createSimCluster({ name: 'bench', nodeCount: nodes, podsPerNode });
+  const cluster = createClusterModel({ name: 'bench', nodeCount: nodes, podsPerNode });
   // Pages are cached once served, as a real API server lists from its watch cache: the second poll
   // then measures the poller, not the simulator's JSON generation.
-  const server = await startKubeApiServer({ store: KubeStore.fromCluster(cluster), cachePages: true });
+  const server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(cluster)), cachePages: true });
   const dynamo = await startDynalite();
   const client = new DynamoDBClient(toLocalClientConfig(dynamo.endpoint));
   await createLocalMetadataTable(client, TABLE);

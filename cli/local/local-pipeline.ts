@@ -11,9 +11,11 @@ import { ConfigError } from '../../core/errors';
 import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from '../../sim/aws/kinesis-event-source';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
-import { createHostTree, type HostTree, type SimPodSpec } from '../../sim/node/host-tree';
-import { syncKubeStore, toKubeObjects } from '../../sim/kube/local-kube-objects';
-import { advanceSimulatedNodes, createSimulatedCluster, type SimulatedCluster, type SimulatedNode, type SimulatedPod } from '../../sim/cluster/simulated-nodes';
+import { createHostTree, type HostTree } from '../../sim/node/host-tree';
+import { toKubeObjects } from '../../sim/kube/kube-objects';
+import { syncKubeStore } from '../../sim/kube/sync-kube-store';
+import { toPodsOnHost, type NodeState } from '../../sim/cluster/cluster-model';
+import { advanceClusterState, createClusterState, toPodsCpuMillicores, type ClusterState } from '../../sim/cluster/cluster-state';
 import { startDashboardServer, type DashboardServer, type PipelineStatus } from './dashboard/dashboard-server';
 import { createEmfFileTail } from './dashboard/emf-file-tail';
 
@@ -90,7 +92,7 @@ export interface LocalPipelineOptions {
   readonly cluster?: string;
   /** Simulated nodes besides this machine. @default 2 */
   readonly nodes?: number;
-  /** Pods per simulated node. @default 8 */
+  /** Pods per simulated node, its two DaemonSet pods included. @default 8 */
   readonly podsPerNode?: number;
   /** Agent interval and poller schedule. @default 10000 */
   readonly intervalMs?: number;
@@ -145,7 +147,7 @@ export interface LocalPipeline {
   readonly outDir: string;
   readonly cluster: string;
   /** The simulated cluster as of the last cycle. */
-  readonly state: () => SimulatedCluster;
+  readonly state: () => ClusterState;
   readonly status: () => PipelineStatus;
   /** Resolves when the cycles end (bound reached or stopped), with each cycle's figures. */
   readonly done: Promise<CycleReport[]>;
@@ -157,7 +159,6 @@ const STREAM = 'kinsight-records';
 const TABLE = 'kinsight-metadata';
 /** Share of its memory a node under memory pressure uses (the kubelet's eviction threshold is near). */
 const MEMORY_PRESSURE_UTILIZATION = 0.93;
-const toPodSpec = (pod: SimulatedPod): SimPodSpec => ({ uid: pod.uid, qos: pod.qos, containers: pod.containers.map((c) => ({ id: c.id })) });
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolveSleep) => {
@@ -226,14 +227,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     await createLocalStream(kinesis, STREAM, 2);
     await createLocalMetadataTable(dynamo, TABLE);
 
-    let sim = createSimulatedCluster({
-      cluster,
-      nodes: options.nodes ?? 2,
-      podsPerNode: options.podsPerNode ?? 8,
-      nowMs: now(),
-      seed: options.seed,
-      localNode: includeLocal ? { name: localName, ...(options.localCapacity ?? { cores: 2, memTotalBytes: 8 * 1024 ** 3 }) } : undefined,
-    });
+    // No node starts under pressure: the one memory pressure of local mode comes at memoryPressureFromCycle.
+    let sim = createClusterState(
+      {
+        name: cluster,
+        nodeCount: options.nodes ?? 2,
+        podsPerNode: options.podsPerNode ?? 8,
+        seed: options.seed,
+        pressureEvery: 0,
+        localNode: includeLocal ? { name: localName, ...(options.localCapacity ?? { cores: 2, memTotalBytes: 8 * 1024 ** 3 }) } : undefined,
+      },
+      now(),
+    );
 
     const kubeStore = new KubeStore();
     syncKubeStore(kubeStore, toKubeObjects(sim));
@@ -243,14 +248,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     const treesDir = mkdtempSync(join(tmpdir(), 'kinsight-hosts-'));
     cleanups.push(() => rmSync(treesDir, { recursive: true, force: true }));
     const trees = new Map<string, HostTree>();
-    const toTree = (node: SimulatedNode, index: number): HostTree =>
+    const toTree = (node: NodeState, index: number): HostTree =>
       createHostTree(join(treesDir, node.name), {
         cgroupVersion: index % 2 === 0 ? 2 : 1,
         driver: index % 2 === 0 ? 'systemd' : 'cgroupfs',
         runtime: 'containerd',
         cores: node.cores,
         memTotalBytes: node.memTotalBytes,
-        pods: node.pods.map(toPodSpec),
+        pods: toPodsOnHost(node.pods),
         seed: index + 1,
       });
     sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
@@ -267,7 +272,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       logs,
       report: progress,
       // This machine is in no Auto Scaling group; the simulated nodes are in the cluster's node group.
-      toAutoScalingGroup: (instanceId) => (sim.nodes.some((n) => n.local && n.instanceId === instanceId) ? '' : `eks-${cluster}-workers`),
+      toAutoScalingGroup: (instanceId) => sim.nodes.find((n) => n.instanceId === instanceId)?.autoScalingGroup ?? '',
     });
     const enricher = deps.createEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: Math.floor(intervalMs / 2), report: progress });
 
@@ -300,7 +305,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     const status = (): PipelineStatus => ({
       cluster,
       nodes: sim.nodes.length,
-      pods: sim.nodes.reduce((s, n) => s + n.pods.length, 0),
+      pods: sim.nodes.reduce((s, n) => s + n.pods.filter((p) => p.scheduled).length, 0),
       intervalMs,
       cycles,
       recordsIn,
@@ -331,19 +336,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       let events: string[] = [];
       if (cycle > 0) {
         const previous = sim;
-        sim = advanceSimulatedNodes(sim, cycleNow, { memoryPressureFromStep: options.memoryPressureFromCycle ?? 6 });
-        events = sim.events;
+        sim = advanceClusterState(sim, cycleNow, { memoryPressureFromStep: options.memoryPressureFromCycle ?? 6 });
+        events = [...sim.events];
         for (const node of sim.nodes) {
           const tree = trees.get(node.name);
           if (!tree) continue;
-          const before = previous.nodes.find((n) => n.name === node.name)?.pods ?? [];
-          for (const pod of before.filter((p) => !node.pods.some((q) => q.uid === p.uid))) tree.removePod(pod.uid);
-          for (const pod of node.pods.filter((p) => !before.some((q) => q.uid === p.uid))) tree.addPod(toPodSpec(pod));
-          const usedMillicores = node.pods.reduce((s, p) => s + p.containers.reduce((a, c) => a + c.cpuMillicores, 0), 0);
+          const before = toPodsOnHost(previous.nodes.find((n) => n.name === node.name)?.pods ?? []);
+          const pods = toPodsOnHost(node.pods);
+          for (const pod of before.filter((p) => !pods.some((q) => q.uid === p.uid))) tree.removePod(pod.uid);
+          for (const pod of pods.filter((p) => !before.some((q) => q.uid === p.uid))) tree.addPod(pod);
+          const usedMillicores = toPodsCpuMillicores(pods);
           tree.advance((cycleNow - previous.nowMs) / 1000, {
             cpuUtilization: Math.min(0.95, 0.05 + usedMillicores / (node.cores * 1000)),
-            podNetBytesPerSecond: node.pods.reduce((s, p) => s + p.rxBytesPerSecond, 0) / Math.max(1, node.pods.length),
-            memoryUtilization: node.memoryPressure ? MEMORY_PRESSURE_UTILIZATION : undefined,
+            podNetBytesPerSecond: pods.reduce((s, p) => s + p.rxBytesPerSecond, 0) / Math.max(1, pods.length),
+            memoryUtilization: node.conditions.MemoryPressure === 'True' ? MEMORY_PRESSURE_UTILIZATION : undefined,
           });
         }
         syncKubeStore(kubeStore, toKubeObjects(sim));

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
-import { SIM_RESOURCES, type KubeObject, type LazyList, type SimCluster, type SimResource } from './cluster';
+import type { KubeObject } from '../../core/agent-manifest';
+import type { LazyList } from '../cluster/cluster-model';
 
 /**
  * A local Kubernetes API server for tests, local mode and benchmarks: HTTPS with a test CA,
@@ -14,6 +15,27 @@ import { SIM_RESOURCES, type KubeObject, type LazyList, type SimCluster, type Si
  * Objects come from a mutable in-memory {@link KubeStore}; change it while the server runs.
  */
 
+/** Every resource the server serves, by plural name. */
+export const KUBE_RESOURCES = [
+  'namespaces',
+  'nodes',
+  'pods',
+  'services',
+  'endpointslices',
+  'deployments',
+  'replicasets',
+  'daemonsets',
+  'statefulsets',
+  'jobs',
+  'cronjobs',
+] as const;
+
+/** A resource the server serves. */
+export type KubeResource = (typeof KUBE_RESOURCES)[number];
+
+/** Objects per resource: lists made on demand, or arrays. */
+export type KubeObjectSource = Partial<Record<KubeResource, LazyList<KubeObject> | readonly KubeObject[]>>;
+
 /** How a resource appears in API paths and list responses. */
 interface ResourceInfo {
   /** `''` for the core group. */
@@ -23,7 +45,7 @@ interface ResourceInfo {
   readonly namespaced: boolean;
 }
 
-const RESOURCES: Record<SimResource, ResourceInfo> = {
+const RESOURCES: Record<KubeResource, ResourceInfo> = {
   namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false },
   nodes: { group: '', version: 'v1', kind: 'Node', namespaced: false },
   pods: { group: '', version: 'v1', kind: 'Pod', namespaced: true },
@@ -45,23 +67,18 @@ const keyOf = (namespace: string | undefined, name: string): string => `${namesp
  * first change to a lazy resource materializes it. Every change bumps the store's resourceVersion.
  */
 export class KubeStore {
-  private readonly lazy = new Map<SimResource, LazyList>();
-  private readonly objects = new Map<SimResource, Map<string, KubeObject>>();
+  private readonly lazy = new Map<KubeResource, LazyList<KubeObject>>();
+  private readonly objects = new Map<KubeResource, Map<string, KubeObject>>();
   private version = 1;
 
-  /** @param initial objects per resource; resources left out are empty. */
-  constructor(initial: Partial<Record<SimResource, LazyList | readonly KubeObject[]>> = {}) {
-    for (const resource of SIM_RESOURCES) {
+  /** @param initial objects per resource (sim/kube/kube-objects.ts makes them from a cluster model); resources left out are empty. */
+  constructor(initial: KubeObjectSource = {}) {
+    for (const resource of KUBE_RESOURCES) {
       const source = initial[resource];
       if (source === undefined) this.objects.set(resource, new Map());
       else if (isLazy(source)) this.lazy.set(resource, source);
       else this.objects.set(resource, new Map(source.map((o) => [keyOf(o.metadata.namespace, o.metadata.name), o])));
     }
-  }
-
-  /** A store serving every resource of a simulated cluster, lazily. */
-  static fromCluster(cluster: SimCluster): KubeStore {
-    return new KubeStore(Object.fromEntries(SIM_RESOURCES.map((r) => [r, cluster[r]])));
   }
 
   /** The store's current resourceVersion (a decimal string, as Kubernetes sends it). */
@@ -70,12 +87,12 @@ export class KubeStore {
   }
 
   /** Number of objects of a resource. */
-  count(resource: SimResource): number {
+  count(resource: KubeResource): number {
     return this.lazy.get(resource)?.count ?? this.materialized(resource).size;
   }
 
   /** The objects of a resource from `start`, in a stable order. */
-  *iterate(resource: SimResource, start = 0): Generator<[index: number, object: KubeObject]> {
+  *iterate(resource: KubeResource, start = 0): Generator<[index: number, object: KubeObject]> {
     const lazy = this.lazy.get(resource);
     if (lazy) {
       for (let i = start; i < lazy.count; i += 1) yield [i, lazy.make(i)];
@@ -89,17 +106,17 @@ export class KubeStore {
   }
 
   /** Every object of a resource (materializes a lazy one: meant for small clusters and tests). */
-  list(resource: SimResource): KubeObject[] {
+  list(resource: KubeResource): KubeObject[] {
     return [...this.iterate(resource)].map(([, o]) => o);
   }
 
   /** One object, or undefined. */
-  get(resource: SimResource, namespace: string | undefined, name: string): KubeObject | undefined {
+  get(resource: KubeResource, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.materialized(resource).get(keyOf(namespace, name));
   }
 
   /** Creates or replaces an object (matched by namespace and name); sets its resourceVersion. Returns the stored object. */
-  upsert(resource: SimResource, object: KubeObject): KubeObject {
+  upsert(resource: KubeResource, object: KubeObject): KubeObject {
     this.version += 1;
     const stored = { ...object, metadata: { ...object.metadata, resourceVersion: this.resourceVersion } };
     this.materialized(resource).set(keyOf(object.metadata.namespace, object.metadata.name), stored);
@@ -107,13 +124,13 @@ export class KubeStore {
   }
 
   /** Deletes an object; false when it did not exist. */
-  remove(resource: SimResource, namespace: string | undefined, name: string): boolean {
+  remove(resource: KubeResource, namespace: string | undefined, name: string): boolean {
     const removed = this.materialized(resource).delete(keyOf(namespace, name));
     if (removed) this.version += 1;
     return removed;
   }
 
-  private materialized(resource: SimResource): Map<string, KubeObject> {
+  private materialized(resource: KubeResource): Map<string, KubeObject> {
     const lazy = this.lazy.get(resource);
     if (lazy) {
       const map = new Map<string, KubeObject>();
@@ -128,7 +145,7 @@ export class KubeStore {
   }
 }
 
-const isLazy = (source: LazyList | readonly KubeObject[]): source is LazyList => !Array.isArray(source);
+const isLazy = (source: LazyList<KubeObject> | readonly KubeObject[]): source is LazyList<KubeObject> => !Array.isArray(source);
 
 /** A request the server received (path includes the query string). */
 export interface KubeRequestLogEntry {
@@ -245,7 +262,7 @@ function send(res: ServerResponse, code: number, body: string): void {
 }
 
 interface Route {
-  readonly resource: SimResource;
+  readonly resource: KubeResource;
   readonly namespace?: string;
   readonly name?: string;
 }
@@ -265,10 +282,10 @@ function toRoute(pathname: string): Route | undefined {
     rest = rest.slice(2);
   }
   const [plural, name, ...extra] = rest;
-  const info = RESOURCES[plural as SimResource];
+  const info = RESOURCES[plural as KubeResource];
   if (!info || info.group !== group || info.version !== version || extra.length > 0) return undefined;
   if (namespace !== undefined && !info.namespaced) return undefined;
-  return { resource: plural as SimResource, namespace, name: name === undefined ? undefined : decodeURIComponent(name) };
+  return { resource: plural as KubeResource, namespace, name: name === undefined ? undefined : decodeURIComponent(name) };
 }
 
 /** Equality-only selectors (`a=b,c==d,e!=f`), which is what the poller and kubectl's common cases send. */
@@ -307,7 +324,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
   };
 
   // One prepared page per resource (lists of different resources run in parallel).
-  const prefetched = new Map<SimResource, { key: string; body: string; next: number }>();
+  const prefetched = new Map<KubeResource, { key: string; body: string; next: number }>();
   // With cachePages: every page by key; the key holds the store's resourceVersion, so a change retires all.
   const pageCache = options.cachePages ? new Map<string, { key: string; body: string; next: number }>() : undefined;
   let cachedVersion = store.resourceVersion;

@@ -1,22 +1,14 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { QosClass } from '../../core/record';
+import type { SimContainer, SimPod } from '../cluster/cluster-model';
+import { createRandom } from '../cluster/random';
 
-/** A container of a simulated pod. */
-export interface SimContainerSpec {
-  /** 64 hex characters, as containerd and docker name containers. */
-  id: string;
-}
-
-/** A simulated pod. */
-export interface SimPodSpec {
-  /** Kubernetes UID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
-  uid: string;
-  qos: QosClass;
-  containers: SimContainerSpec[];
-  /** Shares the host network namespace. @default false */
-  hostNetwork?: boolean;
-}
+/**
+ * What a host tree needs of a pod: a simulated pod running on the node (sim/cluster's
+ * `toPodsOnHost` gives them, each with its running containers).
+ */
+export type HostTreePod = Pick<SimPod, 'uid' | 'qos' | 'hostNetwork'> & { readonly containers: readonly Pick<SimContainer, 'id'>[] };
 
 /** The node a host tree simulates. */
 export interface HostTreeSpec {
@@ -30,7 +22,7 @@ export interface HostTreeSpec {
   runtime: 'containerd' | 'docker';
   cores: number;
   memTotalBytes: number;
-  pods: SimPodSpec[];
+  pods: readonly HostTreePod[];
   /** Add a pause (sandbox) container to every pod, as real runtimes do. @default true */
   pauseContainers?: boolean;
   /** Seed of the deterministic random walk. @default 1 */
@@ -58,14 +50,14 @@ export interface HostTree {
   /** Deletes a pod's cgroups and processes, as when a pod ends. */
   removePod(uid: string): void;
   /** Creates a pod's cgroups and processes, as when a pod starts; its counters start at zero. */
-  addPod(pod: SimPodSpec): void;
+  addPod(pod: HostTreePod): void;
 }
 
 const DEFAULT_LOAD: LoadProfile = { cpuUtilization: 0.4, podNetBytesPerSecond: 50_000, diskBytesPerSecond: 2_000_000 };
 const HOST_NETNS = 'net:[4026531840]';
 const PAGE = 4096;
 
-interface SimCgroup {
+interface HostCgroup {
   /** Paths below each controller root. */
   rel: string;
   cpuNs: number;
@@ -85,10 +77,11 @@ interface SimCgroup {
   pid?: number;
 }
 
-interface SimPod {
-  spec: SimPodSpec;
-  cgroup: SimCgroup;
-  containers: SimCgroup[];
+/** A pod as the host tree keeps it: its cgroups, processes and network counters. */
+interface HostPod {
+  spec: HostTreePod;
+  cgroup: HostCgroup;
+  containers: HostCgroup[];
   pid: number;
   netns: string;
   rxBytes: number;
@@ -97,42 +90,12 @@ interface SimPod {
   txPackets: number;
 }
 
-/** A small deterministic PRNG (mulberry32) so that generated trees are reproducible. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const hex = (random: () => number, chars: number): string =>
-  Array.from({ length: chars }, () => Math.floor(random() * 16).toString(16)).join('');
-
-/**
- * Builds `count` pods holding `containers` containers in total (at least one each), in a realistic
- * QoS mix (about 20% Guaranteed, 60% Burstable, 20% BestEffort) and one host-network pod in ten,
- * with deterministic UIDs and container ids.
- */
-export function generateSimPods(count: number, containers: number, seed = 1): SimPodSpec[] {
-  const random = createRandom(seed);
-  return Array.from({ length: count }, (_unused, i) => {
-    const n = Math.floor(containers / count) + (i < containers % count ? 1 : 0);
-    const uid = `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-a${hex(random, 3)}-${hex(random, 12)}`;
-    const qos: QosClass = i % 5 === 0 ? 'Guaranteed' : i % 5 === 4 ? 'BestEffort' : 'Burstable';
-    return { uid, qos, hostNetwork: i % 10 === 3, containers: Array.from({ length: Math.max(1, n) }, () => ({ id: hex(random, 64) })) };
-  });
-}
-
 const toQosDir = (spec: HostTreeSpec, qos: QosClass): string | undefined => {
   if (qos === 'Guaranteed') return undefined;
   return spec.driver === 'systemd' ? `kubepods-${qos.toLowerCase()}.slice` : qos.toLowerCase();
 };
 
-function toPodRel(spec: HostTreeSpec, pod: SimPodSpec): string {
+function toPodRel(spec: HostTreeSpec, pod: HostTreePod): string {
   const qosDir = toQosDir(spec, pod.qos);
   if (spec.driver === 'cgroupfs') return ['kubepods', qosDir, `pod${pod.uid}`].filter(Boolean).join('/');
   const podSlice = `kubepods-${qosDir ? `${pod.qos.toLowerCase()}-` : ''}pod${pod.uid.replace(/-/g, '_')}.slice`;
@@ -150,8 +113,8 @@ function toContainerDir(spec: HostTreeSpec, id: string): string {
  * cgroupfs driver and containerd or docker naming. Returns a handle that advances the host in time.
  */
 export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
-  // Not the seed of generateSimPods: the same stream would make pause ids equal to container ids.
-  const random = createRandom(((spec.seed ?? 1) ^ 0x5a17) + 0x9e3779b9);
+  const generator = createRandom(((spec.seed ?? 1) ^ 0x5a17) + 0x9e3779b9);
+  const random = generator.float;
   const write = (path: string, text: string): void => {
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });
@@ -164,17 +127,17 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     write(path, text);
     written.add(path);
   };
-  const newCgroup = (rel: string, weight: number, memBytes: number): SimCgroup => ({
+  const newCgroup = (rel: string, weight: number, memBytes: number): HostCgroup => ({
     rel, cpuNs: 0, userNs: 0, systemNs: 0, periods: 0, throttled: 0, throttledNs: 0, pgfault: 0, pgmajfault: 0,
     anon: Math.round(memBytes * 0.7 / PAGE) * PAGE, file: Math.round(memBytes * 0.3 / PAGE) * PAGE,
     mapped: Math.round(memBytes * 0.05 / PAGE) * PAGE, inactiveFile: Math.round(memBytes * 0.1 / PAGE) * PAGE, peak: 0, weight,
   });
   let nextPid = 1000;
   let nextNetns = 0;
-  const toSimPod = (p: SimPodSpec): SimPod => {
+  const toHostPod = (p: HostTreePod): HostPod => {
     const i = nextNetns++;
     const rel = toPodRel(spec, p);
-    const ids = [...(spec.pauseContainers ?? true ? [hex(random, 64)] : []), ...p.containers.map((c) => c.id)];
+    const ids = [...(spec.pauseContainers ?? true ? [generator.hex(64)] : []), ...p.containers.map((c) => c.id)];
     const containers = ids.map((id, j) => newCgroup(`${rel}/${toContainerDir(spec, id)}`, j === 0 && (spec.pauseContainers ?? true) ? 0.01 : 0.5 + random(), 20e6 + random() * 200e6));
     for (const c of containers) {
       c.peak = c.anon + c.file;
@@ -186,7 +149,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       netns: p.hostNetwork ? HOST_NETNS : `net:[${4026532000 + i}]`, rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0,
     };
   };
-  const pods: SimPod[] = spec.pods.map(toSimPod);
+  const pods: HostPod[] = spec.pods.map(toHostPod);
   const root = newCgroup('', 0, 0);
   let uptimeMs = 86_400_000 + Math.floor(random() * 1000);
   let disk = { readOps: 12_000, readSectors: 2_000_000, writeOps: 30_000, writeSectors: 8_000_000 };
@@ -201,14 +164,14 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     links.add(path);
   };
 
-  const sumInto = (target: SimCgroup, parts: SimCgroup[], extra: number): void => {
+  const sumInto = (target: HostCgroup, parts: HostCgroup[], extra: number): void => {
     for (const key of ['cpuNs', 'userNs', 'systemNs', 'pgfault', 'pgmajfault', 'anon', 'file', 'mapped', 'inactiveFile'] as const) {
       target[key] = Math.round(parts.reduce((s, c) => s + c[key], 0) * extra);
     }
     target.peak = Math.max(target.peak, target.anon + target.file);
   };
 
-  const writeCgroup = (c: SimCgroup, isRoot: boolean, procs: number[]): void => {
+  const writeCgroup = (c: HostCgroup, isRoot: boolean, procs: number[]): void => {
     const usage = c.anon + c.file;
     if (spec.cgroupVersion === 2) {
       const d = c.rel === '' ? 'sys/fs/cgroup' : `sys/fs/cgroup/${c.rel}`;
@@ -371,9 +334,9 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     }
   };
 
-  const addPod = (pod: SimPodSpec): void => {
+  const addPod = (pod: HostTreePod): void => {
     if (pods.some((p) => p.spec.uid === pod.uid)) throw new Error(`addPod: pod ${pod.uid} is already in this host tree; expected a new uid`);
-    pods.push(toSimPod(pod));
+    pods.push(toHostPod(pod));
     render();
   };
 

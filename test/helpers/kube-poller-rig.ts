@@ -5,7 +5,7 @@ import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { createPoller, type Poller } from '../../lambdas/poller/create-poller';
 import { createKubeLists } from '../../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../../lambdas/poller/metadata-store';
-import { toSimAutoScalingGroup } from '../../sim/kube/cluster';
+import { toSimAutoScalingGroup } from '../../sim/cluster/cluster-model';
 import type { KubeApiServer } from '../../sim/kube/kube-api-server';
 import { createLocalMetadataTable, toLocalClientConfig } from '../../sim/aws/local-aws';
 

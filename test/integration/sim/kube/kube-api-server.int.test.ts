@@ -1,6 +1,7 @@
 import { request } from 'node:https';
-import { createSimCluster, SIM_RESOURCES, toSimNodeName } from '../../../../sim/kube/cluster';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../../sim/kube/kube-api-server';
+import { createClusterModel, toSimNodeName } from '../../../../sim/cluster/cluster-model';
+import { KUBE_RESOURCES, KubeStore, startKubeApiServer, type KubeApiServer } from '../../../../sim/kube/kube-api-server';
+import { toKubeObjects } from '../../../../sim/kube/kube-objects';
 
 /** GET over HTTPS trusting only the server's test CA. */
 function get(server: KubeApiServer, path: string, token = server.token): Promise<{ status: number; body: Record<string, any> }> {
@@ -18,10 +19,10 @@ function get(server: KubeApiServer, path: string, token = server.token): Promise
 
 describe('local Kubernetes API server', () => {
   let server: KubeApiServer;
-  const cluster = createSimCluster({ name: 'sim', nodeCount: 4, podsPerNode: 10, replicasPerDeployment: 4, maxEndpointsPerSlice: 2 });
+  const cluster = createClusterModel({ name: 'sim', nodeCount: 4, podsPerNode: 10, replicasPerDeployment: 4, maxEndpointsPerSlice: 2 });
   beforeAll(async () => {
     server = await startKubeApiServer({
-      store: KubeStore.fromCluster(cluster),
+      store: new KubeStore(toKubeObjects(cluster)),
       extraHandler: (req, res) => {
         if (req.method !== 'PATCH') return false;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: req.url }));
@@ -46,7 +47,7 @@ describe('local Kubernetes API server', () => {
     } while (cont);
     expect(pages).toBe(3);
     expect(new Set(names).size).toBe(40);
-    for (const resource of SIM_RESOURCES) expect(server.store.count(resource)).toBeGreaterThan(0);
+    for (const resource of KUBE_RESOURCES) expect(server.store.count(resource)).toBeGreaterThan(0);
     const slices = await get(server, '/apis/discovery.k8s.io/v1/endpointslices');
     expect(slices.body.kind).toBe('EndpointSliceList');
     expect(slices.body.items.every((s: { endpoints: unknown[] }) => s.endpoints.length <= 2)).toBe(true);
@@ -101,7 +102,7 @@ describe('local Kubernetes API server', () => {
   });
 
   test('with cachePages, serves cached pages until the store changes', async () => {
-    const cachedServer = await startKubeApiServer({ store: KubeStore.fromCluster(cluster), cachePages: true });
+    const cachedServer = await startKubeApiServer({ store: new KubeStore(toKubeObjects(cluster)), cachePages: true });
     const first = await get(cachedServer, '/api/v1/nodes?limit=2');
     expect((await get(cachedServer, '/api/v1/nodes?limit=2')).body).toEqual(first.body);
     const node = cachedServer.store.list('nodes')[0];

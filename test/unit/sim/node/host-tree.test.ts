@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { collectNode } from '../../../../node-agent/collect/collect-node';
 import { createHostReader } from '../../../../node-agent/collect/host-reader';
 import { toNodeRecord } from '../../../../node-agent/delta';
-import { createHostTree, generateSimPods, type HostTreeSpec } from '../../../../sim/node/host-tree';
+import { createClusterModel, toPodsOnHost } from '../../../../sim/cluster/cluster-model';
+import { createHostTree, type HostTreeSpec } from '../../../../sim/node/host-tree';
+
+/** The running pods of one node of the model, every QoS class and the host network among them from 22 pods on. */
+const podsOnNode = (podsPerNode: number) => toPodsOnHost(createClusterModel({ name: 'host', nodeCount: 1, podsPerNode, allRunning: true }).nodeState(0).pods);
 
 describe('sim host tree', () => {
   const dirs: string[] = [];
@@ -15,22 +19,14 @@ describe('sim host tree', () => {
   };
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('generates pods of every QoS class with the requested container total and a few on the host network', () => {
-    const pods = generateSimPods(110, 250);
-    expect(pods).toHaveLength(110);
-    expect(pods.reduce((n, p) => n + p.containers.length, 0)).toBe(250);
-    expect(new Set(pods.map((p) => p.qos))).toEqual(new Set(['Guaranteed', 'Burstable', 'BestEffort']));
-    expect(pods.filter((p) => p.hostNetwork)).toHaveLength(11);
-    expect(generateSimPods(3, 4, 7)).toEqual(generateSimPods(3, 4, 7));
-  });
-
   it.each<[HostTreeSpec['cgroupVersion'], HostTreeSpec['driver'], HostTreeSpec['runtime'], boolean]>([
     [1, 'cgroupfs', 'docker', false],
     [1, 'systemd', 'containerd', true],
     [2, 'systemd', 'containerd', false],
     [2, 'cgroupfs', 'containerd', false],
   ])('writes a cgroup v%s %s %s host (hybrid %s) that the agent reads completely', (cgroupVersion, driver, runtime, hybrid) => {
-    const pods = generateSimPods(6, 9);
+    const pods = podsOnNode(22);
+    expect(new Set(pods.map((p) => p.qos))).toEqual(new Set(['Guaranteed', 'Burstable', 'BestEffort']));
     const tree = createHostTree(makeDir(), { cgroupVersion, hybrid, driver, runtime, cores: 4, memTotalBytes: 16 * 2 ** 30, pods });
     const host = createHostReader(tree.root);
     const first = collectNode(host, 0);
@@ -49,7 +45,7 @@ describe('sim host tree', () => {
   });
 
   it('removes a pod so that the next sample no longer has it', () => {
-    const pods = generateSimPods(3, 3);
+    const pods = podsOnNode(3);
     const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
     tree.removePod(pods[1].uid);
     tree.advance(10);

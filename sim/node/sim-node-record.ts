@@ -1,5 +1,6 @@
 import { type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../../core/record';
-import { toPodsCpuMillicores, toPodsMemoryBytes, type SimulatedNode } from '../cluster/simulated-nodes';
+import { toPodsOnHost, type NodeState } from '../cluster/cluster-model';
+import { toPodsCpuMillicores, toPodsMemoryBytes } from '../cluster/cluster-state';
 
 const SYSTEM_MEMORY_BYTES = 900 * 1024 * 1024;
 const SYSTEM_CPU_MILLICORES = 150;
@@ -44,17 +45,20 @@ const toNet = (rxBps: number, txBps: number, elapsedMs: number) => ({
 });
 
 /**
- * The node record an agent would send for a simulated node, without host files: the benchmark's
- * fast path (thousands of nodes per second). `elapsedMs` absent gives a first record (gauges only).
+ * The node record an agent would send for a simulated node, without host files: the benchmarks'
+ * fast path (thousands of nodes per second). Its pods are those running on the host, with their
+ * running containers (`toPodsOnHost`). `elapsedMs` absent gives a first record (gauges only).
  */
-export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, timeMs: number, elapsedMs?: number): NodeRecord {
+export function toSimNodeRecord(cluster: string, node: NodeState, timeMs: number, elapsedMs?: number): NodeRecord {
   const hasDeltas = elapsedMs !== undefined;
-  const pods: PodSample[] = node.pods.map((pod) => ({
+  const onHost = toPodsOnHost(node.pods);
+  const pods: PodSample[] = onHost.map((pod) => ({
     uid: pod.uid,
     qos: pod.qos,
     gauges: toGauges(pod.containers.reduce((s, c) => s + c.memoryBytes, 0)),
     deltas: hasDeltas ? toDeltas(pod.containers.reduce((s, c) => s + c.cpuMillicores, 0), elapsedMs) : undefined,
-    net: [{ name: 'eth0', deltas: hasDeltas ? toNet(pod.rxBytesPerSecond, pod.txBytesPerSecond, elapsedMs) : undefined }],
+    // A pod on the host network has no interfaces of its own: its traffic is the node's.
+    ...(pod.hostNetwork ? { hostNetwork: true } : { net: [{ name: 'eth0', deltas: hasDeltas ? toNet(pod.rxBytesPerSecond, pod.txBytesPerSecond, elapsedMs) : undefined }] }),
     containers: pod.containers.map((c) => ({
       id: c.id,
       runtime: 'containerd',
@@ -63,9 +67,9 @@ export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, time
       deltas: hasDeltas ? toDeltas(c.cpuMillicores, elapsedMs) : undefined,
     })),
   }));
-  const rx = node.pods.reduce((s, p) => s + p.rxBytesPerSecond, 0);
-  const tx = node.pods.reduce((s, p) => s + p.txBytesPerSecond, 0);
-  const nodeMemory = SYSTEM_MEMORY_BYTES + toPodsMemoryBytes(node) + (node.memoryPressure ? node.memTotalBytes * 0.6 : 0);
+  const rx = onHost.reduce((s, p) => s + p.rxBytesPerSecond, 0);
+  const tx = onHost.reduce((s, p) => s + p.txBytesPerSecond, 0);
+  const nodeMemory = SYSTEM_MEMORY_BYTES + toPodsMemoryBytes(onHost) + (node.conditions.MemoryPressure === 'True' ? node.memTotalBytes * 0.6 : 0);
   const capacity = 100 * 1024 ** 3;
   return {
     cluster,
@@ -76,13 +80,15 @@ export function toSimulatedNodeRecord(cluster: string, node: SimulatedNode, time
     cores: node.cores,
     memTotalBytes: node.memTotalBytes,
     gauges: toGauges(Math.min(nodeMemory, node.memTotalBytes * 0.97)),
-    deltas: hasDeltas ? toDeltas(SYSTEM_CPU_MILLICORES + toPodsCpuMillicores(node), elapsedMs) : undefined,
+    deltas: hasDeltas ? toDeltas(SYSTEM_CPU_MILLICORES + toPodsCpuMillicores(onHost), elapsedMs) : undefined,
     // The host side of each pod's veth pair, as the VPC CNI names it (`eni` + 11 hex): cAdvisor and the
     // agent list these with the node's interfaces, so each becomes a NodeNet event; a pod's receive is its
-    // eni's transmit.
+    // eni's transmit. Pods on the host network have none.
     net: [
       { name: 'eth0', deltas: hasDeltas ? toNet(rx, tx, elapsedMs) : undefined },
-      ...node.pods.map((pod) => ({ name: `eni${pod.uid.replace(/-/g, '').slice(0, 11)}`, deltas: hasDeltas ? toNet(pod.txBytesPerSecond, pod.rxBytesPerSecond, elapsedMs) : undefined })),
+      ...onHost
+        .filter((pod) => !pod.hostNetwork)
+        .map((pod) => ({ name: `eni${pod.uid.replace(/-/g, '').slice(0, 11)}`, deltas: hasDeltas ? toNet(pod.txBytesPerSecond, pod.rxBytesPerSecond, elapsedMs) : undefined })),
     ],
     disks: [
       {
