@@ -2,7 +2,7 @@ import type { PodMetadata } from '../../core/node-metadata';
 import { resolveWorkload, type ResolvedOwner } from '../../core/owner';
 import { parseBytes, parseCpuMillicores } from '../../core/quantity';
 import type { QosClass } from '../../core/record';
-import { createRandom, toHashHex, toNameSuffix, toTextHash, toUid } from './random';
+import { createRandom, toHashHex, toNameSuffix, toTextHash, toUid, type Random } from './random';
 
 /**
  * The one model of a simulated EKS cluster: a seeded description of its nodes, pods, workloads and
@@ -119,11 +119,21 @@ export interface SimOwnerReference {
   readonly uid: string;
 }
 
-/** A simulated pod. */
-export interface SimPod {
+/** Who a pod is and how it is, without its containers. */
+export interface SimPodStatus {
   readonly uid: string;
   readonly name: string;
   readonly namespace: string;
+  readonly phase: PodMetadata['phase'];
+  /** False for a Pending pod no node took: it has no nodeName. */
+  readonly scheduled: boolean;
+  /** The Ready condition. */
+  readonly ready: 'True' | 'False' | 'Unknown';
+  readonly ip: string;
+}
+
+/** A simulated pod. */
+export interface SimPod extends SimPodStatus {
   /** The simulated node it belongs to (also when unscheduled: its place in the layout) and its slot there. */
   readonly node: number;
   readonly slot: number;
@@ -137,15 +147,9 @@ export interface SimPod {
   /** Services selecting the pod. */
   readonly services: readonly string[];
   readonly health: PodHealth;
-  readonly phase: PodMetadata['phase'];
-  /** False for a Pending pod no node took: it has no nodeName. */
-  readonly scheduled: boolean;
-  /** The Ready condition. */
-  readonly ready: 'True' | 'False' | 'Unknown';
   readonly qos: QosClass;
   readonly hostNetwork: boolean;
   readonly restartPolicy: 'Always' | 'OnFailure';
-  readonly ip: string;
   readonly startedAtMs: number;
   readonly containers: readonly SimContainer[];
   /** Network throughput of the pod, bytes per second (0 on the host network: its traffic is the node's). */
@@ -233,6 +237,8 @@ export interface ClusterModel {
   readonly nodes: LazyList<SimNode>;
   /** The pod of a simulated node's slot; `generation` > 0 is a replacement (a fresh, running pod of the same workload). */
   pod(node: number, slot: number, generation?: number): SimPod;
+  /** The first pod of a slot without its containers: what workload statuses and endpoint slices read, cheaply. */
+  podStatus(node: number, slot: number): SimPodStatus;
   /** A node with its pods at the start (the local node has none). */
   nodeState(index: number): NodeState;
   readonly namespaces: LazyList<SimObjectRef>;
@@ -254,6 +260,7 @@ const PATTERN = 20;
 /** Slots of the pattern of 20 non-DaemonSet pods: [first slot, width]. */
 const SLOTS = { deployment: [0, 14], statefulset: [14, 2], cronjob: [16, 2], job: [18, 1], bare: [19, 1] } as const;
 type SlotKind = keyof typeof SLOTS;
+const SLOT_KINDS = Object.keys(SLOTS) as SlotKind[];
 const STS_REPLICAS = 2;
 const JOBS_PER_CRONJOB = 3;
 /** When the pods the cluster starts with were created: before the simulation began. */
@@ -340,33 +347,39 @@ interface ContainerTemplate {
   readonly name: string;
   readonly image: string;
   readonly resources: SimContainer['resources'];
+  /** The resources as numbers, parsed once. */
+  readonly requests: { cpuMillicores?: number; memoryBytes?: number };
+  readonly limits: { cpuMillicores?: number; memoryBytes?: number };
 }
 
-// The quantities are spelled in several of the forms clusters use (0.25, 129e6, 0.5Gi, 4096Mi, 1G).
-const templatesOf = (kind: SlotKind | 'daemonset', g: number): ContainerTemplate[] => {
-  switch (kind) {
-    case 'daemonset':
-      return [{ name: 'main', image: 'public.ecr.aws/eks/agent:v1.0', resources: { requests: { cpu: '25m', memory: '64Mi' } } }];
-    case 'deployment':
-      return [
-        { name: 'app', image: 'registry.example.com/app:1.4.2', resources: { requests: { cpu: g % 2 ? '250m' : '0.25', memory: '256Mi' }, limits: { cpu: '1', memory: '0.5Gi' } } },
-        { name: 'envoy', image: 'envoyproxy/envoy:v1.31', resources: { requests: { cpu: '100m', memory: '64Mi' } } },
-      ];
-    case 'statefulset':
-      return [{ name: 'postgres', image: 'postgres:17', resources: { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2000m', memory: '4096Mi' } } }];
-    case 'cronjob':
-    case 'job':
-      return [{ name: 'task', image: 'registry.example.com/task:2', resources: { requests: { cpu: '500m', memory: '129e6' }, limits: { cpu: '1500m', memory: '1G' } } }];
-    case 'bare':
-      return [{ name: 'debug', image: 'busybox:1.37', resources: {} }];
-  }
+const template = (name: string, image: string, resources: SimContainer['resources']): ContainerTemplate => ({
+  name,
+  image,
+  resources,
+  requests: toAmounts(resources.requests),
+  limits: toAmounts(resources.limits),
+});
+
+// Made once: every pod of a kind shares its spec objects. The quantities are spelled in several of
+// the forms clusters use (0.25, 129e6, 0.5Gi, 4096Mi, 1G).
+const ENVOY = template('envoy', 'envoyproxy/envoy:v1.31', { requests: { cpu: '100m', memory: '64Mi' } });
+const TEMPLATES = {
+  daemonset: [template('main', 'public.ecr.aws/eks/agent:v1.0', { requests: { cpu: '25m', memory: '64Mi' } })],
+  deployment: [template('app', 'registry.example.com/app:1.4.2', { requests: { cpu: '0.25', memory: '256Mi' }, limits: { cpu: '1', memory: '0.5Gi' } }), ENVOY],
+  deploymentMillicores: [template('app', 'registry.example.com/app:1.4.2', { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '0.5Gi' } }), ENVOY],
+  statefulset: [template('postgres', 'postgres:17', { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2000m', memory: '4096Mi' } })],
+  job: [template('task', 'registry.example.com/task:2', { requests: { cpu: '500m', memory: '129e6' }, limits: { cpu: '1500m', memory: '1G' } })],
+  bare: [template('debug', 'busybox:1.37', {})],
+} as const;
+
+const templatesOf = (kind: SlotKind | 'daemonset', g: number): readonly ContainerTemplate[] => {
+  if (kind === 'deployment') return g % 2 ? TEMPLATES.deploymentMillicores : TEMPLATES.deployment;
+  return TEMPLATES[kind === 'cronjob' ? 'job' : kind];
 };
 
-const sidecar = (n: number): ContainerTemplate => ({
-  name: `sidecar-${n}`,
-  image: 'registry.example.com/log-router:3',
-  resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '10m', memory: '32Mi' } },
-});
+const SIDECARS: ContainerTemplate[] = [];
+const sidecar = (n: number): ContainerTemplate =>
+  (SIDECARS[n] ??= template(`sidecar-${n}`, 'registry.example.com/log-router:3', { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '10m', memory: '32Mi' } }));
 
 const qosOf = (templates: readonly ContainerTemplate[]): QosClass => {
   const all = templates.map((c) => c.resources);
@@ -398,7 +411,7 @@ const toGlobalIndex = (kind: SlotKind, kIndex: number): number => {
 
 const toKindOf = (g: number): { kind: SlotKind; kIndex: number } => {
   const r = g % PATTERN;
-  for (const kind of Object.keys(SLOTS) as SlotKind[]) {
+  for (const kind of SLOT_KINDS) {
     const [start, width] = SLOTS[kind];
     if (r >= start && r < start + width) return { kind, kIndex: Math.floor(g / PATTERN) * width + (r - start) };
   }
@@ -426,7 +439,7 @@ export function createClusterModel(description: ClusterDescription): ClusterMode
   const otherPerNode = desc.podsPerNode - dsPerNode;
   const layout: Layout = { dsPerNode, otherPerNode, totalOther: desc.nodeCount * otherPerNode };
   const R = desc.replicasPerDeployment;
-  const namespaceOf = (kind: SlotKind, workload: number): string => desc.namespaces[(workload + Object.keys(SLOTS).indexOf(kind)) % desc.namespaces.length];
+  const namespaceOf = (kind: SlotKind, workload: number): string => desc.namespaces[(workload + SLOT_KINDS.indexOf(kind)) % desc.namespaces.length];
   const uidOf = (what: string): string => toUid(`${seedText}/${what}`);
 
   const deploymentName = (d: number) => `${['api', 'web', 'worker', 'cache', 'gateway'][d % 5]}-${d}`;
@@ -461,7 +474,7 @@ export function createClusterModel(description: ClusterDescription): ClusterMode
     let own = ownContainers.get(nodeIndex);
     if (own === undefined) {
       own = dsPerNode;
-      for (let g = nodeIndex * otherPerNode; g < (nodeIndex + 1) * otherPerNode; g += 1) own += templatesOf(toKindOf(g).kind, 0).length;
+      for (let g = nodeIndex * otherPerNode; g < (nodeIndex + 1) * otherPerNode; g += 1) own += templatesOf(toKindOf(g).kind, g).length;
       ownContainers.set(nodeIndex, own);
     }
     const extra = desc.containersPerNode - own;
@@ -561,80 +574,91 @@ export function createClusterModel(description: ClusterDescription): ClusterMode
     }
   };
 
-  const toContainer = (t: ContainerTemplate, index: number, podUid: string, health: PodHealth, random: ReturnType<typeof createRandom>): SimContainer => {
+  const toContainer = (t: ContainerTemplate, index: number, podUid: string, health: PodHealth, random: Random): SimContainer => {
     const id = toHashHex(`${podUid}/${t.name}`, 64);
-    const requests = toAmounts(t.resources.requests);
-    const limits = toAmounts(t.resources.limits);
-    const running = (restartCount: number, lastTermination?: SimContainer['lastTermination']): SimContainer => {
-      const cpuRequest = requests.cpuMillicores ?? 50;
-      const memoryRequest = requests.memoryBytes ?? 64 * MIB;
-      return {
-        ...t,
-        id,
-        state: 'running',
-        restartCount,
-        ...(lastTermination ? { lastTermination } : {}),
-        cpuMillicores: Math.max(1, random.around(cpuRequest * 0.7, 0.4)),
-        memoryBytes: Math.min(limits.memoryBytes ?? Number.POSITIVE_INFINITY, Math.max(4 * MIB, random.around(memoryRequest * 0.8, 0.2))),
-      };
-    };
-    const idle = { cpuMillicores: 0, memoryBytes: 0 };
+    const idle = (state: SimContainer['state'], reason?: string, exitCode?: number, restartCount = 0, lastTermination?: SimContainer['lastTermination']): SimContainer => ({
+      name: t.name, image: t.image, resources: t.resources, id, state, reason, exitCode, restartCount, lastTermination, cpuMillicores: 0, memoryBytes: 0,
+    });
+    const running = (restartCount: number, lastTermination?: SimContainer['lastTermination']): SimContainer => ({
+      name: t.name,
+      image: t.image,
+      resources: t.resources,
+      id,
+      state: 'running',
+      restartCount,
+      lastTermination,
+      cpuMillicores: Math.max(1, random.around((t.requests.cpuMillicores ?? 50) * 0.7, 0.4)),
+      memoryBytes: Math.min(t.limits.memoryBytes ?? Number.POSITIVE_INFINITY, Math.max(4 * MIB, random.around((t.requests.memoryBytes ?? 64 * MIB) * 0.8, 0.2))),
+    });
     switch (health) {
       case 'running':
         return running(0);
       case 'oomkilled':
         return running(2, { reason: 'OOMKilled', exitCode: 137 });
       case 'crashloop':
-        return index === 0 ? { ...t, id, state: 'waiting', reason: 'CrashLoopBackOff', restartCount: 7, lastTermination: { reason: 'Error', exitCode: 1 }, ...idle } : running(0);
+        return index === 0 ? idle('waiting', 'CrashLoopBackOff', undefined, 7, { reason: 'Error', exitCode: 1 }) : running(0);
       case 'pending':
-        return { ...t, id, state: 'waiting', reason: index === 0 ? 'ContainerCreating' : 'ImagePullBackOff', restartCount: 0, ...idle };
+        return idle('waiting', index === 0 ? 'ContainerCreating' : 'ImagePullBackOff');
       case 'succeeded':
-        return { ...t, id, state: 'terminated', reason: 'Completed', exitCode: 0, restartCount: 0, ...idle };
+        return idle('terminated', 'Completed', 0);
       case 'failed':
-        return { ...t, id, state: 'terminated', reason: 'Error', exitCode: 2, restartCount: 0, ...idle };
+        return idle('terminated', 'Error', 2);
       case 'unknown':
       case 'unscheduled':
-        return { ...t, id, state: 'waiting', restartCount: 0, ...idle };
+        return idle('waiting');
     }
   };
 
-  const pod = (nodeIndex: number, slot: number, generation = 0): SimPod => {
+  const checkSlot = (nodeIndex: number, slot: number): void => {
     if (!(nodeIndex >= 0 && nodeIndex < desc.nodeCount && slot >= 0 && slot < desc.podsPerNode)) {
       throw new RangeError(`simulated cluster ${cluster}: no pod slot ${slot} on node ${nodeIndex}; expected node 0..${desc.nodeCount - 1}, slot 0..${desc.podsPerNode - 1}`);
     }
+  };
+
+  const statusOf = (id: Identity, nodeIndex: number, slot: number, generation: number): SimPodStatus => ({
+    uid: uidOf(`pod/${nodeIndex}/${slot}/${generation}`),
+    name: id.name,
+    namespace: id.namespace,
+    phase: PHASES[id.health],
+    scheduled: id.health !== 'unscheduled',
+    ready: id.health === 'unknown' ? 'Unknown' : isReady(id.health) ? 'True' : 'False',
+    ip: podIp(nodeIndex, slot),
+  });
+
+  const pod = (nodeIndex: number, slot: number, generation = 0): SimPod => {
+    checkSlot(nodeIndex, slot);
     const id = identityOf(nodeIndex, slot, generation);
-    const uid = uidOf(`pod/${nodeIndex}/${slot}/${generation}`);
-    const templates = [...templatesOf(id.kind, nodeIndex * 1000 + slot)];
-    for (let n = sidecarsOf(nodeIndex, slot); n > 0; n -= 1) templates.push(sidecar(templates.length));
-    const random = createRandom(toTextHash(uid));
-    const containers = templates.map((t, i) => toContainer(t, i, uid, id.health, random));
+    const status = statusOf(id, nodeIndex, slot, generation);
+    const own = templatesOf(id.kind, nodeIndex * 1000 + slot);
+    const sidecars = sidecarsOf(nodeIndex, slot);
+    const templates = sidecars === 0 ? own : [...own, ...Array.from({ length: sidecars }, (_, n) => sidecar(own.length + n))];
+    const random = createRandom(toTextHash(status.uid));
     const hostNetwork = id.kind === 'daemonset' && slot === 0;
-    const running = PHASES[id.health] === 'Running';
-    const net = running && !hostNetwork ? NET_BYTES_PER_SECOND[id.kind] : 0;
+    const net = status.phase === 'Running' && !hostNetwork ? NET_BYTES_PER_SECOND[id.kind] : 0;
     const lookup = { deploymentOf: () => id.ownerOfController, cronJobOf: () => id.ownerOfController };
     const { workloadName, owners } = resolveWorkload({ name: id.name, namespace: id.namespace, ownerReferences: id.controller ? [{ kind: id.controller.kind, name: id.controller.name }] : [] }, lookup);
     return {
-      uid,
-      name: id.name,
-      namespace: id.namespace,
+      uid: status.uid,
+      name: status.name,
+      namespace: status.namespace,
+      phase: status.phase,
+      scheduled: status.scheduled,
+      ready: status.ready,
+      ip: status.ip,
       node: nodeIndex,
       slot,
       generation,
       labels: id.labels,
-      ...(id.controller ? { controller: id.controller } : {}),
+      controller: id.controller,
       workloadName,
       owners,
       services: id.services,
       health: id.health,
-      phase: PHASES[id.health],
-      scheduled: id.health !== 'unscheduled',
-      ready: id.health === 'unknown' ? 'Unknown' : isReady(id.health) ? 'True' : 'False',
       qos: qosOf(templates),
       hostNetwork,
       restartPolicy: id.kind === 'job' || id.kind === 'cronjob' ? 'OnFailure' : 'Always',
-      ip: podIp(nodeIndex, slot),
       startedAtMs: SIM_CREATED_MS,
-      containers,
+      containers: templates.map((t, i) => toContainer(t, i, status.uid, id.health, random)),
       rxBytesPerSecond: random.around(net * 0.6, 0.5),
       txBytesPerSecond: random.around(net * 0.4, 0.5),
     };
@@ -700,6 +724,10 @@ export function createClusterModel(description: ClusterDescription): ClusterMode
     description: desc,
     nodes: lazy(desc.nodeCount + (desc.localNode ? 1 : 0), node),
     pod,
+    podStatus: (nodeIndex, slot) => {
+      checkSlot(nodeIndex, slot);
+      return statusOf(identityOf(nodeIndex, slot, 0), nodeIndex, slot, 0);
+    },
     nodeState: (index) => ({ ...node(index), pods: index < desc.nodeCount ? Array.from({ length: desc.podsPerNode }, (_, slot) => pod(index, slot)) : [] }),
     namespaces: lazy(namespaces.length, (i) => ({ name: namespaces[i], uid: uidOf(`ns/${namespaces[i]}`) })),
     deployments: lazy(deployments, (d) => ({

@@ -25,28 +25,38 @@ export interface Random {
 
 /** A mulberry32 generator from `seed` (any integer; taken modulo 2^32). */
 export function createRandom(seed: number): Random {
-  let a = seed >>> 0;
-  const float = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+  return new Mulberry32(seed >>> 0);
+}
+
+// A class, not a closure: a pod of the model makes one, and 150,000 pods are made for one poll.
+class Mulberry32 implements Random {
+  constructor(private a: number) {}
+
+  get state(): number {
+    return this.a;
+  }
+
+  float(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (maxExclusive: number): number => Math.floor(float() * maxExclusive);
-  return {
-    float,
-    int,
-    hex: (chars) => {
-      let out = '';
-      while (out.length < chars) out += int(0x10000).toString(16).padStart(4, '0');
-      return out.slice(0, chars);
-    },
-    around: (base, spread) => base * (1 + (float() * 2 - 1) * spread),
-    get state() {
-      return a;
-    },
-  };
+  }
+
+  int(maxExclusive: number): number {
+    return Math.floor(this.float() * maxExclusive);
+  }
+
+  hex(chars: number): string {
+    let out = '';
+    while (out.length < chars) out += this.int(0x10000).toString(16).padStart(4, '0');
+    return out.slice(0, chars);
+  }
+
+  around(base: number, spread: number): number {
+    return base * (1 + (this.float() * 2 - 1) * spread);
+  }
 }
 
 /** FNV-1a of a text: the seed of the hashed values. */

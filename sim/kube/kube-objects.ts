@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../core/agent-manifest';
 import type { JsonValue } from '../../core/to-yaml';
-import { hasContainerStatuses, SIM_CREATED_MS, type ClusterModel, type LazyList, type PodRef, type SimContainer, type SimNode, type SimObjectRef, type SimPod } from '../cluster/cluster-model';
+import { hasContainerStatuses, SIM_CREATED_MS, type ClusterModel, type LazyList, type PodRef, type SimContainer, type SimNode, type SimObjectRef, type SimPod, type SimPodStatus } from '../cluster/cluster-model';
 import type { ClusterState } from '../cluster/cluster-state';
 import { toHashHex, toNameSuffix, toUid } from '../cluster/random';
 import type { KubeResource } from './kube-api-server';
@@ -16,7 +16,16 @@ import type { KubeResource } from './kube-api-server';
 /** Every resource's objects, made on demand. */
 export type KubeObjects = { readonly [R in KubeResource]: LazyList<KubeObject> };
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// Few distinct times (the cluster's creation, the starts of replaced pods): each formatted once.
+const isoTimes = new Map<number, string>();
+const iso = (ms: number): string => {
+  let text = isoTimes.get(ms);
+  if (text === undefined) {
+    if (isoTimes.size > 10_000) isoTimes.clear();
+    isoTimes.set(ms, (text = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')));
+  }
+  return text;
+};
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
 
 const imageIds = new Map<string, string>();
@@ -145,13 +154,16 @@ interface ClusterView {
   readonly model: ClusterModel;
   node(index: number): SimNode;
   pod(ref: PodRef): SimPod;
+  /** The pod without its containers, for the statuses of workloads and endpoint slices. */
+  status(ref: PodRef): SimPodStatus;
 }
 
 const toView = (source: ClusterModel | ClusterState): ClusterView => {
   if ('model' in source) {
-    return { model: source.model, node: (i) => source.nodes[i], pod: ([n, s]) => source.nodes[n].pods[s] };
+    const pod = ([n, s]: PodRef) => source.nodes[n].pods[s];
+    return { model: source.model, node: (i) => source.nodes[i], pod, status: pod };
   }
-  return { model: source, node: (i) => source.nodes.make(i), pod: ([n, s]) => source.pod(n, s) };
+  return { model: source, node: (i) => source.nodes.make(i), pod: ([n, s]) => source.pod(n, s), status: ([n, s]) => source.podStatus(n, s) };
 };
 
 /** Every resource's objects of a cluster: from its model (as it starts), or from a state of it. */
@@ -161,7 +173,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
   const createdMs = SIM_CREATED_MS;
   const M = model.description.maxEndpointsPerSlice;
   const lazy = (count: number, make: (index: number) => KubeObject): LazyList<KubeObject> => ({ count, make });
-  const readyOf = (pods: readonly PodRef[]): number => pods.reduce((n, ref) => n + (view.pod(ref).ready === 'True' ? 1 : 0), 0);
+  const readyOf = (pods: readonly PodRef[]): number => pods.reduce((n, ref) => n + (view.status(ref).ready === 'True' ? 1 : 0), 0);
 
   // Offsets of the first slice of each service: compact numbers, not objects.
   const services = model.services;
@@ -208,7 +220,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
         addressType: 'IPv4',
         endpoints: s.pods
           .slice(k * M, (k + 1) * M)
-          .map((ref) => ({ ref, pod: view.pod(ref) }))
+          .map((ref) => ({ ref, pod: view.status(ref) }))
           .filter(({ pod }) => pod.scheduled)
           .map(({ ref, pod }) => ({
             addresses: [pod.ip],
@@ -280,7 +292,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
     }),
     jobs: lazy(model.jobs.count, (i) => {
       const job = model.jobs.make(i);
-      const phase = view.pod(job.pods[0]).phase;
+      const phase = view.status(job.pods[0]).phase;
       return {
         apiVersion: 'batch/v1',
         kind: 'Job',

@@ -114,7 +114,7 @@ function toContainerDir(spec: HostTreeSpec, id: string): string {
  */
 export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
   const generator = createRandom(((spec.seed ?? 1) ^ 0x5a17) + 0x9e3779b9);
-  const random = generator.float;
+  const random = (): number => generator.float();
   const write = (path: string, text: string): void => {
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });
