@@ -1,4 +1,4 @@
-import type { PodMetadata } from '../../core/node-metadata';
+import type { PodMetadata, ResourceAmounts } from '../../core/node-metadata';
 import { resolveWorkload, type ResolvedOwner } from '../../core/owner';
 import { parseBytes, parseCpuMillicores } from '../../core/quantity';
 import type { QosClass } from '../../core/record';
@@ -292,8 +292,8 @@ const must = (result: { ok: true; value: number } | { ok: false; error: string }
 };
 
 /** Requests or limits as numbers (millicores, bytes), as the poller parses them. */
-export function toAmounts(quantities: Quantities | undefined): { cpuMillicores?: number; memoryBytes?: number } {
-  const out: { cpuMillicores?: number; memoryBytes?: number } = {};
+export function toAmounts(quantities: Quantities | undefined): ResourceAmounts {
+  const out: ResourceAmounts = {};
   if (quantities?.cpu !== undefined) out.cpuMillicores = must(parseCpuMillicores(quantities.cpu));
   if (quantities?.memory !== undefined) out.memoryBytes = must(parseBytes(quantities.memory));
   return out;
@@ -348,8 +348,8 @@ interface ContainerTemplate {
   readonly image: string;
   readonly resources: SimContainer['resources'];
   /** The resources as numbers, parsed once. */
-  readonly requests: { cpuMillicores?: number; memoryBytes?: number };
-  readonly limits: { cpuMillicores?: number; memoryBytes?: number };
+  readonly requests: ResourceAmounts;
+  readonly limits: ResourceAmounts;
 }
 
 const template = (name: string, image: string, resources: SimContainer['resources']): ContainerTemplate => ({

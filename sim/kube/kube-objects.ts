@@ -26,7 +26,6 @@ const iso = (ms: number): string => {
   }
   return text;
 };
-const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
 
 const imageIds = new Map<string, string>();
 const toImageId = (image: string): string => {
@@ -35,12 +34,12 @@ const toImageId = (image: string): string => {
   return id;
 };
 
-const meta = (ref: SimObjectRef, createdMs: number, extra: Record<string, JsonValue> = {}) => ({
+const meta = (ref: SimObjectRef, extra: Record<string, JsonValue> = {}) => ({
   name: ref.name,
   ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
   uid: ref.uid,
   resourceVersion: '1',
-  creationTimestamp: iso(createdMs),
+  creationTimestamp: iso(SIM_CREATED_MS),
   ...extra,
 });
 
@@ -170,7 +169,6 @@ const toView = (source: ClusterModel | ClusterState): ClusterView => {
 export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects {
   const view = toView(source);
   const { model } = view;
-  const createdMs = SIM_CREATED_MS;
   const M = model.description.maxEndpointsPerSlice;
   const lazy = (count: number, make: (index: number) => KubeObject): LazyList<KubeObject> => ({ count, make });
   const readyOf = (pods: readonly PodRef[]): number => pods.reduce((n, ref) => n + (view.status(ref).ready === 'True' ? 1 : 0), 0);
@@ -191,7 +189,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
   };
 
   return {
-    namespaces: lazy(model.namespaces.count, (i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(model.namespaces.make(i), createdMs), status: { phase: 'Active' } })),
+    namespaces: lazy(model.namespaces.count, (i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(model.namespaces.make(i)), status: { phase: 'Active' } })),
     nodes: lazy(model.nodes.count, (i) => toNodeObject(view.node(i))),
     pods: lazy(model.description.nodeCount * model.description.podsPerNode, (i) => {
       const ref: PodRef = [Math.floor(i / model.description.podsPerNode), i % model.description.podsPerNode];
@@ -202,7 +200,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: meta(s, createdMs, { labels: { app: s.name } }),
+        metadata: meta(s, { labels: { app: s.name } }),
         spec: { selector: { app: s.name }, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], type: 'ClusterIP', clusterIP: s.clusterIP },
       };
     }),
@@ -213,7 +211,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
-        metadata: meta({ name: `${s.name}-${toNameSuffix(`${s.uid}/eps/${k}`, 5)}`, namespace: s.namespace, uid: toUid(`${s.uid}/eps/${k}`) }, createdMs, {
+        metadata: meta({ name: `${s.name}-${toNameSuffix(`${s.uid}/eps/${k}`, 5)}`, namespace: s.namespace, uid: toUid(`${s.uid}/eps/${k}`) }, {
           labels: { 'kubernetes.io/service-name': s.name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
           ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: s.name, uid: s.uid, controller: true }],
         }),
@@ -222,13 +220,16 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
           .slice(k * M, (k + 1) * M)
           .map((ref) => ({ ref, pod: view.status(ref) }))
           .filter(({ pod }) => pod.scheduled)
-          .map(({ ref, pod }) => ({
-            addresses: [pod.ip],
-            conditions: { ready: pod.ready === 'True', serving: pod.ready === 'True', terminating: false },
-            targetRef: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
-            nodeName: view.node(ref[0]).name,
-            zone: ZONES[ref[0] % ZONES.length],
-          })),
+          .map(({ ref, pod }) => {
+            const node = view.node(ref[0]);
+            return {
+              addresses: [pod.ip],
+              conditions: { ready: pod.ready === 'True', serving: pod.ready === 'True', terminating: false },
+              targetRef: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+              nodeName: node.name,
+              zone: node.zone,
+            };
+          }),
         ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
       };
     }),
@@ -239,7 +240,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
-        metadata: meta(dep, createdMs, { generation: 3 }),
+        metadata: meta(dep, { generation: 3 }),
         spec: { replicas, selector: { matchLabels: { app: dep.name } } },
         status: { replicas, readyReplicas: ready, availableReplicas: ready, unavailableReplicas: replicas - ready, updatedReplicas: replicas, observedGeneration: 3 },
       };
@@ -251,7 +252,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'apps/v1',
         kind: 'ReplicaSet',
-        metadata: meta(rs, createdMs, {
+        metadata: meta(rs, {
           labels: { app: rs.deployment.name, 'pod-template-hash': rs.podTemplateHash },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: rs.deployment.name, uid: rs.deployment.uid, controller: true }],
         }),
@@ -265,7 +266,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'apps/v1',
         kind: 'DaemonSet',
-        metadata: meta(ds, createdMs),
+        metadata: meta(ds),
         spec: { selector: { matchLabels: { 'k8s-app': ds.name } } },
         status: {
           desiredNumberScheduled: desired,
@@ -285,7 +286,7 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'apps/v1',
         kind: 'StatefulSet',
-        metadata: meta(sts, createdMs),
+        metadata: meta(sts),
         spec: { replicas, serviceName: sts.name, selector: { matchLabels: { app: sts.name } } },
         status: { replicas, readyReplicas: ready, availableReplicas: ready, currentReplicas: replicas, updatedReplicas: replicas },
       };
@@ -296,20 +297,20 @@ export function toKubeObjects(source: ClusterModel | ClusterState): KubeObjects 
       return {
         apiVersion: 'batch/v1',
         kind: 'Job',
-        metadata: meta(job, createdMs, {
+        metadata: meta(job, {
           labels: { 'job-name': job.name },
           ...(job.cronJob ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: job.cronJob.name, uid: job.cronJob.uid, controller: true }] } : {}),
         }),
         spec: { completions: 1, parallelism: 1, backoffLimit: 6 },
-        status: { active: phase === 'Running' ? 1 : 0, succeeded: phase === 'Succeeded' ? 1 : 0, failed: phase === 'Failed' ? 1 : 0, startTime: iso(createdMs) },
+        status: { active: phase === 'Running' ? 1 : 0, succeeded: phase === 'Succeeded' ? 1 : 0, failed: phase === 'Failed' ? 1 : 0, startTime: iso(SIM_CREATED_MS) },
       };
     }),
     cronjobs: lazy(model.cronJobs.count, (c) => ({
       apiVersion: 'batch/v1',
       kind: 'CronJob',
-      metadata: meta(model.cronJobs.make(c), createdMs),
+      metadata: meta(model.cronJobs.make(c)),
       spec: { schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid', jobTemplate: { spec: { template: { spec: { containers: [] } } } } },
-      status: { lastScheduleTime: iso(createdMs) },
+      status: { lastScheduleTime: iso(SIM_CREATED_MS) },
     })),
   };
 }
