@@ -103,7 +103,9 @@ function toLibraryInput(record: CiRecord, profile: DeclarationProfile, declared:
   }
   const metrics: LibraryInput['metrics'] = [];
   const properties: [string, unknown][] = [['Type', record.type], ...Object.entries(record.attributes), ['Sources', record.sources], ['kubernetes', record.kubernetes], ['Version', '1'], ['Timestamp', String(record.timestampMs)]];
-  for (const [name, value] of Object.entries(record.metrics as Record<string, number>)) {
+  for (const [name, value] of Object.entries(record.metrics as Record<string, number | undefined>)) {
+    // As the kinsight encoder does: a metric without a value (a pod without limits has no utilization over them) is left out.
+    if (value === undefined) continue;
     if (declared.has(name)) metrics.push({ name, value, unit: toMetricSpec(record.type, name)?.unit || 'None' });
     else properties.push([name, value]);
   }
