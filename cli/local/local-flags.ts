@@ -28,7 +28,7 @@ laid out as log group / log stream, and a live dashboard on 127.0.0.1.
 
 Options:
   --nodes <n>            simulated nodes besides this machine (default 2)
-  --pods-per-node <n>    pods per simulated node (default 8)
+  --pods-per-node <n>    pods per simulated node, its 2 DaemonSet pods included (default 8)
   --interval <time>      agent interval and poller schedule: 5s, 500ms, 1m (default 10s)
   --duration <time>      stop after this long (default: until Ctrl-C)
   --cycles <n>           stop after n intervals (default: until Ctrl-C)
