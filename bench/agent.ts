@@ -17,10 +17,13 @@ import { toNodeRecord } from '../node-agent/delta';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import type { PutRecordsPort } from '../node-agent/ship/kinesis-port';
 import { createProducer } from '../node-agent/ship/producer';
-import { createHostTree, generateSimPods, type HostTreeSpec } from '../sim/host-tree';
+import { createClusterModel, toPodsOnHost } from '../sim/cluster/cluster-model';
+import { createHostTree, type HostTreeSpec } from '../sim/node/host-tree';
 
 const PODS = 110;
 const CONTAINERS = 250;
+/** One node of the simulated cluster at steady state: its workloads' containers plus injected sidecars. */
+const BENCH_NODE = createClusterModel({ name: 'bench', nodeCount: 1, podsPerNode: PODS, containersPerNode: CONTAINERS, allRunning: true }).nodeState(0);
 /** Cycles whose CPU is measured (the median is printed) per host layout. */
 const MEASURED_CYCLES = 30;
 /** Cycles (1 s apart) run by the deployed agent process before its RSS is read. */
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
     // figures are about the agent's reads, not the disk's writes.
     const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'kinsight-bench-'));
     dirs.push(dir);
-    return createHostTree(dir, { ...spec, cores: 16, memTotalBytes: 64 * 1024 * MIB, pods: generateSimPods(PODS, CONTAINERS) });
+    return createHostTree(dir, { ...spec, cores: 16, memTotalBytes: 64 * 1024 * MIB, pods: toPodsOnHost(BENCH_NODE.pods) });
   };
   console.log(`kinsight agent benchmark: ${PODS} pods, ${CONTAINERS} containers (+${PODS} pause), ${DEPLOYED_CYCLES} cycles of the deployed agent, Node ${process.version}`);
   let v2Root = '';

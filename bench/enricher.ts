@@ -12,14 +12,14 @@ import { toKinesisEntry } from '../node-agent/ship/encode-record';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createEnrichCache } from '../lambdas/enricher/enrich-cache';
 import { withUnchangedPods } from '../core/node-metadata';
-import { createSimulatedCluster } from '../sim/simulated-nodes';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
+import { createClusterState } from '../sim/cluster/cluster-state';
+import { toSimNodeMetadata } from '../sim/node/sim-node-metadata';
+import { toSimNodeRecord } from '../sim/node/sim-node-record';
 
 /**
- * `npm run bench:enricher`: the enricher's CPU cost on one core, on realistic node records (30 pods
- * of 2 containers each, 60 s interval), and the EMF encoding compared with aws-embedded-metrics on
- * the very same events. Prints figures; asserts nothing.
+ * `npm run bench:enricher`: the enricher's CPU cost on one core, on realistic node records (nodes of
+ * the simulated cluster of sim/cluster with 30 pods and 60 containers each, 60 s interval), and the
+ * EMF encoding compared with aws-embedded-metrics on the very same events. Prints figures; asserts nothing.
  *
  * Env: KINSIGHT_BENCH_SECONDS (per measurement, default 3), KINSIGHT_BENCH_PROFILE (default classic).
  */
@@ -38,24 +38,16 @@ const SECONDS = Number(process.env.KINSIGHT_BENCH_SECONDS ?? 3);
 const WARM_UP_MS = 3000;
 const NODES = 40;
 const PODS = 30;
+/** Two per pod on average (an app and a sidecar): the workloads' own, plus injected sidecars. */
+const CONTAINERS = 60;
 
 function toFixtures(): { records: NodeRecord[]; metadata: NodeMetadata[] } {
   // Recent timestamps: aws-embedded-metrics rejects events older than 14 days.
   const nowMs = Date.now();
-  const cluster = createSimulatedCluster({ cluster: 'bench', nodes: NODES, podsPerNode: PODS, nowMs });
-  for (const node of cluster.nodes) {
-    for (const pod of node.pods) {
-      // Two containers per pod, as the benchmark brief asks (app + sidecar).
-      while (pod.containers.length < 2) {
-        const c = pod.containers[0];
-        pod.containers.push({ ...c, name: 'sidecar', id: c.id.slice(0, 56) + 'f1f1f1f1' });
-      }
-      pod.containers.length = 2;
-    }
-  }
+  const cluster = createClusterState({ name: 'bench', nodeCount: NODES, podsPerNode: PODS, containersPerNode: CONTAINERS }, nowMs);
   return {
-    records: cluster.nodes.map((n) => toSimulatedNodeRecord(cluster.cluster, n, nowMs, 60_000)),
-    metadata: cluster.nodes.map((n) => toSimulatedNodeMetadata(cluster.cluster, n, nowMs)),
+    records: cluster.nodes.map((n) => toSimNodeRecord('bench', n, nowMs, 60_000)),
+    metadata: cluster.nodes.map((n) => toSimNodeMetadata('bench', n, nowMs)),
   };
 }
 
@@ -112,7 +104,9 @@ function toLibraryInput(record: CiRecord, profile: DeclarationProfile, declared:
   }
   const metrics: LibraryInput['metrics'] = [];
   const properties: [string, unknown][] = [['Type', record.type], ...Object.entries(record.attributes), ['Sources', record.sources], ['kubernetes', record.kubernetes], ['Version', '1'], ['Timestamp', String(record.timestampMs)]];
-  for (const [name, value] of Object.entries(record.metrics as Record<string, number>)) {
+  for (const [name, value] of Object.entries(record.metrics as Record<string, number | undefined>)) {
+    // As the kinsight encoder does: a metric without a value (a pod without limits has no utilization over them) is left out.
+    if (value === undefined) continue;
     if (declared.has(name)) metrics.push({ name, value, unit: toMetricSpec(record.type, name)?.unit || 'None' });
     else properties.push([name, value]);
   }
@@ -199,7 +193,7 @@ function main(): void {
 
   const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    `kinsight enricher benchmark: ${records.length} distinct node records, ${PODS} pods / ${containers} containers each, profile ${profile.name}, node ${process.version}, per CPU-second of one core`,
+    `kinsight enricher benchmark: ${records.length} distinct node records, ${PODS} pods / ${CONTAINERS} containers per node (the first: ${records[0].pods.length} pods / ${containers} containers running), profile ${profile.name}, node ${process.version}, per CPU-second of one core`,
     `  events per node record                       ${f(eventsPerRecord)}`,
     `  node records/s  decode+enrich+encode         ${f(full.perSecond)}   (gunzip, JSON.parse, schema check included)`,
     `  node records/s  same, one pod changed        ${f(onePodChanged.perSecond)}   (every node document rewritten for one pod's restart: parsed, merged)`,

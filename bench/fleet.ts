@@ -28,15 +28,15 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { DYNAMODB_MAX_BATCH_WRITE_ITEMS, KINESIS_MAX_RECORDS_PER_PUT, LOGS_EVENT_OVERHEAD_BYTES } from '../core/limits';
 import { toMetadataItem } from '../core/node-metadata-item';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
-import { startCloudWatchLogsServer } from '../sim/cloudwatch-logs-server';
-import { createKinesisEventSource } from '../sim/kinesis-event-source';
-import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig } from '../sim/local-aws';
-import { createLocalEnricher } from '../sim/local-deps';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
-import { advanceSimulatedNodes, createSimulatedCluster } from '../sim/simulated-nodes';
-import { createMetricStore, type MetricStore } from '../sim/dashboard/metric-store';
-import { toMetricSamples } from '../sim/dashboard/to-metric-samples';
+import { startCloudWatchLogsServer } from '../sim/aws/cloudwatch-logs-server';
+import { createKinesisEventSource } from '../sim/aws/kinesis-event-source';
+import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig } from '../sim/aws/local-aws';
+import { createLocalEnricher } from '../cli/local/local-deps';
+import { toSimNodeMetadata } from '../sim/node/sim-node-metadata';
+import { toSimNodeRecord } from '../sim/node/sim-node-record';
+import { advanceClusterState, createClusterState } from '../sim/cluster/cluster-state';
+import { createMetricStore, type MetricStore } from '../cli/local/dashboard/metric-store';
+import { toMetricSamples } from '../cli/local/dashboard/to-metric-samples';
 import { toMonthlyCost } from '../core/cost-model';
 
 const { values } = parseArgs({
@@ -277,10 +277,10 @@ async function serve(persistDir: string): Promise<void> {
   await createLocalStream(kinesis, STREAM, SHARDS);
   await createLocalMetadataTable(dynamo, TABLE);
   const minuteMs = 60_000;
-  let sim = createSimulatedCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: PODS, nowMs: Date.now() });
+  let sim = createClusterState({ name: CLUSTER, nodeCount: NODES, podsPerNode: PODS }, Date.now());
   // The poller's documents, written once: the benchmark measures the record path.
   const documents = DynamoDBDocumentClient.from(dynamo);
-  const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimulatedNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
+  const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
   const metadataItemBytes = metadataItems.reduce((sum, i) => sum + i.doc.length, 0) / metadataItems.length;
   const items = metadataItems.map((item) => ({ PutRequest: { Item: { ...item } } }));
   for (let i = 0; i < items.length; i += DYNAMODB_MAX_BATCH_WRITE_ITEMS) {
@@ -299,13 +299,13 @@ async function serve(persistDir: string): Promise<void> {
   const sliceMs = 200;
   const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
   for (let m = 0; m < MINUTES; m++) {
-    if (m > 0) sim = advanceSimulatedNodes(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
+    if (m > 0) sim = advanceClusterState(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
     const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
     for (let s = 0; s < slicesPerMinute; s++) {
       const sliceStart = Date.now();
       const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
       // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
-      const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimulatedNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
+      const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
       for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
         const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
         const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map(({ entry }) => ({ Data: entry.data, PartitionKey: entry.partitionKey })) }));

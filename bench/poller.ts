@@ -10,9 +10,10 @@ import { DEFAULT_DEADLINE_MARGIN_MS } from '../lambdas/poller/create-handler';
 import { createKubeLists, listAll, type KubeLists } from '../lambdas/poller/kube-lists';
 import { toCpuShare, toPollerMemoryMb } from '../core/poller-sizing';
 import { createMetadataStore } from '../lambdas/poller/metadata-store';
-import { createSimCluster, toSimAutoScalingGroup } from '../sim/cluster';
-import { KubeStore, startKubeApiServer } from '../sim/kube-api-server';
-import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/local-aws';
+import { createClusterModel, toSimAutoScalingGroup } from '../sim/cluster/cluster-model';
+import { KubeStore, startKubeApiServer } from '../sim/kube/kube-api-server';
+import { toKubeObjects } from '../sim/kube/kube-objects';
+import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '../sim/aws/local-aws';
 
 /**
  * `npm run bench:poller`: one poll of a simulated 5,000-node, 150,000-pod cluster, then a second
@@ -42,10 +43,10 @@ const TABLE = 'kinsight-bench-metadata';
 
 /** The child: API server over the simulated cluster + dynalite; answers `requests` with the request count. */
 async function serve(nodes: number, podsPerNode: number): Promise<void> {
-  const cluster = createSimCluster({ name: 'bench', nodeCount: nodes, podsPerNode });
+  const cluster = createClusterModel({ name: 'bench', nodeCount: nodes, podsPerNode });
   // Pages are cached once served, as a real API server lists from its watch cache: the second poll
   // then measures the poller, not the simulator's JSON generation.
-  const server = await startKubeApiServer({ store: KubeStore.fromCluster(cluster), cachePages: true });
+  const server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(cluster)), cachePages: true });
   const dynamo = await startDynalite();
   const client = new DynamoDBClient(toLocalClientConfig(dynamo.endpoint));
   await createLocalMetadataTable(client, TABLE);

@@ -6,16 +6,17 @@ import { toMetadataItem } from '../core/node-metadata-item';
 import { toRecordData } from '../core/record/record-data';
 import { toCiRecords } from '../lambdas/enricher/enrich';
 import { createEnrichCache } from '../lambdas/enricher/enrich-cache';
-import { createSimulatedCluster } from '../sim/simulated-nodes';
-import { toSimulatedNodeRecord } from '../sim/simulated-node-record';
-import { toSimulatedNodeMetadata } from '../sim/simulated-node-metadata';
+import { createClusterModel } from '../sim/cluster/cluster-model';
+import { toSimNodeRecord } from '../sim/node/sim-node-record';
+import { toSimNodeMetadata } from '../sim/node/sim-node-metadata';
 import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 
 const USAGE = `Usage: kinsight cost --nodes N --pods-per-node P [--profile classic|lean|enhanced] [--interval SECONDS] [--json]
 
 Estimates the monthly cost of a fleet by running the real enricher and EMF encoder on one interval
-of generated node records (simulated workloads, 2 vCPU..8 vCPU nodes), then pricing:
+of generated node records (the simulated cluster of sim/cluster: Deployments, StatefulSets,
+Jobs and DaemonSets on 2 vCPU..8 vCPU nodes), then pricing:
   custom metrics   unique (metric name, dimension names and values) combinations the profile publishes
   Logs             EMF bytes ingested into /aws/containerinsights/<cluster>/performance
   pipeline         Kinesis on-demand, Lambda (arm64, 1024 MB), DynamoDB on-demand
@@ -32,7 +33,7 @@ Options:
 /** Measures one interval of a simulated fleet with the real enricher and encoder. */
 export function toFleetInterval(nodes: number, podsPerNode: number, profile: DeclarationProfile, intervalSeconds = 60): FleetInterval {
   const nowMs = Date.UTC(2026, 0, 1);
-  const cluster = createSimulatedCluster({ cluster: 'cost', nodes, podsPerNode, nowMs });
+  const model = createClusterModel({ name: 'cost', nodeCount: nodes, podsPerNode });
   const encoder = createEmfEncoder(profile);
   const cache = createEnrichCache();
   const metrics = new Set<string>();
@@ -40,9 +41,11 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
   let recordBytes = 0;
   let metadataBytes = 0;
   let enrichNs = 0n;
-  for (const node of cluster.nodes) {
-    const record = toSimulatedNodeRecord(cluster.cluster, node, nowMs, intervalSeconds * 1000);
-    const metadata = toSimulatedNodeMetadata(cluster.cluster, node, nowMs);
+  // One node at a time: a fleet of 20,000 nodes never holds every pod at once.
+  for (let i = 0; i < model.nodes.count; i += 1) {
+    const node = model.nodeState(i);
+    const record = toSimNodeRecord(model.description.name, node, nowMs, intervalSeconds * 1000);
+    const metadata = toSimNodeMetadata(model.description.name, node, nowMs);
     recordBytes += toRecordData(record).byteLength;
     metadataBytes += toMetadataItem(metadata, nowMs, 3600).doc.length;
     const started = process.hrtime.bigint();
@@ -59,9 +62,9 @@ export function toFleetInterval(nodes: number, podsPerNode: number, profile: Dec
       }
     }
   }
-  const count = Math.max(1, cluster.nodes.length);
+  const count = Math.max(1, model.nodes.count);
   return {
-    nodes: cluster.nodes.length,
+    nodes: model.nodes.count,
     intervalSeconds,
     customMetrics: metrics.size,
     logsBytes,

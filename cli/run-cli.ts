@@ -5,7 +5,7 @@ import { replayCommand } from './replay';
 import { costCommand } from './cost';
 import { pollCommand } from './poll';
 import { manifestCommand } from './manifest';
-import { localCommand } from './local';
+import { localCommand } from './local/local';
 import { doctorCommand } from './doctor/doctor-command';
 
 /** Every subcommand of `kinsight`, in the order `--help` lists them. */

@@ -9,10 +9,9 @@ import { parseDuration } from '../../core/duration';
 import { ConfigError } from '../../core/errors';
 import type { CheckResult } from '../../core/prerequisites';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
-import type { KubeObject } from '../../sim/cluster';
-import type { KubeObjects } from '../../sim/local-kube-objects';
-import type { LocalEndpoints, LocalPipeline } from '../../sim/local-pipeline';
-import type { SimulatedCluster } from '../../sim/simulated-nodes';
+import type { KubeObject } from '../../core/agent-manifest';
+import type { ClusterState } from '../../sim/cluster/cluster-state';
+import type { ExtraKubeObjects, LocalEndpoints, LocalPipeline } from '../local/local-pipeline';
 import { parseFlags } from '../parse-flags';
 import { createLogStreamReader } from './log-stream-reader';
 import { createStreamReader } from './stream-reader';
@@ -103,7 +102,7 @@ const toIso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3
  * server of a cluster with kinsight deployed shows them (a stopped local agent keeps its pod: the
  * case of an agent whose every PutRecords fails, which only the silent-nodes check sees).
  */
-export function toLocalAgentObjects(startedMs: number): (state: SimulatedCluster) => KubeObjects {
+export function toLocalAgentObjects(startedMs: number): (state: ClusterState) => ExtraKubeObjects {
   const started = toIso(startedMs);
   return (state) => {
     const n = state.nodes.length;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_TARGET_FILE, runLocalDoctor, toLocalAgentObjects, writeLocalTarget } from '../../cli/doctor/local-target';
 import { toResultLines } from '../../cli/doctor/render-results';
-import { startLocalPipeline, type LocalPipeline } from '../../sim/local-pipeline';
-import { createLocalPipelineDeps } from '../../sim/local-deps';
+import { startLocalPipeline, type LocalPipeline } from '../../cli/local/local-pipeline';
+import { createLocalPipelineDeps } from '../../cli/local/local-deps';
 
 const INTERVAL_MS = 60_000;
 

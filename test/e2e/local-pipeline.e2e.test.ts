@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startLocalPipeline, type CycleReport, type LocalPipeline } from '../../sim/local-pipeline';
-import { createLocalPipelineDeps } from '../../sim/local-deps';
-import type { SimulatedCluster } from '../../sim/simulated-nodes';
+import { startLocalPipeline, type CycleReport, type LocalPipeline } from '../../cli/local/local-pipeline';
+import { createLocalPipelineDeps } from '../../cli/local/local-deps';
+import { toPodsOnHost } from '../../sim/cluster/cluster-model';
+import type { ClusterState } from '../../sim/cluster/cluster-state';
 import type { CiType, MetricNameOf } from '../../core/metrics/catalog';
 import { CI_NAMESPACE } from '../../core/limits';
 
@@ -41,7 +42,7 @@ describe('kinsight local: the whole pipeline on this machine', () => {
   let outDir: string;
   let pipeline: LocalPipeline;
   let reports: CycleReport[];
-  let finalState: SimulatedCluster;
+  let finalState: ClusterState;
   let browserCheck: { charts: number; chartsWithData: number; lines: number; views: string[]; pills: string } | undefined;
   const progress: string[] = [];
 
@@ -121,14 +122,14 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     const last = (pred: (e: EmfEvent) => boolean) => events.filter(pred).sort((a, b) => a._aws!.Timestamp - b._aws!.Timestamp).at(-1);
     const cluster = last((e) => e.Type === 'Cluster' && typeof e[CLUSTER_NODES] === 'number')!;
     expect(cluster[CLUSTER_NODES]).toBe(finalState.nodes.length);
-    expect(cluster[CLUSTER_FAILED]).toBe(finalState.nodes.filter((n) => n.memoryPressure).length);
+    expect(cluster[CLUSTER_FAILED]).toBe(finalState.nodes.filter((n) => n.conditions.MemoryPressure === 'True').length);
     expect(cluster[CLUSTER_FAILED]).toBe(1);
     for (const node of finalState.nodes) {
       const nodeEvent = last((e) => e.Type === 'Node' && e.NodeName === node.name && typeof e[NODE_PODS] === 'number');
-      expect([node.name, nodeEvent?.[NODE_PODS]]).toEqual([node.name, node.pods.length]);
+      expect([node.name, nodeEvent?.[NODE_PODS]]).toEqual([node.name, node.pods.filter((p) => p.phase === 'Running').length]);
     }
     const byNamespace = new Map<string, number>();
-    for (const pod of finalState.nodes.flatMap((n) => n.pods)) byNamespace.set(pod.namespace, (byNamespace.get(pod.namespace) ?? 0) + 1);
+    for (const pod of finalState.nodes.flatMap((n) => n.pods).filter((p) => p.phase === 'Running')) byNamespace.set(pod.namespace, (byNamespace.get(pod.namespace) ?? 0) + 1);
     for (const [namespace, count] of byNamespace) {
       const ns = last((e) => e.Type === 'ClusterNamespace' && e.Namespace === namespace);
       expect([namespace, ns?.[NAMESPACE_PODS]]).toEqual([namespace, count]);
@@ -139,9 +140,11 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     const events = readEvents(outDir).map((e) => e.event);
     const lastCycleMs = Math.max(...events.filter((e) => e.Type === 'Pod').map((e) => e._aws?.Timestamp ?? 0));
     const podEvents = events.filter((e) => e.Type === 'Pod' && e._aws?.Timestamp === lastCycleMs);
-    for (const pod of finalState.nodes.flatMap((n) => n.pods)) {
+    const onHosts = finalState.nodes.flatMap((n) => toPodsOnHost(n.pods));
+    expect(onHosts.length).toBeGreaterThan(0);
+    for (const pod of onHosts) {
       const event = podEvents.find((e) => (e.kubernetes as { pod_id?: string } | undefined)?.pod_id === pod.uid);
-      expect([pod.uid, event?.Namespace, event?.PodName]).toEqual([pod.uid, pod.namespace, pod.workload]);
+      expect([pod.uid, event?.Namespace, event?.PodName]).toEqual([pod.uid, pod.namespace, pod.workloadName]);
     }
   });
 

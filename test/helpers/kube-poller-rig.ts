@@ -5,9 +5,9 @@ import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { createPoller, type Poller } from '../../lambdas/poller/create-poller';
 import { createKubeLists } from '../../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../../lambdas/poller/metadata-store';
-import { toSimAutoScalingGroup } from '../../sim/cluster';
-import type { KubeApiServer } from '../../sim/kube-api-server';
-import { createLocalMetadataTable, toLocalClientConfig } from '../../sim/local-aws';
+import { toSimAutoScalingGroup } from '../../sim/cluster/cluster-model';
+import type { KubeApiServer } from '../../sim/kube/kube-api-server';
+import { createLocalMetadataTable, toLocalClientConfig } from '../../sim/aws/local-aws';
 
 /** Test rig of the poller: a real metadata table in dynalite, counted writes, captured records. */
 export interface KubePollerRig {

@@ -20,8 +20,9 @@ import { NO_CREDENTIALS_MESSAGE } from '../../node-agent/ship/credentials';
 import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../node-agent/ship/producer';
 import { startAgent } from '../../node-agent/start-agent';
-import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/local-aws';
-import { createHostTree, generateSimPods } from '../../sim/host-tree';
+import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
+import { createClusterModel, toPodsOnHost } from '../../sim/cluster/cluster-model';
+import { createHostTree } from '../../sim/node/host-tree';
 
 const ROOT = join(__dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/hosts/al2023-v2-containerd-systemd');
@@ -100,7 +101,7 @@ describe('node agent against kinesalite', () => {
   it('keeps records through a Kinesis outage and delivers all of them, in order, after a restart on the same port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kinsight-agent-'));
     dirs.push(dir);
-    const tree = createHostTree(dir, { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 4, memTotalBytes: 2 ** 34, pods: generateSimPods(5, 8) });
+    const tree = createHostTree(dir, { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 4, memTotalBytes: 2 ** 34, pods: toPodsOnHost(createClusterModel({ name: 'c', nodeCount: 1, podsPerNode: 5 }).nodeState(0).pods) });
     const host = createHostReader(dir);
     let local = await startKinesalite();
     const port = new URL(local.endpoint).port;

@@ -4,7 +4,7 @@ import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { ClusterGoneError, createApplier, PrerequisiteError, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
 import { checkAuthenticationMode, checkPodIdentityAgent, toFailureText, type AddonFacts, type ClusterFacts } from '../../core/prerequisites';
 import { createKubeObjectClient, FIELD_MANAGER } from '../../lambdas/applier/kube-object-client';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
 
 /** One write the API server received. */
 interface Write {

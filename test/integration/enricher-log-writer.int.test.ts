@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, DescribeLogStreamsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/cloudwatch-logs-server';
-import { toLocalClientConfig } from '../../sim/local-aws';
+import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/aws/cloudwatch-logs-server';
+import { toLocalClientConfig } from '../../sim/aws/local-aws';
 import { createLogWriter } from '../../lambdas/common/log-writer';
 import { TransientError } from '../../core/errors';
 

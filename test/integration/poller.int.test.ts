@@ -6,16 +6,18 @@ import { toNodeKey } from '../../core/node-metadata';
 import { parseMetadataItem } from '../../core/node-metadata-item';
 import { createHandler } from '../../lambdas/poller/create-handler';
 import { toIndexKey } from '../../lambdas/poller/metadata-store';
-import { createSimCluster, toSimNodeName, type KubeObject } from '../../sim/cluster';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube-api-server';
-import { startDynalite, type LocalService } from '../../sim/local-aws';
+import type { KubeObject } from '../../core/agent-manifest';
+import { createClusterModel, toSimNodeName, type ClusterDescription } from '../../sim/cluster/cluster-model';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
+import { toKubeObjects } from '../../sim/kube/kube-objects';
+import { startDynalite, type LocalService } from '../../sim/aws/local-aws';
 import { toEmfProblems } from '../helpers/emf-validator';
 import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-rig';
 
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
 const MINUTE = 60_000;
 const NODES = 6;
-const description = { name: 'rig', nodeCount: NODES, podsPerNode: 12, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 };
+const description: ClusterDescription = { name: 'rig', nodeCount: NODES, podsPerNode: 12, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 };
 
 describe('poller against a local HTTPS API server and dynalite', () => {
   let dynamo: LocalService;
@@ -30,7 +32,7 @@ describe('poller against a local HTTPS API server and dynalite', () => {
   });
   beforeEach(async () => {
     // A small page cap makes every list paginate.
-    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster(description)), maxPageSize: 5 });
+    server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel(description))), maxPageSize: 5 });
     rig = await createKubePollerRig(dynamo.endpoint);
   });
   afterEach(async () => {
@@ -150,7 +152,7 @@ describe('poller failures', () => {
 
   beforeAll(async () => {
     dynamo = await startDynalite();
-    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel({ ...description, nodeCount: 2 }))) });
     rig = await createKubePollerRig(dynamo.endpoint);
   });
   afterAll(async () => {
@@ -180,7 +182,7 @@ describe('poller failures', () => {
 
   test('fails when a request hangs, after the request timeout', async () => {
     // A server of its own: no request left over from another test can take the injected hang.
-    const hanging = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    const hanging = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel({ ...description, nodeCount: 2 }))) });
     hanging.hangNext(1, (p) => p.startsWith('/api/v1/pods'));
     const handler = createHandler({ poll: rig.newPoller(hanging, { timeoutMs: 300 }), logger, now: () => NOW, countFailure: (c, r) => failures.push([c, r]) });
     await expect(handler({ cluster: 'blue' })).rejects.toThrow(/timed out/);
@@ -190,7 +192,7 @@ describe('poller failures', () => {
 
   test('cuts a poll short at the invocation deadline: the node count is written, no document, and the partial poll is counted', async () => {
     // A server of its own: no request left over from another test can take the injected hang.
-    const slow = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 2 })) });
+    const slow = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel({ ...description, nodeCount: 2 }))) });
     slow.hangNext(1, (p) => p.startsWith('/api/v1/pods'));
     rig.reset();
     const partials: Array<[string, readonly string[]]> = [];
@@ -240,7 +242,7 @@ describe('kinsight poll --dry-run', () => {
   let server: KubeApiServer;
   let dir: string;
   beforeAll(async () => {
-    server = await startKubeApiServer({ store: KubeStore.fromCluster(createSimCluster({ ...description, nodeCount: 3 })) });
+    server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel({ ...description, nodeCount: 3 }))) });
     dir = mkdtempSync(join(tmpdir(), 'kinsight-poll-'));
     writeFileSync(join(dir, 'kubeconfig'), server.toKubeconfig());
   });

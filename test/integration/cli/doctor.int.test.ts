@@ -15,8 +15,8 @@ import { chooseContext } from '../../../cli/doctor/kube-reads';
 import { takeStopAgentFlag, toLocalAgentObjects } from '../../../cli/doctor/local-target';
 import type { CliIo } from '../../../cli/io';
 import { runCli } from '../../../cli/run-cli';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../sim/kube-api-server';
-import type { SimulatedCluster } from '../../../sim/simulated-nodes';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../sim/kube/kube-api-server';
+import type { ClusterState } from '../../../sim/cluster/cluster-state';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const NESTED = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Kinsight-Clusters/abc';
@@ -43,7 +43,7 @@ describe('kinsight doctor against mocked AWS clients and a local Kubernetes API 
   const command = createDoctorCommand({ now: () => NOW, cwd: () => dir, readFile: (p) => readFileSync(p, 'utf8'), defaultRegion: async () => undefined });
 
   const nodes = ['ip-10-0-0-1.ec2.internal', 'ip-10-0-0-2.ec2.internal'];
-  const state = { nodes: nodes.map((name) => ({ name })) } as unknown as SimulatedCluster;
+  const state = { nodes: nodes.map((name) => ({ name })) } as unknown as ClusterState;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kinsight-doctor-'));

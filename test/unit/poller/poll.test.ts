@@ -12,7 +12,8 @@ import {
   type PollContext,
   type PollInput,
 } from '../../../lambdas/poller/poll';
-import { createSimCluster } from '../../../sim/cluster';
+import { createClusterModel } from '../../../sim/cluster/cluster-model';
+import { toKubeObjects } from '../../../sim/kube/kube-objects';
 
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
 const ctx = (over: Partial<PollContext> = {}): PollContext => ({
@@ -254,7 +255,7 @@ describe('facts', () => {
   });
 
   test('reduces a whole simulated cluster: every pod phase, pressure, slices split across several per service', () => {
-    const sim = createSimCluster({ name: 'sim', nodeCount: 6, podsPerNode: 22, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 });
+    const sim = toKubeObjects(createClusterModel({ name: 'sim', nodeCount: 6, podsPerNode: 22, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 }));
     const all = <T>(list: { count: number; make(i: number): unknown }) => Array.from({ length: list.count }, (_, i) => list.make(i) as T);
     const warnings: string[] = [];
     const pods = all<V1Pod>(sim.pods).map((p) => toPodFacts(p, warnings));

@@ -9,9 +9,9 @@ import schema from '../../../../core/record/record.schema.json';
 import { collectNode, createCollectMemory } from '../../../../node-agent/collect/collect-node';
 import { createHostReader } from '../../../../node-agent/collect/host-reader';
 import { toNodeRecord } from '../../../../node-agent/delta';
-import { createHostTree, generateSimPods } from '../../../../sim/host-tree';
-import { createSimulatedCluster } from '../../../../sim/simulated-nodes';
-import { toSimulatedNodeRecord } from '../../../../sim/simulated-node-record';
+import { createClusterModel, toPodsOnHost } from '../../../../sim/cluster/cluster-model';
+import { createHostTree } from '../../../../sim/node/host-tree';
+import { toSimNodeRecord } from '../../../../sim/node/sim-node-record';
 import { toRecordFixture } from '../../enricher/fixtures';
 
 /**
@@ -56,14 +56,15 @@ function toValidDocuments(): [string, unknown][] {
   ] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'kinsight-schema-'));
     dirs.push(dir);
-    const tree = createHostTree(dir, { ...spec, cores: 4, memTotalBytes: 2 ** 34, pods: generateSimPods(8, 14) });
+    const tree = createHostTree(dir, { ...spec, cores: 4, memTotalBytes: 2 ** 34, pods: toPodsOnHost(createClusterModel({ name: 'schema', nodeCount: 1, podsPerNode: 8, containersPerNode: 14, allRunning: true }).nodeState(0).pods) });
     toAgentRecords(tree.root, 'ip-10-0-1-3', () => tree.advance(60, { cpuUtilization: 0.5 })).forEach((r, i) => docs.push([`generated host v${spec.cgroupVersion} ${spec.runtime}, record ${i + 1}`, r]));
   }
   docs.push(['fixture record, cgroup v1', toRecordFixture(1)], ['fixture record, cgroup v2', { ...toRecordFixture(2), agent: AGENT }]);
-  const cluster = createSimulatedCluster({ cluster: 'sim', nodes: 3, podsPerNode: 6, nowMs: 1_700_000_000_000 });
-  for (const node of cluster.nodes) {
-    docs.push([`simulated ${node.name}, first`, toSimulatedNodeRecord('sim', node, 1_700_000_000_000)]);
-    docs.push([`simulated ${node.name}, next`, toSimulatedNodeRecord('sim', node, 1_700_000_060_000, 60_000)]);
+  const model = createClusterModel({ name: 'sim', nodeCount: 3, podsPerNode: 6 });
+  for (let i = 0; i < model.nodes.count; i += 1) {
+    const node = model.nodeState(i);
+    docs.push([`simulated ${node.name}, first`, toSimNodeRecord('sim', node, 1_700_000_000_000)]);
+    docs.push([`simulated ${node.name}, next`, toSimNodeRecord('sim', node, 1_700_000_060_000, 60_000)]);
   }
   return docs.map(([name, record]) => [name, toDocument(record)]);
 }

@@ -1,0 +1,441 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { ConfigError } from '../../core/errors';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../core/record/record-data';
+import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
+import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from '../../sim/aws/kinesis-event-source';
+import { KubeStore, startKubeApiServer, type KubeApiServer, type KubeResource } from '../../sim/kube/kube-api-server';
+import type { KubeObject } from '../../core/agent-manifest';
+import { createHostTree, type HostTree } from '../../sim/node/host-tree';
+import { toKubeObjects, type KubeObjects } from '../../sim/kube/kube-objects';
+import { syncKubeStore } from '../../sim/kube/sync-kube-store';
+import { toPodsOnHost, type NodeState } from '../../sim/cluster/cluster-model';
+import { advanceClusterState, createClusterState, toPodsCpuMillicores, type ClusterState } from '../../sim/cluster/cluster-state';
+import { startDashboardServer, type DashboardServer, type PipelineStatus } from './dashboard/dashboard-server';
+import { createEmfFileTail } from './dashboard/emf-file-tail';
+
+/** One node's agent as the pipeline drives it: one collect-and-ship per interval. */
+export interface LocalAgent {
+  /** Collects one sample at `nowMs` and ships its record; resolves to the records put into Kinesis. */
+  runOnce(nowMs: number): Promise<number>;
+  /** Stops the agent (its final flush). @default nothing to stop */
+  close?(): Promise<void>;
+}
+
+/** What an agent of the local pipeline is given. */
+export interface LocalAgentOptions {
+  readonly cluster: string;
+  readonly node: string;
+  /** `/` for this machine, a generated host tree for a simulated node. */
+  readonly hostRoot: string;
+  readonly kinesis: KinesisClient;
+  /** The local Kinesis endpoint (kinesalite): the agent sends its own signed requests there. */
+  readonly kinesisEndpoint: string;
+  readonly streamName: string;
+  readonly intervalMs: number;
+  /** Where warnings go (the progress output). @default dropped */
+  readonly report?: (line: string) => void;
+}
+
+/** The poller of one cluster as its schedule fires it. */
+export interface LocalPoller {
+  runOnce(nowMs: number): Promise<void>;
+}
+
+/** What the poller of the local pipeline is given. */
+export interface LocalPollerOptions {
+  readonly cluster: string;
+  /** The local API server: URL, CA (PEM) and bearer token. */
+  readonly kube: { readonly server: string; readonly caData: string; readonly token: string };
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly logs: CloudWatchLogsClient;
+  /** Where warnings and errors go (the progress output). */
+  readonly report: (line: string) => void;
+  /** The Auto Scaling group of an instance (what EC2 tags would say). */
+  readonly toAutoScalingGroup: (instanceId: string) => string;
+}
+
+/** What the enricher of the local pipeline is given. */
+export interface LocalEnricherOptions {
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+  readonly logs: CloudWatchLogsClient;
+  /** How long a metadata document may be reused: shorter than the interval, so pod changes show up in the next cycle. */
+  readonly metadataCacheTtlMs: number;
+  /** Where warnings and errors go (the progress output). */
+  readonly report: (line: string) => void;
+}
+
+/** A local CloudWatch Logs endpoint that persists events under `dir` as log group / log stream `.jsonl`. */
+export interface LocalLogsService extends LocalService {}
+
+/**
+ * The real parts the pipeline runs, built by the composition root (`kinsight local`) from the
+ * agent, poller and enricher modules; tests pass the same.
+ */
+export interface LocalPipelineDeps {
+  readonly createAgent: (options: LocalAgentOptions) => LocalAgent;
+  readonly createPoller: (options: LocalPollerOptions) => LocalPoller;
+  readonly createEnricher: (options: LocalEnricherOptions) => KinesisBatchHandler;
+  readonly startLogsServer: (dir: string) => Promise<LocalLogsService>;
+}
+
+/** Options of {@link startLocalPipeline}. */
+export interface LocalPipelineOptions {
+  /** @default 'kinsight-local' */
+  readonly cluster?: string;
+  /** Simulated nodes besides this machine. @default 2 */
+  readonly nodes?: number;
+  /** Pods per simulated node, its two DaemonSet pods included. @default 8 */
+  readonly podsPerNode?: number;
+  /** Agent interval and poller schedule. @default 10000 */
+  readonly intervalMs?: number;
+  /** Where EMF files go, as log group / log stream `.jsonl`. @default './kinsight-out' */
+  readonly outDir?: string;
+  /** Dashboard port on 127.0.0.1; 0 picks a free one. @default 8787 */
+  readonly port?: number;
+  /** Serve the dashboard. @default true */
+  readonly dashboard?: boolean;
+  /** Run this machine's real agent (host root `/`) as one node. @default true */
+  readonly localNode?: boolean;
+  /** This machine's node name. @default 'local-node' */
+  readonly localNodeName?: string;
+  /** This machine's CPUs and memory, for its Node object. @default 2 cores, 8 GiB */
+  readonly localCapacity?: { readonly cores: number; readonly memTotalBytes: number };
+  /** The cycle from which one simulated node is under memory pressure. @default 6 */
+  readonly memoryPressureFromCycle?: number;
+  /** Stop after this many cycles. @default run until stopped */
+  readonly cycles?: number;
+  /** Stop after this long. @default run until stopped */
+  readonly durationMs?: number;
+  /** Enricher event source: records per invocation. @default 100 */
+  readonly batchSize?: number;
+  /** Enricher event source: batching window. @default 500 */
+  readonly maxBatchingWindowMs?: number;
+  /** Seed of the simulated workload. @default 1 */
+  readonly seed?: number;
+  /** Where the progress lines go. @default discarded */
+  readonly onProgress?: (line: string) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Waits between cycles; resolves early when the signal aborts. @default a timer */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Stops the pipeline when aborted (Ctrl-C). @default never */
+  readonly stopSignal?: AbortSignal;
+  /** More API objects of the simulated cluster, synced with its own every interval (the agent's DaemonSet for `kinsight doctor --local`). @default none */
+  readonly extraKubeObjects?: (state: ClusterState) => ExtraKubeObjects;
+}
+
+/** API objects added to the simulated cluster's own, by resource. */
+export type ExtraKubeObjects = Partial<Record<KubeResource, readonly KubeObject[]>>;
+
+/** Where the local services of a running pipeline listen (what `kinsight doctor --local` reads). */
+export interface LocalEndpoints {
+  readonly kinesis: string;
+  readonly streamName: string;
+  readonly logs: string;
+  readonly kube: { readonly server: string; readonly caPem: string; readonly token: string };
+}
+
+/** Figures of one cycle. */
+export interface CycleReport {
+  readonly cycle: number;
+  readonly recordsIn: number;
+  readonly eventsOut: number;
+  /** Largest agent-sample-to-file lag of the cycle's records, ms. */
+  readonly lagMs?: number;
+  readonly events: readonly string[];
+}
+
+/** A running local pipeline. */
+export interface LocalPipeline {
+  /** The dashboard URL, when served. */
+  readonly dashboardUrl?: string;
+  readonly outDir: string;
+  readonly cluster: string;
+  /** The simulated cluster as of the last cycle. */
+  readonly state: () => ClusterState;
+  readonly status: () => PipelineStatus;
+  /** Resolves when the cycles end (bound reached or stopped), with each cycle's figures. */
+  readonly done: Promise<CycleReport[]>;
+  /** Where its Kinesis, CloudWatch Logs and Kubernetes API servers listen. */
+  readonly endpoints: LocalEndpoints;
+  /**
+   * From the next cycle on, the node's agent sends nothing (the node goes silent, as when every
+   * PutRecords of an agent fails). False when no agent has that node name.
+   */
+  stopAgent(node: string): boolean;
+  /** Stops after the cycle in flight and releases everything. */
+  stop(): Promise<CycleReport[]>;
+}
+
+const STREAM = 'kinsight-records';
+const TABLE = 'kinsight-metadata';
+/** Share of its memory a node under memory pressure uses (the kubelet's eviction threshold is near). */
+const MEMORY_PRESSURE_UTILIZATION = 0.93;
+
+const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolveSleep) => {
+    if (signal.aborted) return resolveSleep();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolveSleep();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+// Records are gzip-compressed JSON; the lag is measured from the sample time the agent wrote.
+function toSampleTimes(event: KinesisStreamEvent): number[] {
+  const times: number[] = [];
+  for (const record of event.Records) {
+    // A record that cannot be read is the enricher's to reject (poison); it has no lag to report.
+    const parsed = parseRecordData(Buffer.from(record.kinesis.data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+    if (parsed.ok) times.push(parsed.value.timeMs);
+  }
+  return times;
+}
+
+/**
+ * Starts the whole pipeline on this machine: kinesalite and dynalite on loopback, a local
+ * Kubernetes API server serving the simulated cluster, one real agent per node (this machine's
+ * `/` plus generated host trees), the real poller every interval, the real enricher driven like
+ * Lambda's event source mapping, EMF files under `outDir`, and the dashboard.
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions, deps: LocalPipelineDeps): Promise<LocalPipeline> {
+  const cluster = options.cluster ?? 'kinsight-local';
+  const intervalMs = options.intervalMs ?? 10_000;
+  const outDir = resolve(options.outDir ?? 'kinsight-out');
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const progress = options.onProgress ?? (() => undefined);
+  const includeLocal = options.localNode ?? true;
+  const localName = options.localNodeName ?? 'local-node';
+  mkdirSync(outDir, { recursive: true });
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        progress(`kinsight local: cleanup step failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    const [kinesisService, dynamoService] = await Promise.all([startKinesalite(), startDynalite()]);
+    cleanups.push(() => kinesisService.close(), () => dynamoService.close());
+    const logsService = await deps.startLogsServer(outDir);
+    cleanups.push(() => logsService.close());
+    const kinesis = new KinesisClient({ ...toLocalClientConfig(kinesisService.endpoint), requestHandler: new NodeHttpHandler() });
+    const dynamo = new DynamoDBClient(toLocalClientConfig(dynamoService.endpoint));
+    const logs = new CloudWatchLogsClient({ ...toLocalClientConfig(logsService.endpoint), maxAttempts: 1 }); // as in the Lambdas: the log writer alone retries
+    cleanups.push(() => kinesis.destroy(), () => dynamo.destroy(), () => logs.destroy());
+    await createLocalStream(kinesis, STREAM, 2);
+    await createLocalMetadataTable(dynamo, TABLE);
+
+    // No node starts under pressure: the one memory pressure of local mode comes at memoryPressureFromCycle.
+    let sim = createClusterState(
+      {
+        name: cluster,
+        nodeCount: options.nodes ?? 2,
+        podsPerNode: options.podsPerNode ?? 8,
+        seed: options.seed,
+        pressureEvery: 0,
+        localNode: includeLocal ? { name: localName, ...(options.localCapacity ?? { cores: 2, memTotalBytes: 8 * 1024 ** 3 }) } : undefined,
+      },
+      now(),
+    );
+
+    const toObjects = (state: ClusterState): KubeObjects => {
+      const objects: Record<string, KubeObjects[KubeResource]> = { ...toKubeObjects(state) };
+      for (const [resource, extra] of Object.entries(options.extraKubeObjects?.(state) ?? {}) as Array<[KubeResource, readonly KubeObject[]]>) {
+        const base = objects[resource];
+        objects[resource] = { count: base.count + extra.length, make: (i) => (i < base.count ? base.make(i) : extra[i - base.count]) };
+      }
+      return objects as KubeObjects;
+    };
+    const kubeStore = new KubeStore();
+    syncKubeStore(kubeStore, toObjects(sim));
+    const kube: KubeApiServer = await startKubeApiServer({ store: kubeStore });
+    cleanups.push(() => kube.close());
+
+    const treesDir = mkdtempSync(join(tmpdir(), 'kinsight-hosts-'));
+    cleanups.push(() => rmSync(treesDir, { recursive: true, force: true }));
+    const trees = new Map<string, HostTree>();
+    const toTree = (node: NodeState, index: number): HostTree =>
+      createHostTree(join(treesDir, node.name), {
+        cgroupVersion: index % 2 === 0 ? 2 : 1,
+        driver: index % 2 === 0 ? 'systemd' : 'cgroupfs',
+        runtime: 'containerd',
+        cores: node.cores,
+        memTotalBytes: node.memTotalBytes,
+        pods: toPodsOnHost(node.pods),
+        seed: index + 1,
+      });
+    sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
+
+    const agentNodes = sim.nodes.map((node) => node.name);
+    const stoppedAgents = new Set<string>();
+    const agents = sim.nodes.map((node) =>
+      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, kinesisEndpoint: kinesisService.endpoint, streamName: STREAM, intervalMs, report: progress }),
+    );
+    cleanups.push(() => Promise.all(agents.map((agent) => agent.close?.())).then(() => undefined));
+    const poller = deps.createPoller({
+      cluster,
+      kube: { server: kube.url, caData: kube.caPem, token: kube.token },
+      dynamo,
+      tableName: TABLE,
+      logs,
+      report: progress,
+      // This machine is in no Auto Scaling group; the simulated nodes are in the cluster's node group.
+      toAutoScalingGroup: (instanceId) => sim.nodes.find((n) => n.instanceId === instanceId)?.autoScalingGroup ?? '',
+    });
+    const enricher = deps.createEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: Math.floor(intervalMs / 2), report: progress });
+
+    let lastLagMs: number | undefined;
+    let cycleLagMs: number | undefined;
+    const measured: KinesisBatchHandler = async (event) => {
+      const result = await enricher(event);
+      const done = now();
+      for (const t of toSampleTimes(event)) cycleLagMs = Math.max(cycleLagMs ?? 0, done - t);
+      return result;
+    };
+    const source: KinesisEventSource = createKinesisEventSource({
+      client: kinesis,
+      streamName: STREAM,
+      handler: measured,
+      batchSize: options.batchSize ?? 100,
+      maxBatchingWindowMs: options.maxBatchingWindowMs ?? 500,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 3,
+      onFailure: (failure) => progress(`kinsight local: ${failure.records.length} records of ${failure.shardId} sent to the on-failure destination after ${failure.attempts} attempts`),
+    });
+
+    const tail = createEmfFileTail(outDir, (file, message) => progress(`kinsight local: ${file}: ${message}`));
+    await tail.read(); // events of an earlier run in the same folder are not this run's output
+    let recordsIn = 0;
+    let eventsOut = 0;
+    let cycles = 0;
+
+    let dashboard: DashboardServer | undefined;
+    const status = (): PipelineStatus => ({
+      cluster,
+      nodes: sim.nodes.length,
+      pods: sim.nodes.reduce((s, n) => s + n.pods.filter((p) => p.scheduled).length, 0),
+      intervalMs,
+      cycles,
+      recordsIn,
+      eventsOut,
+      lagMs: lastLagMs,
+      outDir,
+    });
+    if (options.dashboard ?? true) {
+      const port = options.port ?? 8787;
+      try {
+        // sinceMs: the folder may hold an earlier run's files; only this run is charted.
+        dashboard = await startDashboardServer({ dir: outDir, port, periodMs: Math.min(60_000, intervalMs), now, status, sinceMs: now() });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        throw new ConfigError(`dashboard port ${port} on 127.0.0.1 is already in use; pass --port <another port> (or --port 0 for any free one)`, { cause: error });
+      }
+      cleanups.push(() => dashboard!.close());
+    }
+
+    const stopper = new AbortController();
+    options.stopSignal?.addEventListener('abort', () => stopper.abort(), { once: true });
+    if (options.stopSignal?.aborted) stopper.abort();
+    const startedMs = now();
+    const reports: CycleReport[] = [];
+
+    const runCycle = async (cycle: number): Promise<CycleReport> => {
+      const cycleNow = now();
+      let events: string[] = [];
+      if (cycle > 0) {
+        const previous = sim;
+        sim = advanceClusterState(sim, cycleNow, { memoryPressureFromStep: options.memoryPressureFromCycle ?? 6 });
+        events = [...sim.events];
+        for (const node of sim.nodes) {
+          const tree = trees.get(node.name);
+          if (!tree) continue;
+          const before = toPodsOnHost(previous.nodes.find((n) => n.name === node.name)?.pods ?? []);
+          const pods = toPodsOnHost(node.pods);
+          for (const pod of before.filter((p) => !pods.some((q) => q.uid === p.uid))) tree.removePod(pod.uid);
+          for (const pod of pods.filter((p) => !before.some((q) => q.uid === p.uid))) tree.addPod(pod);
+          const usedMillicores = toPodsCpuMillicores(pods);
+          tree.advance((cycleNow - previous.nowMs) / 1000, {
+            cpuUtilization: Math.min(0.95, 0.05 + usedMillicores / (node.cores * 1000)),
+            podNetBytesPerSecond: pods.reduce((s, p) => s + p.rxBytesPerSecond, 0) / Math.max(1, pods.length),
+            memoryUtilization: node.conditions.MemoryPressure === 'True' ? MEMORY_PRESSURE_UTILIZATION : undefined,
+          });
+        }
+        syncKubeStore(kubeStore, toObjects(sim));
+      }
+      cycleLagMs = undefined;
+      const sent = await Promise.all(agents.map((agent, i) => (stoppedAgents.has(agentNodes[i]) ? 0 : agent.runOnce(cycleNow))));
+      await poller.runOnce(cycleNow);
+      await source.drain();
+      const written = (await tail.read()).length;
+      const report: CycleReport = { cycle, recordsIn: sent.reduce((a, b) => a + b, 0), eventsOut: written, lagMs: cycleLagMs, events };
+      recordsIn += report.recordsIn;
+      eventsOut += written;
+      if (cycleLagMs !== undefined) lastLagMs = cycleLagMs;
+      cycles = cycle + 1;
+      return report;
+    };
+
+    const loop = async (): Promise<CycleReport[]> => {
+      for (let cycle = 0; ; cycle++) {
+        if (stopper.signal.aborted) break;
+        if (options.cycles !== undefined && cycle >= options.cycles) break;
+        if (options.durationMs !== undefined && now() - startedMs >= options.durationMs) break;
+        const started = now();
+        try {
+          const report = await runCycle(cycle);
+          reports.push(report);
+          const lag = report.lagMs === undefined ? '-' : `${(report.lagMs / 1000).toFixed(1)} s`;
+          progress(
+            `[${new Date(started).toISOString().slice(11, 19)}] cycle ${cycle + 1}: ${report.recordsIn} records in, ${report.eventsOut} events out, lag ${lag}` +
+              ` (total ${recordsIn} in, ${eventsOut} out)${dashboard ? `  ${dashboard.url}` : ''}`,
+          );
+          for (const event of report.events) progress(`  ${event}`);
+        } catch (error) {
+          progress(`kinsight local: cycle ${cycle + 1} failed, going on: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+        const last = options.cycles !== undefined && cycle + 1 >= options.cycles;
+        if (!last) await sleep(Math.max(0, started + intervalMs - now()), stopper.signal);
+      }
+      await cleanup();
+      return reports;
+    };
+    const done = loop();
+
+    return {
+      dashboardUrl: dashboard?.url,
+      outDir,
+      cluster,
+      state: () => sim,
+      status,
+      done,
+      endpoints: { kinesis: kinesisService.endpoint, streamName: STREAM, logs: logsService.endpoint, kube: { server: kube.url, caPem: kube.caPem, token: kube.token } },
+      stopAgent: (node) => agentNodes.includes(node) && (stoppedAgents.add(node), true),
+      stop: async () => {
+        stopper.abort();
+        return done;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectNode } from '../../../../node-agent/collect/collect-node';
+import { createHostReader } from '../../../../node-agent/collect/host-reader';
+import { toNodeRecord } from '../../../../node-agent/delta';
+import { createClusterModel, toPodsOnHost } from '../../../../sim/cluster/cluster-model';
+import { createHostTree, type HostTreeSpec } from '../../../../sim/node/host-tree';
+
+/** The running pods of one node of the model, every QoS class and the host network among them from 22 pods on. */
+const podsOnNode = (podsPerNode: number) => toPodsOnHost(createClusterModel({ name: 'host', nodeCount: 1, podsPerNode, allRunning: true }).nodeState(0).pods);
+
+describe('sim host tree', () => {
+  const dirs: string[] = [];
+  const makeDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinsight-host-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it.each<[HostTreeSpec['cgroupVersion'], HostTreeSpec['driver'], HostTreeSpec['runtime'], boolean]>([
+    [1, 'cgroupfs', 'docker', false],
+    [1, 'systemd', 'containerd', true],
+    [2, 'systemd', 'containerd', false],
+    [2, 'cgroupfs', 'containerd', false],
+  ])('writes a cgroup v%s %s %s host (hybrid %s) that the agent reads completely', (cgroupVersion, driver, runtime, hybrid) => {
+    const pods = podsOnNode(22);
+    expect(new Set(pods.map((p) => p.qos))).toEqual(new Set(['Guaranteed', 'Burstable', 'BestEffort']));
+    const tree = createHostTree(makeDir(), { cgroupVersion, hybrid, driver, runtime, cores: 4, memTotalBytes: 16 * 2 ** 30, pods });
+    const host = createHostReader(tree.root);
+    const first = collectNode(host, 0);
+    tree.advance(60, { cpuUtilization: 0.5 });
+    const second = collectNode(host, 60_000);
+    expect(second).toMatchObject({ cgroupVersion, cores: 4, memTotalBytes: 16 * 2 ** 30, readErrors: 0, podsVanished: 0 });
+    expect(second.pods.map((p) => p.uid).sort()).toEqual(pods.map((p) => p.uid).sort());
+    expect(second.pods.flatMap((p) => p.containers.map((c) => c.id)).sort()).toEqual(pods.flatMap((p) => p.containers.map((c) => c.id)).sort());
+    const { record } = toNodeRecord(first, second, { cluster: 'c', node: 'n' });
+    expect(record.elapsedMs).toBe(60_000);
+    // Half of 4 cores for 60 s is spread over the containers; the root adds a fifth for the system.
+    expect(record.deltas?.cpuUsageNs).toBeGreaterThan(0.5 * 4 * 60e9);
+    expect(record.deltas?.cpuUsageNs).toBeLessThan(1.5 * 4 * 60e9);
+    expect(record.pods.filter((p) => p.hostNetwork)).toHaveLength(pods.filter((p) => p.hostNetwork).length);
+    expect(record.pods.find((p) => !p.hostNetwork)?.net?.[0].deltas?.rxBytes).toBeGreaterThan(0);
+  });
+
+  it('removes a pod so that the next sample no longer has it', () => {
+    const pods = podsOnNode(3);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
+    tree.removePod(pods[1].uid);
+    tree.advance(10);
+    expect(collectNode(createHostReader(tree.root), 0).pods.map((p) => p.uid).sort()).toEqual([pods[0].uid, pods[2].uid].sort());
+  });
+
+  it('rejects removing a pod it does not have', () => {
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods: [] });
+    expect(() => tree.removePod('nope')).toThrow(/no pod with uid nope/);
+  });
+});
