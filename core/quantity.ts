@@ -7,6 +7,9 @@ import { err, ok, type Result } from './result';
  *
  * Suffixes: binary `Ki Mi Gi Ti Pi Ei` (powers of 1024), decimal `n u m k M G T P E`, or a decimal
  * exponent `e<n>` / `E<n>`. Conversions round up like Kubernetes' `MilliValue()` / `Value()`.
+ * A quantity whose converted integer is beyond 2^63-1 in magnitude (`1e308`, `9999999999999999999999999Ei`),
+ * the largest quantity Kubernetes represents, is unparsable like `NaN` or `Infinity`: never a number
+ * that JSON would write as null, nor one whose sums over a cluster would overflow a double.
  *
  * @see https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
  */
@@ -42,8 +45,15 @@ function toExact(text: string): Result<ExactQuantity> {
   return ok({ mantissa, exp10, exp2 });
 }
 
-/** value × 10^scale10, rounded up to an integer (towards +∞, as resource.Quantity rounds). */
-function toCeilInteger(q: ExactQuantity, scale10: number): number {
+/** The largest magnitude of a Kubernetes quantity (resource.Quantity): 2^63-1. */
+const MAX_QUANTITY = 2n ** 63n - 1n;
+
+/**
+ * value × 10^scale10, rounded up to an integer (towards +∞, as resource.Quantity rounds); undefined
+ * beyond {@link MAX_QUANTITY} (a larger number could reach Infinity, which JSON writes as null and a
+ * sum then takes as 0).
+ */
+function toCeilInteger(q: ExactQuantity, scale10: number): number | undefined {
   let numerator = q.mantissa * 2n ** BigInt(q.exp2);
   let denominator = 1n;
   const e = q.exp10 + scale10;
@@ -51,6 +61,7 @@ function toCeilInteger(q: ExactQuantity, scale10: number): number {
   else denominator = 10n ** BigInt(-e);
   let quotient = numerator / denominator;
   if (numerator % denominator !== 0n && numerator > 0n) quotient += 1n;
+  if (quotient > MAX_QUANTITY || quotient < -MAX_QUANTITY) return undefined;
   return Number(quotient);
 }
 
@@ -64,7 +75,12 @@ function memoized(scale10: number): (text: string) => Result<number> {
     let result = memo.get(text);
     if (result === undefined) {
       const q = toExact(text);
-      result = q.ok ? ok(toCeilInteger(q.value, scale10)) : q;
+      const value = q.ok ? toCeilInteger(q.value, scale10) : undefined;
+      if (!q.ok) result = q;
+      else if (value === undefined) {
+        const unit = scale10 === 3 ? 'millicores' : 'units';
+        result = err(`quantity "${text.slice(0, 40)}" is too large: more than 2^63-1 ${unit}; expected a value within Kubernetes' quantity range`);
+      } else result = ok(value);
       if (memo.size >= MEMO_LIMIT) memo.clear();
       memo.set(text, result);
     }

@@ -69,3 +69,27 @@ describe('rejections', () => {
     expect(parseCpuMillicores(text).ok).toBe(false);
   });
 });
+
+describe('values beyond the quantity range', () => {
+  test.each([
+    ['1e400', /exponent e400; expected an exponent within ±308/],
+    ['NaN', /is not a Kubernetes quantity/],
+    ['Infinity', /is not a Kubernetes quantity/],
+    ['-Infinity', /is not a Kubernetes quantity/],
+    ['9999999999999999999999999Ei', /"9999999999999999999999999Ei" is too large: more than 2\^63-1 units; expected a value within Kubernetes' quantity range/],
+    ['1e308', /"1e308" is too large/],
+    ['-1e300', /"-1e300" is too large/],
+    ['8Ei', /"8Ei" is too large/],
+  ])('rejects %j with a message instead of a number JSON would write as null', (text, message) => {
+    expect(parseBytes(text)).toEqual({ ok: false, error: expect.stringMatching(message) });
+  });
+
+  test('rejects a CPU quantity whose millicores are beyond the range, naming the unit', () => {
+    expect(parseCpuMillicores('9223372036854775807')).toEqual({ ok: false, error: expect.stringMatching(/too large: more than 2\^63-1 millicores/) });
+  });
+
+  test('accepts the largest quantity Kubernetes represents, as a finite number', () => {
+    expect(parseBytes('9223372036854775807')).toEqual({ ok: true, value: 2 ** 63 });
+    expect(parseCpuMillicores('9223372036854775807m')).toEqual({ ok: true, value: 2 ** 63 });
+  });
+});
