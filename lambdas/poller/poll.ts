@@ -23,6 +23,7 @@ export interface NodeFacts {
   readonly name: string;
   readonly instanceId?: string;
   readonly instanceType?: string;
+  readonly availabilityZone?: string;
   readonly capacity: NodeMetadata['capacity'];
   readonly allocatable: NodeMetadata['allocatable'];
   readonly conditions: Record<string, string>;
@@ -90,6 +91,11 @@ export interface PollContext {
   readonly autoScalingGroups: ReadonlyMap<string, string>;
   /** Restart counts of the previous observation, by `<pod uid>/<container name>`. */
   readonly previousRestarts: ReadonlyMap<string, number>;
+  /**
+   * EBS volumes by instance id: device name -> volume id (EC2 block device mappings).
+   * @default none known: documents carry no `ebsVolumes`
+   */
+  readonly ebsVolumes?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** The outcome of one poll. */
@@ -104,11 +110,18 @@ export interface PollResult {
 
 const MAX_WARNINGS = 20;
 
-const PROVIDER_ID = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/;
+const PROVIDER_ID = /^aws:\/\/\/([^/]*)\/([^/]+)$/;
+const INSTANCE_ID = /^i-[0-9a-f]+$/;
 
 /** The EC2 instance id of `spec.providerID` (`aws:///us-east-1a/i-0abc...`), or undefined (Fargate, other clouds). */
 export function toInstanceId(providerId: string | undefined): string | undefined {
-  return providerId ? PROVIDER_ID.exec(providerId)?.[1] : undefined;
+  const id = providerId ? PROVIDER_ID.exec(providerId)?.[2] : undefined;
+  return id && INSTANCE_ID.test(id) ? id : undefined;
+}
+
+/** The availability zone of an AWS `spec.providerID` (`aws:///us-east-1a/i-0abc...` -> `us-east-1a`), or undefined. */
+export function toAvailabilityZone(providerId: string | undefined): string | undefined {
+  return (providerId ? PROVIDER_ID.exec(providerId)?.[1] : undefined) || undefined;
 }
 
 function toAmounts(list: Record<string, string> | undefined, warnings: string[], where: string): ResourceAmounts & { pods?: number } {
@@ -137,11 +150,13 @@ export function toNodeFacts(node: V1Node, warnings: string[] = []): NodeFacts {
   const conditions: Record<string, string> = {};
   for (const c of node.status?.conditions ?? []) conditions[c.type] = c.status;
   const instanceId = toInstanceId(node.spec?.providerID);
+  const availabilityZone = toAvailabilityZone(node.spec?.providerID);
   const instanceType = node.metadata?.labels?.['node.kubernetes.io/instance-type'] ?? node.metadata?.labels?.['beta.kubernetes.io/instance-type'];
   return {
     name,
     ...(instanceId ? { instanceId } : {}),
     ...(instanceType ? { instanceType } : {}),
+    ...(availabilityZone ? { availabilityZone } : {}),
     capacity: toAmounts(node.status?.capacity, warnings, `node ${name} capacity`),
     allocatable: toAmounts(node.status?.allocatable, warnings, `node ${name} allocatable`),
     conditions,
@@ -305,7 +320,8 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
     }
   }
 
-  // Services: ready Pod endpoints across all slices of a service, each pod once; and pod -> services.
+  // Services: ready Pod endpoints across all slices of a service, each pod once; and pod -> services,
+  // from ready endpoints only (catalog section 9: a pod that is not ready has no Service attribute).
   const readyByService = new Map<string, Set<string>>();
   const servicesByPod = new Map<string, Set<string>>();
   for (const slice of input.slices) {
@@ -313,7 +329,8 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
     let ready = readyByService.get(key);
     if (!ready) readyByService.set(key, (ready = new Set()));
     for (const e of slice.endpoints) {
-      if (e.ready) ready.add(e.pod);
+      if (!e.ready) continue;
+      ready.add(e.pod);
       const podKey = `${slice.namespace}/${e.pod}`;
       let services = servicesByPod.get(podKey);
       if (!services) servicesByPod.set(podKey, (services = new Set()));
@@ -385,6 +402,7 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
   const documents: NodeMetadata[] = input.nodes.map((n) => {
     const pods = podsByNode.get(n.name) ?? [];
     pods.sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
+    const ebsVolumes = n.instanceId ? ctx.ebsVolumes?.get(n.instanceId) : undefined;
     return {
       version: NODE_METADATA_VERSION,
       cluster: ctx.cluster,
@@ -392,6 +410,8 @@ export function toPollResult(input: PollInput, ctx: PollContext): PollResult {
       ...(n.instanceId ? { instanceId: n.instanceId } : {}),
       ...(n.instanceType ? { instanceType: n.instanceType } : {}),
       autoScalingGroup: (n.instanceId && ctx.autoScalingGroups.get(n.instanceId)) || '',
+      ...(n.availabilityZone ? { availabilityZone: n.availabilityZone } : {}),
+      ...(ebsVolumes ? { ebsVolumes: { ...ebsVolumes } } : {}),
       capacity: n.capacity,
       allocatable: n.allocatable,
       conditions: n.conditions,

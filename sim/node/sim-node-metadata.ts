@@ -21,6 +21,7 @@ export function toSimNodeMetadata(cluster: string, node: NodeState, observedAtMs
     instanceId: node.instanceId,
     instanceType: node.instanceType,
     autoScalingGroup: node.autoScalingGroup,
+    availabilityZone: node.zone,
     capacity: toNodeAmounts(node.capacity),
     allocatable: toNodeAmounts(node.allocatable),
     conditions: { ...node.conditions },
@@ -60,7 +61,8 @@ function toPodMetadata(pod: SimPod): PodMetadata {
     workloadName: pod.workloadName,
     owners: [...pod.owners],
     labels: { ...pod.labels },
-    services: [...pod.services].sort(),
+    // Only ready endpoints name a pod's services (the EndpointSlices mark the others not ready).
+    services: pod.ready === 'True' ? [...pod.services].sort() : [],
     phase: pod.phase,
     qos: pod.qos,
     ...(pod.hostNetwork ? { hostNetwork: true } : {}),

@@ -2,6 +2,7 @@ import type { V1EndpointSlice, V1Node, V1Pod } from '@kubernetes/client-node';
 import {
   isFailedNode,
   POLLER_NODE_NAME,
+  toAvailabilityZone,
   toInstanceId,
   toNodeFacts,
   toOwnerLink,
@@ -210,6 +211,25 @@ describe('node documents', () => {
     expect(job?.containers[0]).toMatchObject({ state: 'Terminated', stateReason: 'Completed' });
   });
 
+  test('names a pod\'s services from its ready endpoints only, as the Service attribute and the service count do', () => {
+    const slices = [slice('web', 'shop', [['web-abc12-x', true], ['web-abc12-y', false]]), slice('admin', 'shop', [['web-abc12-y', false]])].map(toSliceFacts);
+    const result = toPollResult(input({ slices }), ctx());
+    const [n1, n2] = result.documents;
+    expect(n1.pods.find((p) => p.name === 'web-abc12-x')?.services).toEqual(['web']);
+    expect(n2.pods.find((p) => p.name === 'web-abc12-y')?.services).toEqual([]);
+    expect(result.records.filter((r) => r.type === 'ClusterService').map((r) => [r.attributes.Service, r.metrics])).toEqual([['web', { service_number_of_running_pods: 1 }]]);
+  });
+
+  test('carries the availability zone of spec.providerID and the EBS volumes EC2 gave for the instance', () => {
+    const ebsVolumes = new Map([['i-0aaa', { '/dev/xvda': 'vol-0123456789abcdef0', '/dev/xvdba': 'vol-0fedcba9876543210' }]]);
+    const [n1, n2] = toPollResult(input(), ctx({ ebsVolumes })).documents;
+    expect(n1).toMatchObject({ availabilityZone: 'us-east-1a', ebsVolumes: { '/dev/xvda': 'vol-0123456789abcdef0', '/dev/xvdba': 'vol-0fedcba9876543210' } });
+    // i-0bbb was not resolved (yet): its document has the zone and no ebsVolumes member.
+    expect(n2.availabilityZone).toBe('us-east-1b');
+    expect('ebsVolumes' in n2).toBe(false);
+    expect('ebsVolumes' in toPollResult(input(), ctx()).documents[0]).toBe(false);
+  });
+
   test('sets restart deltas against the previous observation and leaves them out for new containers', () => {
     const first = toPollResult(input(), ctx());
     expect(first.restarts.get('uid-web-abc12-x/main')).toBe(3);
@@ -234,6 +254,26 @@ describe('node documents', () => {
     expect(warnings).toEqual([expect.stringMatching(/pod shop\/odd container main requests cpu: quantity "lots"/)]);
   });
 
+  test('leaves out quantities beyond a double\'s reach instead of writing null, and warns', () => {
+    const warnings: string[] = [];
+    const bad = pod('huge', 'shop', 'n1', 'Running');
+    bad.spec!.containers[0].resources = { requests: { cpu: 'NaN', memory: '9999999999999999999999999Ei' }, limits: { cpu: 'Infinity', memory: '1e400' } };
+    const odd = node('n1', { Ready: 'True' });
+    odd.status!.capacity = { cpu: '1e308', memory: '8Gi', pods: '29' };
+    const facts = toPodFacts(bad, warnings);
+    const nodeFacts = toNodeFacts(odd, warnings);
+    expect([facts.containers[0].requests, facts.containers[0].limits, nodeFacts.capacity]).toEqual([{}, {}, { memoryBytes: 8 * 1024 ** 3, pods: 29 }]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/pod shop\/huge container main requests cpu: quantity "NaN" is not a Kubernetes quantity/),
+      expect.stringMatching(/pod shop\/huge container main requests memory: quantity "9999999999999999999999999Ei" is too large/),
+      expect.stringMatching(/pod shop\/huge container main limits cpu: quantity "Infinity" is not a Kubernetes quantity/),
+      expect.stringMatching(/pod shop\/huge container main limits memory: quantity "1e400" has exponent e400/),
+      expect.stringMatching(/node n1 capacity cpu: quantity "1e308" is too large/),
+    ]);
+    const doc = toPollResult(input({ nodes: [nodeFacts], pods: [facts] }), ctx()).documents[0];
+    expect(JSON.stringify(doc)).not.toContain('null');
+  });
+
   test('gives an empty pod list to a node without pods and drops pods of unknown nodes with a warning', () => {
     const result = toPollResult(input({ pods: [toPodFacts(pod('stray', 'shop', 'n9', 'Running'))] }), ctx());
     expect(result.documents.map((d) => d.pods.length)).toEqual([0, 0]);
@@ -247,6 +287,14 @@ describe('facts', () => {
     expect(toInstanceId('aws:///us-east-1a/fargate-ip-10-0-0-1')).toBeUndefined();
     expect(toInstanceId('gce://p/z/n')).toBeUndefined();
     expect(toInstanceId(undefined)).toBeUndefined();
+  });
+
+  test('reads the availability zone from an AWS providerID, Fargate included', () => {
+    expect(toAvailabilityZone('aws:///eu-west-1c/i-0123456789abcdef0')).toBe('eu-west-1c');
+    expect(toAvailabilityZone('aws:///us-east-1a/fargate-ip-10-0-0-1')).toBe('us-east-1a');
+    expect(toAvailabilityZone('aws:////i-0123456789abcdef0')).toBeUndefined();
+    expect(toAvailabilityZone('gce://p/z/n')).toBeUndefined();
+    expect(toAvailabilityZone(undefined)).toBeUndefined();
   });
 
   test('links ReplicaSets to Deployments and Jobs to CronJobs through their owner references', () => {
