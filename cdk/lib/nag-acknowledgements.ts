@@ -52,7 +52,7 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
   );
   for (const poller of stack.pollers) {
     Validations.of(poller).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeTags (the Auto Scaling group tag of each node) supports no resource-level permissions: AWS requires Resource "*".' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeTags (the Auto Scaling group tag of each node) and ec2:DescribeInstances (the EBS volumes of each node) support no resource-level permissions: AWS requires Resource "*". Both only read.' },
       { id: VPC_EXECUTION, reason: 'A poller of a private cluster runs in its VPC: the AWS-managed policy manages the function network interfaces (ec2 ENI actions that need Resource "*").' },
       { id: toLogGroupFinding(poller, toPerformanceLogGroup('*')), reason: POLLER_LOG_GROUPS_REASON },
     );

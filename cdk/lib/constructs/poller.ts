@@ -82,9 +82,10 @@ export class Poller extends Construct {
         resources: props.clusters.map((c) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name })),
       }),
     );
-    // ec2:DescribeTags (the Auto Scaling group tag of each node's instance) supports no resource-level
-    // permissions: AWS requires Resource "*" for it.
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }));
+    // ec2:DescribeTags (the Auto Scaling group tag of each node's instance) and ec2:DescribeInstances
+    // (the EBS volumes of its block device mappings) support no resource-level permissions: AWS
+    // requires Resource "*" for them. Both only read.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags', 'ec2:DescribeInstances'], resources: ['*'] }));
     // Node documents are written and deleted in batches (BatchWriteItem carries the deletes).
     props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
     // Every performance log group: what the poller writes is bounded by the DescribeCluster above.

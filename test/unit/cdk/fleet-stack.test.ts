@@ -153,10 +153,10 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
   });
 
   describe('least-privilege IAM', () => {
-    it('uses a "*" resource only for ec2:DescribeTags and for CDK\'s log retention provider', () => {
+    it('uses a "*" resource only for the pollers\' ec2:DescribeTags and ec2:DescribeInstances and for CDK\'s log retention provider', () => {
       const starred = statements().filter((s) => asList(s.Resource).includes('*'));
       expect(starred.map((s) => asList(s.Action).join(',')).sort()).toEqual([
-        ...Array(3).fill('ec2:DescribeTags'),
+        ...Array(3).fill('ec2:DescribeTags,ec2:DescribeInstances'),
         ...Array(3).fill('logs:PutRetentionPolicy,logs:DeleteRetentionPolicy'),
       ]);
     });
