@@ -74,6 +74,7 @@ export const pollCommand: Command = {
       readNodes: async () => new Map(),
       putDocuments: async (items) => {
         for (const item of items) print({ kind: 'node-metadata', key: item.pk, hash: item.hash, document: JSON.parse(gunzipSync(item.doc).toString('utf8')) });
+        return { rejected: [] };
       },
       deleteNodes: async () => undefined,
       putIndex: async () => undefined,

@@ -60,6 +60,16 @@ export interface PodMetadata {
   containers: ContainerMetadata[];
   /** Sum of the containers' restarts since the previous observation; absent the first time. */
   restartDelta?: number;
+  /**
+   * How many labels the poller cut from `labels` to keep the node's document within the item limit
+   * (the largest labels of the largest label maps go first); absent when none was cut.
+   */
+  labelsCut?: number;
+  /**
+   * True when the poller also cut this pod's detail to keep the document within the item limit:
+   * `owners` emptied, `services` kept to the first, containers without their reasons.
+   */
+  detailCut?: true;
 }
 
 /** One node and its pods. */
@@ -86,6 +96,11 @@ export interface NodeMetadata {
   /** Node conditions by type (Ready, MemoryPressure, ...) with status 'True' | 'False' | 'Unknown'. */
   conditions: Record<string, string>;
   pods: PodMetadata[];
+  /**
+   * How many pods of the node the poller left out of `pods` because even cut down they would not
+   * fit in the item limit (the largest go first); absent when none was.
+   */
+  podsCut?: number;
   /** When the poller observed this content, epoch ms. */
   observedAtMs: number;
 }

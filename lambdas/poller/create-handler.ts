@@ -101,7 +101,8 @@ export function describePollError(error: unknown): string {
 /**
  * Creates the handler: validates the event, polls within the invocation's remaining time (minus a
  * margin), logs one line; a poll cut short by that deadline and a cluster grown beyond its poller's
- * memory each get a warning and a count; a failure is logged, counted and rethrown.
+ * memory each get a warning and a count; node documents cut to fit or refused get a warning with
+ * their counts and the pods named; a failure is logged, counted and rethrown.
  */
 export function createHandler(deps: HandlerDeps): (event: PollerEvent, context?: InvocationContext) => Promise<PollSummary> {
   const warn = (message: string, extra: Record<string, unknown>) => (deps.logger.warn ?? deps.logger.error).call(deps.logger, message, extra);
@@ -124,6 +125,15 @@ export function createHandler(deps: HandlerDeps): (event: PollerEvent, context?:
           cutShort: summary.cutShort,
           remainingMs,
           advice: 'records of complete lists and the documents written are right; the rest waits for the next poll. Give the cluster more memory (fleet file: clusters[].nodes) if this repeats',
+        });
+      }
+      if (summary.documentsCut > 0 || summary.documentsRejected > 0) {
+        warn('node documents cut to fit the item limit or refused by DynamoDB: the other documents were written', {
+          cluster,
+          documentsCut: summary.documentsCut,
+          documentsRejected: summary.documentsRejected,
+          documents: summary.warnings.filter((w) => / document cut to fit | refused its document /.test(w)),
+          advice: 'a cut document names the pods it cut (labelsCut, detailCut, podsCut in docs/node-metadata.md); look for pods with very large label maps on these nodes',
         });
       }
       const advice = deps.memoryMb === undefined ? undefined : toMemoryAdvice(summary.nodes, deps.memoryMb);

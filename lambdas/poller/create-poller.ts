@@ -1,10 +1,12 @@
-import type { CiRecord } from '../../core/ci-record';
 import { createHash } from 'node:crypto';
-import { toMetadataItem, type NodeMetadataItem } from '../../core/node-metadata-item';
+import type { CiRecord } from '../../core/ci-record';
+import { toSnippet } from '../../core/errors';
 import type { NodeMetadata } from '../../core/node-metadata';
 import { createLruMap } from '../common/lru-map';
 import type { AutoScalingGroupResolver } from './asg-resolver';
+import type { EbsVolumeAnswer, EbsVolumeResolver } from './ebs-volume-resolver';
 import type { KubeConnector } from './eks-connector';
+import { DEFAULT_DOCUMENT_BUDGET, toFittedItem, type DocumentBudget } from './fit-document';
 import { listAll, type ListResult } from './kube-lists';
 import type { MetadataStore } from './metadata-store';
 import {
@@ -21,9 +23,15 @@ import {
 } from './poll';
 
 /**
- * One poll of one cluster, end to end: list the API (paginated, in parallel), resolve Auto Scaling
- * groups, build records and node documents, write the records, write the documents whose content
- * changed (plus a refresh before their TTL) and delete documents of nodes that left.
+ * One poll of one cluster, end to end: list the API (paginated, in parallel; the EBS volumes of the
+ * nodes' instances are asked from EC2 as soon as the node list is read, beside the other lists),
+ * resolve Auto Scaling groups, build records and node documents, write the records, write the
+ * documents whose content changed (plus a refresh before their TTL), each cut to fit a table item
+ * when it must (fit-document.ts), and delete documents of nodes that left.
+ *
+ * The records are written whatever happens to the table: a failed read of the stored state or a
+ * failed document write fails the poll after them, and a document DynamoDB refuses on its own is
+ * reported without failing the others.
  *
  * Where the previous observation lives (restart counts for the restart deltas, hashes of what is
  * stored): in the memory of the warm Lambda, per cluster. The memory is trusted only when this
@@ -55,6 +63,12 @@ export const DEFAULT_LIST_SHARE = 0.6;
 /** Documents written between two looks at the clock: 8 BatchWriteItem calls of 25, the store's concurrency. */
 const WRITE_SLICE = 200;
 
+/** Warnings about cut or refused documents kept in the summary; the counts say how many there were. */
+const MAX_DOCUMENT_WARNINGS = 20;
+
+/** Cuts named in the warning of one document. */
+const MAX_CUTS_NAMED = 5;
+
 /** What the poller needs. */
 export interface PollerDeps {
   readonly connect: KubeConnector;
@@ -63,6 +77,18 @@ export interface PollerDeps {
   readonly writeEvents: WriteEvents;
   /** Whether a cluster uses the enhanced profile (workload records, node status metrics). */
   readonly isEnhanced: (cluster: string) => boolean;
+  /**
+   * The EBS volumes of the nodes' instances (EC2 DescribeInstances), for the documents' `ebsVolumes`.
+   * Asked beside the lists and given at most their time: a poll without the answer writes the
+   * documents without it, and the next poll asks again.
+   * @default none: documents carry no `ebsVolumes`
+   */
+  readonly ebsVolumes?: EbsVolumeResolver;
+  /**
+   * The size budget of a node document's item; a larger document is cut to fit.
+   * @default DEFAULT_DOCUMENT_BUDGET
+   */
+  readonly documentBudget?: DocumentBudget;
   /**
    * Lifetime of a stored document (DynamoDB TTL); a document is refreshed when 3/4 of it passed.
    * @default 3600
@@ -109,6 +135,10 @@ export interface PollSummary {
   readonly records: number;
   readonly documentsWritten: number;
   readonly documentsDeleted: number;
+  /** Documents written cut down to fit the item budget (labels, pod detail or pods left out); the warnings name the pods. */
+  readonly documentsCut: number;
+  /** Documents DynamoDB refused on their own (the others were written); the warnings say why. */
+  readonly documentsRejected: number;
   readonly listRequests: number;
   /** True when the previous observation was rebuilt from the table (cold start or stale memory). */
   readonly rebuiltState: boolean;
@@ -178,6 +208,7 @@ export function createPoller(deps: PollerDeps): Poller {
   const refreshAfterMs = ttlSeconds * 750;
   const staleAfterMs = deps.staleAfterMs ?? 90_000;
   const listShare = deps.listShare ?? DEFAULT_LIST_SHARE;
+  const documentBudget = deps.documentBudget ?? DEFAULT_DOCUMENT_BUDGET;
   const memory = createLruMap<string, ClusterState>({
     maxWeight: deps.maxRememberedEntries ?? DEFAULT_MAX_REMEMBERED_ENTRIES,
     weigh: (state) => state.nodes.size + state.restarts.size,
@@ -223,8 +254,20 @@ export function createPoller(deps: PollerDeps): Poller {
           throw error;
         });
       const listOptions = (what: string) => ({ what, onPage, signal, ...(deadline ? { deadline } : {}) });
+      const nodeList = guard(listAll(lists.nodes, (n) => toNodeFacts(n, warnings), listOptions('nodes')));
+      // EC2 is asked as soon as the nodes are known, beside the other lists, and gets no more than their time.
+      const ebsVolumes = deps.ebsVolumes;
+      const volumeLookup: Promise<EbsVolumeAnswer | undefined> = ebsVolumes
+        ? nodeList
+            .then(
+              (listed) => ebsVolumes.resolve(listed.items.flatMap((n) => (n.instanceId ? [n.instanceId] : [])), nowMs, { signal: deadline ? AbortSignal.any([signal, deadline]) : signal }),
+              // The node list failed: the poll fails with its error, not this one.
+              () => undefined,
+            )
+            .catch((error: unknown) => ({ volumes: new Map(), warnings: [`EBS volume lookup failed: ${toSnippet((error as Error)?.message ?? error, 200)}`] }))
+        : Promise.resolve(undefined);
       const [nodes, pods, slices, replicaSets, jobs, deployments, daemonSets, statefulSets] = await Promise.all([
-        guard(listAll(lists.nodes, (n) => toNodeFacts(n, warnings), listOptions('nodes'))),
+        nodeList,
         guard(listAll(lists.pods, (p) => toPodFacts(p, warnings), listOptions('pods'))),
         guard(listAll(lists.endpointSlices, toSliceFacts, listOptions('endpointslices'))),
         // ReplicaSets are read in full when enhanced (they are workload records too), else for owner links only.
@@ -234,6 +277,9 @@ export function createPoller(deps: PollerDeps): Poller {
         enhanced ? guard(listAll(lists.daemonSets, (d) => toWorkloadFacts(d, 'ClusterDaemonSet'), listOptions('daemonsets'))) : none,
         enhanced ? guard(listAll(lists.statefulSets, (s) => toWorkloadFacts(s, 'ClusterStatefulSet'), listOptions('statefulsets'))) : none,
       ]);
+      // At most until the lists' deadline (its signal), usually done before the pod list.
+      const volumes = await volumeLookup;
+      if (volumes) warnings.push(...volumes.warnings);
       const listedAt = elapsedMs();
       const byList: Array<[PollList, ListResult<unknown>]> = [
         ['nodes', nodes],
@@ -252,7 +298,16 @@ export function createPoller(deps: PollerDeps): Poller {
       const fresh = previous !== undefined && nowMs - previous.ranAtMs <= staleAfterMs && nowMs >= previous.ranAtMs;
       // A poll that cannot write documents needs no stored state: its records do not depend on it.
       const rebuiltState = documentsComplete && !fresh;
-      const state = documentsComplete ? (fresh ? previous : await loadState(cluster, nodeNames, nowMs)) : undefined;
+      // A table that cannot be read fails the poll, after the records (which do not depend on it) are written.
+      let state: ClusterState | undefined;
+      let tableError: unknown;
+      if (documentsComplete) {
+        try {
+          state = fresh ? previous : await loadState(cluster, nodeNames, nowMs);
+        } catch (error) {
+          tableError = error;
+        }
+      }
 
       const input: PollInput = {
         nodes: nodes.items,
@@ -263,17 +318,37 @@ export function createPoller(deps: PollerDeps): Poller {
         workloads: [...deployments.items, ...daemonSets.items, ...statefulSets.items, ...replicaSets.items.flatMap((r) => (r.facts ? [r.facts] : []))],
         ...(cutShort.length > 0 ? { cutShort: cutShort as PollList[] } : {}),
       };
-      const result = toPollResult(input, { cluster, nowMs, enhanced, autoScalingGroups, previousRestarts: state?.restarts ?? new Map() });
+      const result = toPollResult(input, {
+        cluster,
+        nowMs,
+        enhanced,
+        autoScalingGroups,
+        previousRestarts: state?.restarts ?? new Map(),
+        ...(volumes ? { ebsVolumes: volumes.volumes } : {}),
+      });
       warnings.push(...result.warnings);
 
       const builtAt = elapsedMs();
-      // Records first: they are few, and what a poll cut short still gets right.
-      await deps.writeEvents(cluster, result.records);
+      // Records first: they are few, what a poll cut short still gets right, and what a table failure must not take away.
+      let eventsError: unknown;
+      try {
+        await deps.writeEvents(cluster, result.records);
+      } catch (error) {
+        eventsError = error;
+      }
+      if (tableError !== undefined) throw tableError;
 
       let documentsWritten = 0;
       let documentsDeleted = 0;
+      let documentsCut = 0;
+      let documentsRejected = 0;
+      let documentWarnings = 0;
+      const documentWarning = (text: string) => {
+        documentWarnings += 1;
+        if (documentWarnings <= MAX_DOCUMENT_WARNINGS) warnings.push(text);
+      };
       if (state) {
-        const changed: Array<{ item: NodeMetadataItem; doc: NodeMetadata }> = [];
+        const changed: Array<{ hash: string; doc: NodeMetadata }> = [];
         const written = new Map<string, StoredEntry>();
         for (const doc of result.documents) {
           const hash = toWriteHash(doc);
@@ -282,25 +357,48 @@ export function createPoller(deps: PollerDeps): Poller {
             written.set(doc.node, stored);
             continue;
           }
-          changed.push({ item: { ...toMetadataItem(doc, nowMs, ttlSeconds), hash }, doc });
+          changed.push({ hash, doc });
         }
+        // Documents the table does not have as built: cut short by the deadline, or refused by DynamoDB.
         const unwritten: NodeMetadata[] = [];
+        let outOfTime = false;
         for (let i = 0; i < changed.length; i += WRITE_SLICE) {
           const slice = changed.slice(i, i + WRITE_SLICE);
           if (timeLeft() <= 0) {
+            outOfTime = true;
             unwritten.push(...slice.map((c) => c.doc));
             continue;
           }
-          await deps.store.putDocuments(slice.map((c) => c.item));
-          for (const { item, doc } of slice) written.set(doc.node, { hash: item.hash, writtenAtMs: nowMs });
-          documentsWritten += slice.length;
+          // Encoded (and cut to fit) slice by slice: the clock is looked at before each one.
+          const items = slice.map(({ hash, doc }) => {
+            const fitted = toFittedItem(doc, hash, nowMs, ttlSeconds, documentBudget);
+            if (fitted.cuts.length > 0) {
+              documentsCut += 1;
+              const more = fitted.cuts.length > MAX_CUTS_NAMED ? `; and ${fitted.cuts.length - MAX_CUTS_NAMED} more` : '';
+              documentWarning(`node ${doc.node}: document cut to fit the item limit (${fitted.itemBytes} bytes stored): ${fitted.cuts.slice(0, MAX_CUTS_NAMED).join('; ')}${more}`);
+            }
+            return fitted.item;
+          });
+          const { rejected } = await deps.store.putDocuments(items);
+          const refused = new Map(rejected.map((r) => [r.key, r.reason]));
+          slice.forEach(({ doc }, j) => {
+            const reason = refused.get(items[j].pk);
+            if (reason === undefined) {
+              written.set(doc.node, { hash: items[j].hash, writtenAtMs: nowMs });
+              documentsWritten += 1;
+              return;
+            }
+            documentsRejected += 1;
+            unwritten.push(doc);
+            documentWarning(`node ${doc.node}: DynamoDB refused its document (${reason}); the other documents were written, and the next poll tries it again`);
+          });
         }
         // What the table still holds for the documents not written: the next poll compares with it.
         for (const doc of unwritten) {
           const stored = state.nodes.get(doc.node);
           if (stored) written.set(doc.node, stored);
         }
-        if (unwritten.length > 0) cutShort.push('documents');
+        if (outOfTime) cutShort.push('documents');
 
         let index = state.index;
         const current = new Set(nodeNames);
@@ -327,6 +425,7 @@ export function createPoller(deps: PollerDeps): Poller {
         // Nothing was written: the table is as the previous poll left it, and so is what this instance knows of it.
         memory.set(cluster, { ...previous, ranAtMs: nowMs });
       }
+      if (eventsError !== undefined) throw eventsError;
 
       return {
         cluster,
@@ -335,6 +434,8 @@ export function createPoller(deps: PollerDeps): Poller {
         records: result.records.length,
         documentsWritten,
         documentsDeleted,
+        documentsCut,
+        documentsRejected,
         listRequests,
         rebuiltState,
         warnings,

@@ -10,6 +10,7 @@ import { createLogWriter } from '../common/log-writer';
 import { createAsgResolver } from './asg-resolver';
 import { createHandler, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from './create-handler';
 import { createPoller } from './create-poller';
+import { createEbsVolumeResolver } from './ebs-volume-resolver';
 import { createEksConnector } from './eks-connector';
 import { createEmfEventWriter } from './emf-event-writer';
 import { createMetadataStore } from './metadata-store';
@@ -18,7 +19,8 @@ import { parsePollerConfig } from './poller-config';
 /**
  * Composition root of the poller Lambda: reads the environment once (lambdas/poller/poller-config.ts
  * lists the variables), builds the clients at module scope (a warm instance reuses them, its token
- * cache, its DescribeCluster cache and its bounded memory of the previous observations) and exports
+ * cache, its DescribeCluster cache, its Auto Scaling group and EBS volume caches and its bounded
+ * memory of the previous observations) and exports
  * `handler`.
  */
 
@@ -30,6 +32,7 @@ const encoderOf = (cluster: string) => encoders.get(cluster) ?? defaultEncoder;
 
 const logger = new Logger({ serviceName: 'kinsight-poller' });
 const eks = new EKSClient({});
+const ec2 = new EC2Client({});
 // The default provider chain: the function's role.
 const credentials = eks.config.credentials;
 // One EMF line on stdout each: Lambda turns them into the metrics kinsight/PollFailures, PollPartial, PollUndersized by cluster.
@@ -41,7 +44,8 @@ const poll = createPoller({
     tokens: createEksTokenSource({ region: config.region, credentials }),
     requestTimeoutMs: config.requestTimeoutMs,
   }),
-  autoScalingGroups: createAsgResolver({ ec2: new EC2Client({}) }),
+  autoScalingGroups: createAsgResolver({ ec2 }),
+  ebsVolumes: createEbsVolumeResolver({ ec2 }),
   store: createMetadataStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: config.tableName }),
   writeEvents: createEmfEventWriter({ writer: createLogWriter({ client: new CloudWatchLogsClient({ maxAttempts: 1 }) }), encoderOf }),
   isEnhanced: (cluster) => encoderOf(cluster).profile.enhancedMetrics,

@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { TransientError } from '../../core/errors';
+import { toSnippet, TransientError } from '../../core/errors';
 import { DYNAMODB_MAX_BATCH_GET_KEYS, DYNAMODB_MAX_BATCH_WRITE_ITEMS } from '../../core/limits';
 import { toNodeKey } from '../../core/node-metadata';
 import { parseMetadataItem, type NodeMetadataItem } from '../../core/node-metadata-item';
@@ -26,11 +26,22 @@ export interface StoredIndex {
   readonly writtenAtMs: number;
 }
 
+/** An item DynamoDB refused on its own (a ValidationException such as "Item size has exceeded the maximum allowed size"). */
+export interface RejectedItem {
+  readonly key: string;
+  readonly reason: string;
+}
+
 /** The table operations of the poller. */
 export interface MetadataStore {
   readIndex(cluster: string, nowMs: number): Promise<StoredIndex | undefined>;
   readNodes(cluster: string, nodes: readonly string[], nowMs: number): Promise<Map<string, StoredNode>>;
-  putDocuments(items: readonly NodeMetadataItem[]): Promise<void>;
+  /**
+   * Writes the documents. A batch DynamoDB refuses as a whole for one bad item (ValidationException)
+   * is written again item by item, so one node's item never fails the others: the items refused on
+   * their own are returned. Any other failure (throttling past the retries, the network) is thrown.
+   */
+  putDocuments(items: readonly NodeMetadataItem[]): Promise<{ readonly rejected: readonly RejectedItem[] }>;
   deleteNodes(cluster: string, nodes: readonly string[]): Promise<void>;
   putIndex(cluster: string, nodes: readonly string[], nowMs: number, ttlSeconds: number): Promise<void>;
 }
@@ -64,6 +75,9 @@ const chunk = <T>(items: readonly T[], size: number): T[][] => {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 };
+
+/** DynamoDB refused the request for what it holds, not for its load: sending it again would fail again. */
+const isRejection = (error: unknown): boolean => (error as { name?: string } | null)?.name === 'ValidationException';
 
 async function inParallel<T>(jobs: readonly T[], concurrency: number, run: (job: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -127,9 +141,24 @@ export function createMetadataStore(options: MetadataStoreOptions): MetadataStor
     },
 
     async putDocuments(items) {
-      await inParallel(chunk(items, DYNAMODB_MAX_BATCH_WRITE_ITEMS), concurrency, (batch) =>
-        batchWrite(batch.map((item) => ({ PutRequest: { Item: item } }))),
-      );
+      const rejected: RejectedItem[] = [];
+      await inParallel(chunk(items, DYNAMODB_MAX_BATCH_WRITE_ITEMS), concurrency, async (batch) => {
+        try {
+          await batchWrite(batch.map((item) => ({ PutRequest: { Item: item } })));
+        } catch (error) {
+          if (!isRejection(error)) throw error;
+          // One bad item refuses the whole batch: each item alone, so the others are written.
+          for (const item of batch) {
+            try {
+              await batchWrite([{ PutRequest: { Item: item } }]);
+            } catch (alone) {
+              if (!isRejection(alone)) throw alone;
+              rejected.push({ key: item.pk, reason: toSnippet((alone as Error).message, 200) });
+            }
+          }
+        }
+      });
+      return { rejected };
     },
 
     async deleteNodes(cluster, nodes) {

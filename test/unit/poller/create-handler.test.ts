@@ -18,7 +18,7 @@ describe('describePollError', () => {
 });
 
 describe('createHandler', () => {
-  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7, phasesMs: { list: 4, build: 2, write: 1 }, partial: false, cutShort: [] };
+  const summary = { cluster: 'c', nodes: 1, pods: 2, records: 3, documentsWritten: 1, documentsDeleted: 0, documentsCut: 0, documentsRejected: 0, listRequests: 5, rebuiltState: false, warnings: [], durationMs: 7, phasesMs: { list: 4, build: 2, write: 1 }, partial: false, cutShort: [] };
 
   test('polls the cluster named by the event at the injected time and logs one line', async () => {
     const calls: Array<[string, number]> = [];
@@ -56,6 +56,27 @@ describe('createHandler', () => {
     await expect(handler({ cluster: 'blue' })).rejects.toThrow(/poll of cluster "blue" failed/);
     expect(successes).toEqual(['blue']);
     expect(failures).toEqual(['blue']);
+  });
+
+  test('warns with the counts and the documents named when documents were cut to fit or refused', async () => {
+    const warns: Array<[string, Record<string, unknown> | undefined]> = [];
+    const documentWarnings = [
+      'node n1: document cut to fit the item limit (389000 bytes stored): labels of pod shop/noisy: 7000 of 8001 cut',
+      'node n2: DynamoDB refused its document (Item size has exceeded the maximum allowed size); the other documents were written, and the next poll tries it again',
+    ];
+    const handler = createHandler({
+      poll: async (cluster) => ({ ...summary, cluster, documentsCut: 1, documentsRejected: 1, warnings: ['pod shop/odd container main requests cpu: quantity "lots" is not a Kubernetes quantity', ...documentWarnings] }),
+      logger: { info: () => undefined, warn: (m, extra) => warns.push([m, extra]), error: () => undefined },
+      now: () => 0,
+      countFailure: () => undefined,
+    });
+    await handler({ cluster: 'blue' });
+    expect(warns).toEqual([
+      [
+        'node documents cut to fit the item limit or refused by DynamoDB: the other documents were written',
+        expect.objectContaining({ cluster: 'blue', documentsCut: 1, documentsRejected: 1, documents: documentWarnings }),
+      ],
+    ]);
   });
 
   test('writes a successful poll as the pipeline metric PollSuccesses of the cluster', () => {

@@ -4,16 +4,20 @@ import { toNodeKey } from '../../../core/node-metadata';
 import { parseMetadataItem, type NodeMetadataItem } from '../../../core/node-metadata-item';
 import { createPoller, type PollerDeps } from '../../../lambdas/poller/create-poller';
 import type { KubeLists, ListPage, PageReader } from '../../../lambdas/poller/kube-lists';
+import { createRandom } from '../../../sim/cluster/random';
+import type { EbsVolumeResolver } from '../../../lambdas/poller/ebs-volume-resolver';
 import type { MetadataStore, StoredNode } from '../../../lambdas/poller/metadata-store';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const MINUTE = 60_000;
 
+/** The instance id of a node of these tests: its name in hex. */
+const instanceOf = (name: string) => `i-${Buffer.from(name).toString('hex').padStart(17, '0')}`;
 const node = (name: string): V1Node =>
-  ({ metadata: { name }, spec: { providerID: `aws:///eu-west-1a/i-${name.padStart(17, '0')}` }, status: { capacity: { cpu: '2', pods: '29' }, allocatable: { cpu: '2', pods: '29' }, conditions: [{ type: 'Ready', status: 'True' }] } }) as V1Node;
-const pod = (name: string, nodeName: string, restarts = 0): V1Pod =>
+  ({ metadata: { name }, spec: { providerID: `aws:///eu-west-1a/${instanceOf(name)}` }, status: { capacity: { cpu: '2', pods: '29' }, allocatable: { cpu: '2', pods: '29' }, conditions: [{ type: 'Ready', status: 'True' }] } }) as V1Node;
+const pod = (name: string, nodeName: string, restarts = 0, labels: Record<string, string> = {}): V1Pod =>
   ({
-    metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+    metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels },
     spec: { nodeName, containers: [{ name: 'main' }] },
     status: { phase: 'Running', containerStatuses: [{ name: 'main', restartCount: restarts, containerID: `containerd://${name}` }] },
   }) as unknown as V1Pod;
@@ -30,9 +34,9 @@ const pages = <T>(items: readonly T[]): PageReader<T> => async (page) => {
 const hanging = <T>(): PageReader<T> => (page) =>
   new Promise((_, reject) => page.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
 
-function cluster(nodeCount: number, options: { podsHang?: boolean; restarts?: number } = {}): KubeLists {
+function cluster(nodeCount: number, options: { podsHang?: boolean; restarts?: number; labels?: (i: number) => Record<string, string> } = {}): KubeLists {
   const nodes = Array.from({ length: nodeCount }, (_, i) => node(`n${i}`));
-  const pods = nodes.map((n, i) => pod(`p${i}`, n.metadata?.name as string, options.restarts));
+  const pods = nodes.map((n, i) => pod(`p${i}`, n.metadata?.name as string, options.restarts, options.labels?.(i)));
   return {
     nodes: pages(nodes),
     pods: options.podsHang ? hanging() : pages(pods),
@@ -65,6 +69,7 @@ function memoryStore() {
     putDocuments: async (batch) => {
       writes.push(batch.map((i) => i.pk));
       for (const item of batch) items.set(item.pk, item);
+      return { rejected: [] };
     },
     deleteNodes: async () => undefined,
     putIndex: async () => undefined,
@@ -104,8 +109,8 @@ describe('createPoller: the deadline', () => {
     const putDocuments = table.store.putDocuments;
     // The first 200 documents (one slice of 8 BatchWriteItem calls) take the whole minute.
     table.store.putDocuments = async (batch) => {
-      await putDocuments(batch);
       clock += MINUTE;
+      return putDocuments(batch);
     };
     const first = await poll('shop', NOW, { deadlineMs: NOW + 30_000 });
     expect(first).toMatchObject({ partial: true, cutShort: ['documents', 'deletes'], documentsWritten: 200 });
@@ -179,5 +184,123 @@ describe('createPoller: bounded memory of previous observations', () => {
     const doc = parseMetadataItem(item as unknown as Record<string, unknown>, NOW + MINUTE);
     if (!doc.ok) throw new Error(doc.error);
     expect(doc.value.pods[0].restartDelta).toBe(2);
+  });
+});
+
+/** The document stored for node `name` of cluster `clusterName`. */
+const storedDoc = (items: Map<string, NodeMetadataItem>, clusterName: string, name: string) => {
+  const parsed = parseMetadataItem(items.get(toNodeKey(clusterName, name)) as unknown as Record<string, unknown>, NOW + 10 * MINUTE);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
+};
+
+describe('createPoller: EBS volumes', () => {
+  test('asks for the volumes of the listed instances and puts them in the documents, with the availability zone', async () => {
+    const asked: string[][] = [];
+    const ebsVolumes: EbsVolumeResolver = {
+      resolve: async (ids) => {
+        asked.push([...ids]);
+        return { volumes: new Map(ids.map((id) => [id, { '/dev/xvda': `vol-${id.slice(2)}` }])), warnings: [] };
+      },
+    };
+    const { poll, table } = rig({ lists: () => cluster(2), ebsVolumes });
+    expect(await poll('shop', NOW)).toMatchObject({ documentsWritten: 2, warnings: [] });
+    expect(asked).toEqual([[instanceOf('n0'), instanceOf('n1')]]);
+    expect(storedDoc(table.items, 'shop', 'n1')).toMatchObject({ instanceId: instanceOf('n1'), availabilityZone: 'eu-west-1a', ebsVolumes: { '/dev/xvda': `vol-${instanceOf('n1').slice(2)}` } });
+  });
+
+  test('writes the documents without volumes when EC2 does not answer within the lists\' time, and with them once it does', async () => {
+    let answers = false;
+    const ebsVolumes: EbsVolumeResolver = {
+      resolve: (ids, _nowMs, options) =>
+        answers
+          ? Promise.resolve({ volumes: new Map(ids.map((id) => [id, { '/dev/xvda': 'vol-0abc' }])), warnings: [] })
+          : // A hanging EC2: only the poll's signal ends the wait.
+            new Promise((resolve) => options?.signal?.addEventListener('abort', () => resolve({ volumes: new Map(), warnings: ['EC2 DescribeInstances: cut short'] }))),
+    };
+    const { poll, table } = rig({ lists: () => cluster(2), ebsVolumes });
+    const first = await poll('shop', NOW, { deadlineMs: NOW + 200 });
+    expect(first).toMatchObject({ partial: false, documentsWritten: 2, warnings: ['EC2 DescribeInstances: cut short'] });
+    expect('ebsVolumes' in storedDoc(table.items, 'shop', 'n0')).toBe(false);
+    answers = true;
+    expect(await poll('shop', NOW + MINUTE, { deadlineMs: NOW + MINUTE + 200 })).toMatchObject({ documentsWritten: 2, warnings: [] });
+    expect(storedDoc(table.items, 'shop', 'n0').ebsVolumes).toEqual({ '/dev/xvda': 'vol-0abc' });
+  });
+
+  test('aborts the lookup of a poll that fails', async () => {
+    let aborted = false;
+    const ebsVolumes: EbsVolumeResolver = {
+      resolve: (_ids, _nowMs, options) =>
+        new Promise((resolve) =>
+          options?.signal?.addEventListener('abort', () => {
+            aborted = true;
+            resolve({ volumes: new Map(), warnings: [] });
+          }),
+        ),
+    };
+    const failing: KubeLists = { ...cluster(1), pods: async () => Promise.reject(Object.assign(new Error('boom'), { code: 500 })) };
+    const { poll } = rig({ lists: () => failing, ebsVolumes });
+    await expect(poll('shop', NOW)).rejects.toMatchObject({ code: 500 });
+    expect(aborted).toBe(true);
+  });
+});
+
+describe('createPoller: one bad document or table failure', () => {
+  test('cuts a document over the item budget to fit, counts it and names the pod in a warning', async () => {
+    const random = createRandom(42);
+    const noisy = Object.fromEntries(Array.from({ length: 400 }, (_, j) => [`example.com/label-${j}`, random.hex(40)]));
+    const labels = (i: number) => (i === 1 ? noisy : { app: 'web' });
+    const { poll, table } = rig({ lists: () => cluster(3, { labels }), documentBudget: { maxItemBytes: 4000, maxJsonBytes: 1024 * 1024 } });
+    const summary = await poll('shop', NOW);
+    expect(summary).toMatchObject({ documentsWritten: 3, documentsCut: 1, documentsRejected: 0 });
+    expect(summary.warnings).toEqual([expect.stringMatching(/^node n1: document cut to fit the item limit \(\d+ bytes stored\): labels of pod shop\/p1: \d+ of 400 cut$/)]);
+    const cut = storedDoc(table.items, 'shop', 'n1').pods[0];
+    expect(cut.labelsCut).toBe(400 - Object.keys(cut.labels).length);
+    expect(storedDoc(table.items, 'shop', 'n0').pods[0].labels).toEqual({ app: 'web' });
+    // The stored hash is the document's: an unchanged node is not cut and written again.
+    expect(await poll('shop', NOW + MINUTE)).toMatchObject({ documentsWritten: 0, documentsCut: 0 });
+  });
+
+  test('writes the other documents when DynamoDB refuses one, and tries that one again next poll', async () => {
+    const { poll, table } = rig({ lists: () => cluster(3) });
+    const putDocuments = table.store.putDocuments;
+    let refuse = true;
+    table.store.putDocuments = async (batch) => {
+      const bad = batch.filter((i) => refuse && i.pk === toNodeKey('shop', 'n1'));
+      await putDocuments(batch.filter((i) => !bad.includes(i)));
+      return { rejected: bad.map((i) => ({ key: i.pk, reason: 'Item size has exceeded the maximum allowed size' })) };
+    };
+    const first = await poll('shop', NOW);
+    expect(first).toMatchObject({ partial: false, documentsWritten: 2, documentsRejected: 1 });
+    expect(first.warnings).toEqual(['node n1: DynamoDB refused its document (Item size has exceeded the maximum allowed size); the other documents were written, and the next poll tries it again']);
+    expect([...table.items.keys()].sort()).toEqual([toNodeKey('shop', 'n0'), toNodeKey('shop', 'n2')]);
+    refuse = false;
+    expect(await poll('shop', NOW + MINUTE)).toMatchObject({ documentsWritten: 1, documentsRejected: 0, rebuiltState: false });
+    expect(table.items.size).toBe(3);
+  });
+
+  test('writes the records when the table cannot be read, then fails with the table\'s error', async () => {
+    const { poll, table, events } = rig({ lists: () => cluster(2) });
+    table.store.readNodes = async () => Promise.reject(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    await expect(poll('shop', NOW)).rejects.toThrow(/Requested resource not found/);
+    expect(events.get('shop')?.find((r) => r.type === 'Cluster')?.metrics).toEqual({ cluster_node_count: 2, cluster_failed_node_count: 0, cluster_number_of_running_pods: 2 });
+    expect(table.writes).toEqual([]);
+  });
+
+  test('writes the records when a document write fails, then fails with that error', async () => {
+    const { poll, table, events } = rig({ lists: () => cluster(2) });
+    table.store.putDocuments = async () => Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(poll('shop', NOW)).rejects.toThrow(/Throughput exceeds/);
+    expect(events.get('shop')?.map((r) => r.type)).toEqual(['Cluster', 'ClusterNamespace']);
+  });
+
+  test('writes the documents when the records cannot be written, then fails with that error', async () => {
+    const { poll, table } = rig({ lists: () => cluster(2), writeEvents: async () => Promise.reject(new Error('PutLogEvents failed')) });
+    await expect(poll('shop', NOW)).rejects.toThrow(/PutLogEvents failed/);
+    expect(table.items.size).toBe(2);
+    // The memory matches the table: the next poll rewrites nothing.
+    const again = await poll('shop', NOW + MINUTE).catch((error: Error) => error.message);
+    expect(again).toBe('PutLogEvents failed');
+    expect(table.writes).toHaveLength(1);
   });
 });

@@ -50,6 +50,27 @@ describe('createMetadataStore', () => {
     await expect(store(3).putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600)])).rejects.toThrow(/left 1 items unprocessed after 3 attempts/);
   });
 
+  test('writes a batch DynamoDB refused for one item again item by item, and returns only that item as rejected', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => toMetadataItem(doc(`n${i}`, 0), 1000, 3600));
+    const validation = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, Array<{ PutRequest: { Item: { pk: string } } }>> }) => {
+      if (input.RequestItems.t.some((r) => r.PutRequest.Item.pk === 'c#n7')) throw validation;
+      return {};
+    });
+    const outcome = await store().putDocuments(items);
+    expect(outcome).toEqual({ rejected: [{ key: 'c#n7', reason: 'Item size has exceeded the maximum allowed size' }] });
+    const calls = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.t.map((r) => String(r.PutRequest?.Item?.pk)));
+    // The first batch of 25 refused, then its items one by one; the second batch of 5 written at once.
+    expect(calls.map((keys) => keys?.length).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([...Array(25).fill(1), 5, 25]);
+    expect(calls.filter((keys) => keys?.length === 1).map((keys) => keys?.[0])).toEqual(items.slice(0, 25).map((i) => i.pk));
+  });
+
+  test('fails on an error that is not a refusal of the items, without writing them one by one', async () => {
+    ddb.on(BatchWriteCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(store().putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600), toMetadataItem(doc('n2', 0), 1000, 3600)])).rejects.toThrow(/Throughput exceeds/);
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+
   test('reads stored hashes and restart counts, ignoring expired and unreadable items', async () => {
     ddb.on(BatchGetCommand).resolves({
       Responses: {
