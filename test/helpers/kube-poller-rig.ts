@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CiRecord } from '../../core/ci-record';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
-import { createPoller, type Poller } from '../../lambdas/poller/create-poller';
+import { createPoller, type Poller, type WriteEvents } from '../../lambdas/poller/create-poller';
+import type { DocumentBudget } from '../../lambdas/poller/fit-document';
 import { createKubeLists } from '../../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../../lambdas/poller/metadata-store';
 import { toSimAutoScalingGroup } from '../../sim/cluster/cluster-model';
@@ -19,8 +20,14 @@ export interface KubePollerRig {
   readonly deletes: string[];
   /** Records handed to writeEvents, per cluster. */
   readonly events: Map<string, CiRecord[]>;
-  /** A new poller (fresh memory, as a cold Lambda) on `server`. */
-  newPoller(server: KubeApiServer, options?: { token?: string; timeoutMs?: number; enhanced?: boolean; staleAfterMs?: number }): Poller;
+  /**
+   * A new poller (fresh memory, as a cold Lambda) on `server`. Its records go to `events`, and also
+   * to `writeEvents` when given (the real EMF writer against a local CloudWatch Logs server).
+   */
+  newPoller(
+    server: KubeApiServer,
+    options?: { token?: string; timeoutMs?: number; enhanced?: boolean; staleAfterMs?: number; writeEvents?: WriteEvents; documentBudget?: DocumentBudget },
+  ): Poller;
   /** Every item of the table. */
   scan(): Promise<Record<string, unknown>[]>;
   reset(): void;
@@ -65,9 +72,11 @@ export async function createKubePollerRig(endpoint: string): Promise<KubePollerR
         store: createMetadataStore({ client: counting, tableName }),
         writeEvents: async (cluster, records) => {
           events.set(cluster, [...records]);
+          await options.writeEvents?.(cluster, records);
         },
         isEnhanced: () => options.enhanced ?? false,
         ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+        ...(options.documentBudget ? { documentBudget: options.documentBudget } : {}),
       }),
     scan: async () => (await documentClient.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
     reset: () => {

@@ -10,7 +10,17 @@ import type { KubeObject } from '../../core/agent-manifest';
 import { createClusterModel, toSimNodeName, type ClusterDescription } from '../../sim/cluster/cluster-model';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
 import { toKubeObjects } from '../../sim/kube/kube-objects';
-import { startDynalite, type LocalService } from '../../sim/aws/local-aws';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { createEmfEncoder } from '../../core/emf';
+import { DYNAMODB_MAX_ITEM_BYTES } from '../../core/limits';
+import { PROFILES } from '../../core/metrics/profiles';
+import type { NodeMetadata } from '../../core/node-metadata';
+import { createLogWriter } from '../../lambdas/common/log-writer';
+import { createEmfEventWriter } from '../../lambdas/poller/emf-event-writer';
+import { POLLER_NODE_NAME } from '../../lambdas/poller/poll';
+import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/aws/cloudwatch-logs-server';
+import { startDynalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
+import { toRandomLabels } from '../helpers/random-labels';
 import { toEmfProblems } from '../helpers/emf-validator';
 import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-rig';
 
@@ -136,6 +146,78 @@ describe('poller against a local HTTPS API server and dynalite', () => {
     await rig.newPoller(server, { enhanced: true })('rig', NOW);
     const types = new Set(rig.events.get('rig')?.map((r) => r.type));
     for (const t of ['ClusterDeployment', 'ClusterDaemonSet', 'ClusterStatefulSet', 'ClusterReplicaSet', 'Node']) expect(types).toContain(t);
+  });
+});
+
+describe('one pod with a huge label map, against the local API server, dynalite and the local CloudWatch Logs server', () => {
+  let dynamo: LocalService;
+  let logs: CloudWatchLogsServer;
+  let logsClient: CloudWatchLogsClient;
+  let server: KubeApiServer;
+  let rig: KubePollerRig;
+  const noisyNode = toSimNodeName(2);
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    logs = await startCloudWatchLogsServer({ now: () => NOW });
+    logsClient = new CloudWatchLogsClient(toLocalClientConfig(logs.endpoint));
+  });
+  afterAll(async () => {
+    logsClient.destroy();
+    await logs.close();
+    await dynamo.close();
+  });
+  beforeEach(async () => {
+    server = await startKubeApiServer({ store: new KubeStore(toKubeObjects(createClusterModel(description))) });
+    rig = await createKubePollerRig(dynamo.endpoint);
+    // One pod of the third node gets 8,000 random labels besides its own: its node's document is over 400 KB.
+    const pod = server.store.list('pods').find((p) => (p as { spec?: { nodeName?: string } }).spec?.nodeName === noisyNode) as KubeObject;
+    server.store.upsert('pods', { ...pod, metadata: { ...pod.metadata, labels: { ...(pod.metadata.labels as Record<string, string>), ...toRandomLabels(8000, 11) } } });
+  });
+  afterEach(async () => {
+    rig.destroy();
+    await server.close();
+  });
+
+  const emfWriter = () => createEmfEventWriter({ writer: createLogWriter({ client: logsClient, now: () => NOW }), encoderOf: () => createEmfEncoder(PROFILES.classic) });
+  const documents = async (): Promise<NodeMetadata[]> =>
+    (await rig.scan()).filter((i) => !String(i.pk).endsWith('#~index')).map((i) => {
+      const parsed = parseMetadataItem(i, NOW);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value;
+    });
+  const clusterEvents = (cluster: string) =>
+    logs.events(`/aws/containerinsights/${cluster}/performance`, POLLER_NODE_NAME).map((e) => JSON.parse(e.message) as Record<string, unknown>);
+
+  test('writes every node document, the noisy one cut to fit with its pod marked, and the cluster events', async () => {
+    const summary = await rig.newPoller(server, { writeEvents: emfWriter() })('big-labels', NOW);
+    expect(summary).toMatchObject({ nodes: NODES, documentsWritten: NODES, documentsCut: 1, documentsRejected: 0 });
+    expect(summary.warnings).toEqual([expect.stringMatching(new RegExp(`^node ${noisyNode}: document cut to fit the item limit \\(\\d+ bytes stored\\): labels of pod \\S+: \\d+ of 80\\d\\d cut$`))]);
+    const docs = await documents();
+    expect(docs.map((d) => d.node).sort()).toEqual(Array.from({ length: NODES }, (_, i) => toSimNodeName(i)).sort());
+    const cutPods = docs.flatMap((d) => d.pods.filter((p) => p.labelsCut !== undefined).map((p) => [d.node, p]));
+    expect(cutPods).toHaveLength(1);
+    const [node, pod] = cutPods[0] as [string, NodeMetadata['pods'][number]];
+    expect(node).toBe(noisyNode);
+    // The pod keeps its own (short) labels and thousands of the random ones.
+    const own = (server.store.list('pods').find((p) => p.metadata.name === pod.name)?.metadata.labels ?? {}) as Record<string, string>;
+    expect(Object.keys(own).length).toBeGreaterThan(8000);
+    expect(pod.labels).toMatchObject(Object.fromEntries(Object.entries(own).filter(([key]) => !key.startsWith('example.com/'))));
+    expect(pod.labelsCut).toBe(Object.keys(own).length - Object.keys(pod.labels).length);
+    expect(Object.keys(pod.labels).length).toBeGreaterThan(3000);
+    const cluster = clusterEvents('big-labels').find((e) => e.Type === 'Cluster');
+    expect(cluster).toMatchObject({ ClusterName: 'big-labels', NodeName: POLLER_NODE_NAME, cluster_node_count: NODES, cluster_number_of_running_pods: expect.any(Number) });
+    expect(clusterEvents('big-labels').filter((e) => e.Type === 'ClusterNamespace').length).toBeGreaterThan(0);
+  });
+
+  test('writes the other documents and the cluster events when DynamoDB refuses one node\'s item', async () => {
+    // A budget above the item limit lets the noisy document through uncut: DynamoDB (dynalite) refuses its batch.
+    const documentBudget = { maxItemBytes: 10 * DYNAMODB_MAX_ITEM_BYTES, maxJsonBytes: 64 * 1024 * 1024 };
+    const summary = await rig.newPoller(server, { writeEvents: emfWriter(), documentBudget })('refused', NOW);
+    expect(summary).toMatchObject({ nodes: NODES, documentsWritten: NODES - 1, documentsCut: 0, documentsRejected: 1, partial: false });
+    expect(summary.warnings).toEqual([`node ${noisyNode}: DynamoDB refused its document (Item size has exceeded the maximum allowed size); the other documents were written, and the next poll tries it again`]);
+    expect((await documents()).map((d) => d.node).sort()).toEqual(Array.from({ length: NODES }, (_, i) => toSimNodeName(i)).filter((n) => n !== noisyNode).sort());
+    expect(clusterEvents('refused').find((e) => e.Type === 'Cluster')).toMatchObject({ cluster_node_count: NODES });
   });
 });
 

@@ -4,17 +4,10 @@ import { parseMetadataItem, toItemSizeBytes, toMetadataItemOfJson } from '../../
 import { DYNAMODB_MAX_ITEM_BYTES } from '../../../core/limits';
 import { DEFAULT_DOCUMENT_BUDGET, toFittedItem } from '../../../lambdas/poller/fit-document';
 import { createRandom, toTextHash } from '../../../sim/cluster/random';
+import { toRandomLabels } from '../../helpers/random-labels';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 const HASH = 'h'.repeat(22);
-
-/** `count` labels of random hex (as incompressible as label text gets): keys of 52 bytes, values of 63. */
-export function toRandomLabels(count: number, seed: number): Record<string, string> {
-  const random = createRandom(seed);
-  const labels: Record<string, string> = {};
-  for (let i = 0; i < count; i += 1) labels[`example.com/${random.hex(40)}`] = random.hex(63);
-  return labels;
-}
 
 const pod = (name: string, labels: Record<string, string> = { app: name }, containers = 1): PodMetadata => ({
   uid: `uid-${name}`,
