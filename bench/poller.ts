@@ -2,10 +2,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { toKubeConfig } from '../lambdas/common/kube-client';
 import { ASG_TAG, createAsgResolver } from '../lambdas/poller/asg-resolver';
 import { createPoller, type PollSummary } from '../lambdas/poller/create-poller';
+import { createEbsVolumeResolver } from '../lambdas/poller/ebs-volume-resolver';
 import { DEFAULT_DEADLINE_MARGIN_MS } from '../lambdas/poller/create-handler';
 import { createKubeLists, listAll, type KubeLists } from '../lambdas/poller/kube-lists';
 import { toCpuShare, toPollerMemoryMb } from '../core/poller-sizing';
@@ -25,7 +26,8 @@ import { createLocalMetadataTable, startDynalite, toLocalClientConfig } from '..
  * and the wall time projected for Lambda at the memory the stack gives a cluster of this size
  * (core/poller-sizing.ts), whose CPU share is memory / 1,769 MB: CPU seconds / share. The floor,
  * measured in the same run: listing and parsing the same objects from the same server without
- * processing them.
+ * processing them. The Auto Scaling groups and EBS volumes come from the real resolvers over a fake
+ * EC2 (answers made from the simulator, no XML parsing).
  *
  * Options (environment): KINSIGHT_BENCH_NODES (default 5000), KINSIGHT_BENCH_PODS_PER_NODE (default 30),
  * KINSIGHT_BENCH_DEADLINE_MS (default 57000, the Lambda timeout minus the margin; 0 for none).
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     },
   } as Pick<DynamoDBDocumentClient, 'send'>;
   let asgCalls = 0;
+  let instanceCalls = 0;
   const poll = createPoller({
     connect: async () => createKubeLists(toKubeConfig({ server: ready.url, caData: ready.caPem, token: ready.token }), 30_000),
     // The real resolver (batches of 200, cache) over a fake EC2 that answers DescribeTags from the simulator.
@@ -111,6 +114,21 @@ async function main(): Promise<void> {
           asgCalls += 1;
           const ids = command.input.Filters?.find((f) => f.Name === 'resource-id')?.Values ?? [];
           return { Tags: ids.map((id) => ({ ResourceId: id, Key: ASG_TAG, Value: toSimAutoScalingGroup('bench', id) })) };
+        },
+      } as unknown as Pick<EC2Client, 'send'>,
+    }),
+    // The real resolver (batches of 200, pages, cache) over a fake EC2 that gives each instance a root and a data volume.
+    ebsVolumes: createEbsVolumeResolver({
+      ec2: {
+        send: async (command: DescribeInstancesCommand) => {
+          instanceCalls += 1;
+          const ids = command.input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+          const volume = (id: string, n: number) => ({ VolumeId: `vol-${n}${id.slice(3)}`, Status: 'attached', DeleteOnTermination: true });
+          return {
+            Reservations: ids.map((id) => ({
+              Instances: [{ InstanceId: id, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: volume(id, 0) }, { DeviceName: '/dev/xvdba', Ebs: volume(id, 1) }] }],
+            })),
+          };
         },
       } as unknown as Pick<EC2Client, 'send'>,
     }),
@@ -144,8 +162,8 @@ async function main(): Promise<void> {
     const requests = after.requests - before.requests;
     console.log(
       `${label}: wall ${(wallMs / 1000).toFixed(1)} s, peak RSS so far ${mib(process.resourceUsage().maxRSS * 1024)}, API requests ${requests}, ` +
-        `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), deleted ${summary.documentsDeleted}, ` +
-        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, DescribeTags calls so far ${asgCalls}; ` +
+        `documents written ${summary.documentsWritten} (${writeCalls - writesBefore} BatchWriteItem calls), cut to fit ${summary.documentsCut}, deleted ${summary.documentsDeleted}, ` +
+        `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, DescribeTags calls so far ${asgCalls}, DescribeInstances ${instanceCalls}; ` +
         `phases: list ${(summary.phasesMs.list / 1000).toFixed(1)} s, build ${(summary.phasesMs.build / 1000).toFixed(1)} s, write ${(summary.phasesMs.write / 1000).toFixed(1)} s; ` +
         `CPU: poller ${cpu.toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s; ` +
         `${summary.partial ? `CUT SHORT by the ${deadlineBudgetMs / 1000} s deadline (${summary.cutShort.join(', ')})` : `complete within the ${deadlineBudgetMs / 1000} s deadline`}`,
