@@ -1,5 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { toBackoffMs, type BackoffOptions } from '../../core/backoff';
 import { toSnippet, TransientError } from '../../core/errors';
 import { DYNAMODB_MAX_BATCH_GET_KEYS, DYNAMODB_MAX_BATCH_WRITE_ITEMS } from '../../core/limits';
 import { toNodeKey } from '../../core/node-metadata';
@@ -64,11 +65,24 @@ export interface MetadataStoreOptions {
    */
   readonly maxAttempts?: number;
   /**
-   * Sleep between attempts (injectable for tests).
+   * Bounds of the backoff between attempts (full jitter, core/backoff.ts).
+   * @default STORE_BACKOFF: 200 ms doubling to 1,600 ms, at most 3 s of sleep over the 4 retries
+   */
+  readonly backoff?: BackoffOptions;
+  /**
+   * Sleep between attempts, and below the random source of the jitter (injectable for tests).
    * @default setTimeout
    */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  readonly random?: () => number;
 }
+
+/**
+ * The backoff of the store's retries of unprocessed items: the ceilings 200, 400, 800 and 1,600 ms of
+ * 4 retries add up to 3 s, the deadline margin the handler keeps for a write in flight.
+ */
+export const STORE_BACKOFF: BackoffOptions = Object.freeze({ baseDelayMs: 200, maxDelayMs: 1600 });
 
 const chunk = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -97,6 +111,9 @@ export function createMetadataStore(options: MetadataStoreOptions): MetadataStor
   const concurrency = options.concurrency ?? 8;
   const maxAttempts = options.maxAttempts ?? 5;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const backoff = options.backoff ?? STORE_BACKOFF;
+  const pause = (attempt: number) => sleep(toBackoffMs(attempt - 1, random, backoff));
 
   const batchWrite = async (requests: Record<string, unknown>[]): Promise<void> => {
     let pending = requests;
@@ -104,7 +121,7 @@ export function createMetadataStore(options: MetadataStoreOptions): MetadataStor
       if (attempt > maxAttempts) {
         throw new TransientError(`BatchWriteItem on table ${tableName} left ${pending.length} items unprocessed after ${maxAttempts} attempts; expected DynamoDB to accept them (throttling?); the next poll writes them again`);
       }
-      if (attempt > 1) await sleep(50 * 2 ** attempt);
+      if (attempt > 1) await pause(attempt);
       const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
       pending = (out.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
     }
@@ -124,7 +141,7 @@ export function createMetadataStore(options: MetadataStoreOptions): MetadataStor
         let keys: Record<string, unknown>[] = names.map((n) => ({ pk: toNodeKey(cluster, n) }));
         for (let attempt = 1; keys.length > 0; attempt += 1) {
           if (attempt > maxAttempts) throw new TransientError(`BatchGetItem on table ${tableName} left ${keys.length} keys unprocessed after ${maxAttempts} attempts; the next poll tries again`);
-          if (attempt > 1) await sleep(50 * 2 ** attempt);
+          if (attempt > 1) await pause(attempt);
           const out = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
           for (const item of out.Responses?.[tableName] ?? []) {
             const parsed = parseMetadataItem(item, nowMs);

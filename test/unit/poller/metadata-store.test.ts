@@ -21,7 +21,7 @@ describe('createMetadataStore', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   const sleeps: number[] = [];
-  const store = (maxAttempts = 5) => createMetadataStore({ client, tableName: 't', maxAttempts, sleep: async (ms) => void sleeps.push(ms) });
+  const store = (maxAttempts = 5) => createMetadataStore({ client, tableName: 't', maxAttempts, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
   afterEach(() => {
     ddb.reset();
     sleeps.length = 0;
@@ -42,12 +42,23 @@ describe('createMetadataStore', () => {
     await store().putDocuments(items);
     const sizes = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.t.length);
     expect(sizes.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([2, 5, 25]);
-    expect(sleeps).toHaveLength(1);
+    // Half the first retry's 200 ms ceiling (random 0.5).
+    expect(sleeps).toEqual([100]);
   });
 
   test('fails with a TransientError when items stay unprocessed', async () => {
     ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({ UnprocessedItems: { t: input.RequestItems.t } }));
     await expect(store(3).putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600)])).rejects.toThrow(/left 1 items unprocessed after 3 attempts/);
+  });
+
+  test('backs off with full jitter below ceilings of 200, 400, 800 and 1,600 ms, 3 s in all', async () => {
+    ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({ UnprocessedItems: { t: input.RequestItems.t } }));
+    const top: number[] = [];
+    const highest = createMetadataStore({ client, tableName: 't', sleep: async (ms) => void top.push(ms), random: () => 0.999_999_9 });
+    await expect(highest.putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600)])).rejects.toThrow(/after 5 attempts/);
+    expect(top).toEqual([199, 399, 799, 1599]);
+    await expect(store().putDocuments([toMetadataItem(doc('n1', 0), 1000, 3600)])).rejects.toThrow(/after 5 attempts/);
+    expect(sleeps).toEqual([100, 200, 400, 800]);
   });
 
   test('writes a batch DynamoDB refused for one item again item by item, and returns only that item as rejected', async () => {
