@@ -82,12 +82,13 @@ export function toMemoryAdvice(nodes: number, memoryMb: number): { readonly need
 
 /** Why a poll failed, in words an operator can act on. */
 export function describePollError(error: unknown): string {
-  // Our own errors already say what failed and what to check.
-  if (error instanceof KinsightError) return error.message;
+  // An answer of the API server (KubeApiError or the client's own): what its status means to an operator.
   const status = toStatusCode(error);
   if (status === 401) return 'the API server refused the token (401 Unauthorized): check the EKS access entry of the poller role and the cluster name signed in the token';
   if (status === 403) return 'the API server denied a list (403 Forbidden): check that the kinsight-poller ClusterRole is bound to the kinsight-pollers group';
   if (status !== undefined && status >= 500) return `the API server answered ${status}: it is overloaded or unhealthy; the next poll retries`;
+  // Our own errors already say what failed and what to check.
+  if (error instanceof KinsightError) return error.message;
   const e = error as { name?: string; code?: string; type?: string; message?: string } | null;
   if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return 'a request to the API server timed out: it hangs or is overloaded; the next poll retries';
   const code = e?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;

@@ -10,7 +10,7 @@ import {
   type V1ReplicaSet,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
-import { ConfigError, TransientError } from '../../core/errors';
+import { ConfigError, KinsightError, TransientError } from '../../core/errors';
 
 /**
  * Paginated list reads of the Kubernetes API, with a per-request timeout (a hanging API server
@@ -118,14 +118,18 @@ export async function listAll<T, U>(read: PageReader<T>, reduce: (item: T) => U,
   }
 }
 
-/** An error answer of the API server: `code` is the HTTP status (what {@link toStatusCode} reads). */
-export class KubeApiError extends Error {
+/**
+ * An error answer of the API server: `code` is the HTTP status (what {@link toStatusCode} reads),
+ * the message names the request, the status and the server's own message. Whether trying again may
+ * help depends on the status (a 5xx may pass, a 401 or 403 will not until someone acts), so it is
+ * neither a ConfigError nor a TransientError; the handler's describePollError says what to do.
+ */
+export class KubeApiError extends KinsightError {
   constructor(
     readonly code: number,
     message: string,
   ) {
     super(message);
-    this.name = 'KubeApiError';
   }
 }
 

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { runCli } from '../../cli/run-cli';
 import { toNodeKey } from '../../core/node-metadata';
 import { parseMetadataItem } from '../../core/node-metadata-item';
+import { KinsightError } from '../../core/errors';
 import { createHandler } from '../../lambdas/poller/create-handler';
+import { KubeApiError } from '../../lambdas/poller/kube-lists';
 import { toIndexKey } from '../../lambdas/poller/metadata-store';
 import type { KubeObject } from '../../core/agent-manifest';
 import { createClusterModel, toSimNodeName, type ClusterDescription } from '../../sim/cluster/cluster-model';
@@ -254,6 +256,19 @@ describe('poller failures', () => {
     await expect(handlerFor({ token: 'stale' })({ cluster: 'blue' })).rejects.toThrow(/poll of cluster "blue" failed: the API server refused the token \(401/);
     expect(failures).toEqual([['blue', expect.stringContaining('401')]]);
     expect(logs).toEqual([{ level: 'error', message: 'poll failed', extra: expect.objectContaining({ cluster: 'blue' }) }]);
+  });
+
+  test('fails on a 403 with the RBAC advice, the API error kept as a KinsightError in the cause', async () => {
+    server.failNext(1, { status: 403, match: (p) => p.startsWith('/api/v1/pods') });
+    const failed = await handlerFor()({ cluster: 'blue' }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { cause?: unknown },
+    );
+    expect(failed?.message).toBe('poll of cluster "blue" failed: the API server denied a list (403 Forbidden): check that the kinsight-poller ClusterRole is bound to the kinsight-pollers group');
+    expect(failed?.cause).toBeInstanceOf(KubeApiError);
+    expect(failed?.cause).toBeInstanceOf(KinsightError);
+    expect(failed?.cause).toMatchObject({ code: 403, message: 'GET /api/v1/pods answered 403: injected failure 403 for /api/v1/pods?limit=500' });
+    expect(failures).toEqual([['blue', expect.stringContaining('403 Forbidden')]]);
   });
 
   test('fails on a 500 of the API server', async () => {

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, describePollError, toMemoryAdvice, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import type { PollOptions } from '../../../lambdas/poller/create-poller';
 import { createEksConnector } from '../../../lambdas/poller/eks-connector';
+import { KinsightError } from '../../../core/errors';
 import { KubeApiError } from '../../../lambdas/poller/kube-lists';
 
 describe('describePollError', () => {
@@ -14,6 +15,20 @@ describe('describePollError', () => {
     [Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), /unreachable \(ECONNREFUSED\)/],
   ])('explains %s in words an operator can act on', (error, expected) => {
     expect(describePollError(error)).toMatch(expected);
+  });
+
+  test('gives an API error of another status as the request, the status and the server\'s message', () => {
+    expect(describePollError(new KubeApiError(404, 'GET /apis/discovery.k8s.io/v1/endpointslices answered 404: the server could not find the requested resource'))).toBe(
+      'GET /apis/discovery.k8s.io/v1/endpointslices answered 404: the server could not find the requested resource',
+    );
+  });
+});
+
+describe('KubeApiError', () => {
+  test('is a KinsightError named for its class, with the HTTP status as its code', () => {
+    const error = new KubeApiError(403, 'GET /api/v1/pods answered 403: forbidden');
+    expect(error).toBeInstanceOf(KinsightError);
+    expect(error).toMatchObject({ name: 'KubeApiError', code: 403, message: 'GET /api/v1/pods answered 403: forbidden' });
   });
 });
 
