@@ -3,6 +3,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } fr
 import type { CiRecord } from '../../core/ci-record';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { createPoller, type Poller, type WriteEvents } from '../../lambdas/poller/create-poller';
+import type { EbsVolumeResolver } from '../../lambdas/poller/ebs-volume-resolver';
 import type { DocumentBudget } from '../../lambdas/poller/fit-document';
 import { createKubeLists } from '../../lambdas/poller/kube-lists';
 import { createMetadataStore } from '../../lambdas/poller/metadata-store';
@@ -26,7 +27,7 @@ export interface KubePollerRig {
    */
   newPoller(
     server: KubeApiServer,
-    options?: { token?: string; timeoutMs?: number; enhanced?: boolean; staleAfterMs?: number; writeEvents?: WriteEvents; documentBudget?: DocumentBudget },
+    options?: { token?: string; timeoutMs?: number; enhanced?: boolean; staleAfterMs?: number; writeEvents?: WriteEvents; documentBudget?: DocumentBudget; ebsVolumes?: EbsVolumeResolver },
   ): Poller;
   /** Every item of the table. */
   scan(): Promise<Record<string, unknown>[]>;
@@ -77,6 +78,7 @@ export async function createKubePollerRig(endpoint: string): Promise<KubePollerR
         isEnhanced: () => options.enhanced ?? false,
         ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
         ...(options.documentBudget ? { documentBudget: options.documentBudget } : {}),
+        ...(options.ebsVolumes ? { ebsVolumes: options.ebsVolumes } : {}),
       }),
     scan: async () => (await documentClient.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
     reset: () => {

@@ -7,9 +7,11 @@ import { parseMetadataItem } from '../../core/node-metadata-item';
 import { KinsightError } from '../../core/errors';
 import { createHandler } from '../../lambdas/poller/create-handler';
 import { KubeApiError } from '../../lambdas/poller/kube-lists';
+import { createEbsVolumeResolver } from '../../lambdas/poller/ebs-volume-resolver';
+import type { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { toIndexKey } from '../../lambdas/poller/metadata-store';
 import type { KubeObject } from '../../core/agent-manifest';
-import { createClusterModel, toSimNodeName, type ClusterDescription } from '../../sim/cluster/cluster-model';
+import { createClusterModel, toSimInstanceId, toSimNodeName, type ClusterDescription } from '../../sim/cluster/cluster-model';
 import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
 import { toKubeObjects } from '../../sim/kube/kube-objects';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -29,6 +31,7 @@ import { createKubePollerRig, type KubePollerRig } from '../helpers/kube-poller-
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
 const MINUTE = 60_000;
 const NODES = 6;
+const simInstanceOf = toSimInstanceId;
 const description: ClusterDescription = { name: 'rig', nodeCount: NODES, podsPerNode: 12, replicasPerDeployment: 5, maxEndpointsPerSlice: 2, pressureEvery: 3 };
 
 describe('poller against a local HTTPS API server and dynalite', () => {
@@ -58,13 +61,53 @@ describe('poller against a local HTTPS API server and dynalite', () => {
     expect(rig.puts.sort()).toEqual([...Array.from({ length: NODES }, (_, i) => toNodeKey('rig', toSimNodeName(i))), toIndexKey('rig')].sort());
     const items = await rig.scan();
     const doc = items.filter((i) => i.pk === toNodeKey('rig', toSimNodeName(0))).map((i) => parseMetadataItem(i, NOW))[0];
-    expect(doc.ok).toBe(true);
-    if (doc.ok) {
-      expect(doc.value).toMatchObject({ cluster: 'rig', node: toSimNodeName(0), instanceId: 'i-00000000000000000', autoScalingGroup: 'eks-rig-ng-a', instanceType: 'm5.large' });
-      expect(doc.value.pods.length).toBe(12);
-      expect(doc.value.pods.every((p) => p.containers.every((c) => c.restartDelta === undefined))).toBe(true);
-    }
+    if (!doc.ok) throw new Error(doc.error);
+    expect(doc.value).toMatchObject({ cluster: 'rig', node: toSimNodeName(0), instanceId: 'i-00000000000000000', autoScalingGroup: 'eks-rig-ng-a', instanceType: 'm5.large' });
+    expect(doc.value.pods.length).toBe(12);
+    expect(doc.value.pods.every((p) => p.containers.every((c) => c.restartDelta === undefined))).toBe(true);
     expect(rig.events.get('rig')?.find((r) => r.type === 'Cluster')?.metrics).toMatchObject({ cluster_node_count: NODES, cluster_failed_node_count: 2 });
+  });
+
+  test('gives each document its zone from spec.providerID and its EBS volumes from DescribeInstances, and a pod its services from ready endpoints only', async () => {
+    // One endpoint of a slice turns not ready: its pod loses that service; a ready neighbour keeps it.
+    const slice = structuredClone(server.store.list('endpointslices').find((s) => ((s as { endpoints?: unknown[] }).endpoints ?? []).length === 2)) as KubeObject & {
+      endpoints: Array<{ conditions: { ready: boolean }; targetRef: { name: string } }>;
+    };
+    const service = (slice.metadata.labels as Record<string, string>)['kubernetes.io/service-name'];
+    slice.endpoints[0].conditions.ready = false;
+    server.store.upsert('endpointslices', slice);
+    // The real resolver over an EC2 that knows every instance but the last node's.
+    const describeCalls: string[][] = [];
+    const ec2 = {
+      send: async (command: DescribeInstancesCommand) => {
+        const ids = command.input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+        describeCalls.push(ids);
+        const known = ids.filter((id) => id !== simInstanceOf(NODES - 1));
+        return { Reservations: known.map((id) => ({ Instances: [{ InstanceId: id, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: `vol-${id.slice(2)}` } }] }] })) };
+      },
+    } as unknown as Pick<EC2Client, 'send'>;
+
+    const summary = await rig.newPoller(server, { ebsVolumes: createEbsVolumeResolver({ ec2 }) })('rig', NOW);
+    expect(summary).toMatchObject({ documentsWritten: NODES, warnings: [] });
+    expect(describeCalls).toEqual([Array.from({ length: NODES }, (_, i) => simInstanceOf(i))]);
+    const docs = new Map((await rig.scan()).filter((i) => !String(i.pk).endsWith('#~index')).map((i) => {
+      const parsed = parseMetadataItem(i, NOW);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return [parsed.value.node, parsed.value] as const;
+    }));
+    for (const node of server.store.list('nodes')) {
+      const doc = docs.get(node.metadata.name);
+      const zone = (node.metadata.labels as Record<string, string>)['topology.kubernetes.io/zone'];
+      const instanceId = String(doc?.instanceId);
+      expect({ node: node.metadata.name, zone: doc?.availabilityZone, ebsVolumes: doc?.ebsVolumes }).toEqual({
+        node: node.metadata.name,
+        zone,
+        ebsVolumes: instanceId === simInstanceOf(NODES - 1) ? undefined : { '/dev/xvda': `vol-${instanceId.slice(2)}` },
+      });
+    }
+    const pods = [...docs.values()].flatMap((d) => d.pods);
+    expect(pods.find((p) => p.name === slice.endpoints[0].targetRef.name)?.services).not.toContain(service);
+    expect(pods.find((p) => p.name === slice.endpoints[1].targetRef.name)?.services).toContain(service);
   });
 
   test('paginates every list with limit and continue', async () => {
