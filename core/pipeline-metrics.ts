@@ -38,6 +38,10 @@ export const POLLER_METRICS = {
   partial: 'PollPartial',
   /** 1 for each poll whose node count needs more memory than its poller function has (core/poller-sizing.ts). */
   undersized: 'PollUndersized',
+  /** Node documents of the poll cut down to fit a table item (labels, pod detail or pods left out; the warning names the pods). */
+  documentsCut: 'PollDocumentsCut',
+  /** Node documents of the poll DynamoDB refused on their own (the others were written). */
+  documentsRejected: 'PollDocumentsRejected',
 } as const;
 
 /** Every metric name the pipeline publishes. */

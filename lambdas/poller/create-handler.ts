@@ -46,6 +46,8 @@ export interface HandlerDeps {
   readonly countSuccess?: (cluster: string) => void;
   /** Counts a poll the deadline cut short (an EMF metric of the pipeline in Lambda). @default not counted */
   readonly countPartial?: (cluster: string, cutShort: readonly string[]) => void;
+  /** Counts the node documents of a poll cut to fit or refused by DynamoDB (EMF metrics in Lambda); called only when there are some. @default not counted */
+  readonly countDocuments?: (cluster: string, cut: number, rejected: number) => void;
   /** Counts a poll whose cluster needs more memory than this function has (an EMF metric in Lambda). @default not counted */
   readonly countUndersized?: (cluster: string, nodes: number, neededMb: number) => void;
   /** This function's memory, MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE). @default unknown: no sizing advice */
@@ -72,6 +74,14 @@ export function toPollPartialLine(cluster: string, cutShort: readonly string[], 
 /** The EMF line of one poll whose cluster outgrew its poller's memory: PollUndersized of the cluster, with the sizes beside it. */
 export function toPollUndersizedLine(cluster: string, nodes: number, neededMb: number, nowMs: number): string {
   return toPipelineMetricsLine({ [POLLER_METRICS.undersized]: 1 }, { [POLLER_CLUSTER_DIMENSION]: cluster }, nowMs, { nodes: String(nodes), neededMb: String(neededMb) });
+}
+
+/**
+ * The EMF line of a poll with node documents cut to fit or refused: PollDocumentsCut and
+ * PollDocumentsRejected of the cluster (both, one of them may be 0).
+ */
+export function toPollDocumentsLine(cluster: string, cut: number, rejected: number, nowMs: number): string {
+  return toPipelineMetricsLine({ [POLLER_METRICS.documentsCut]: cut, [POLLER_METRICS.documentsRejected]: rejected }, { [POLLER_CLUSTER_DIMENSION]: cluster }, nowMs);
 }
 
 /** What the memory sizes say of a poll of `nodes` nodes in a function of `memoryMb`: undefined when the function is large enough. */
@@ -103,7 +113,7 @@ export function describePollError(error: unknown): string {
  * Creates the handler: validates the event, polls within the invocation's remaining time (minus a
  * margin), logs one line; a poll cut short by that deadline and a cluster grown beyond its poller's
  * memory each get a warning and a count; node documents cut to fit or refused get a warning with
- * their counts and the pods named; a failure is logged, counted and rethrown.
+ * their counts and the pods named, and are counted; a failure is logged, counted and rethrown.
  */
 export function createHandler(deps: HandlerDeps): (event: PollerEvent, context?: InvocationContext) => Promise<PollSummary> {
   const warn = (message: string, extra: Record<string, unknown>) => (deps.logger.warn ?? deps.logger.error).call(deps.logger, message, extra);
@@ -129,6 +139,7 @@ export function createHandler(deps: HandlerDeps): (event: PollerEvent, context?:
         });
       }
       if (summary.documentsCut > 0 || summary.documentsRejected > 0) {
+        deps.countDocuments?.(cluster, summary.documentsCut, summary.documentsRejected);
         warn('node documents cut to fit the item limit or refused by DynamoDB: the other documents were written', {
           cluster,
           documentsCut: summary.documentsCut,

@@ -8,7 +8,7 @@ import { createEmfEncoder, type EmfEncoder } from '../../core/emf';
 import { createEksTokenSource } from '../common/eks-token';
 import { createLogWriter } from '../common/log-writer';
 import { createAsgResolver } from './asg-resolver';
-import { createHandler, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from './create-handler';
+import { createHandler, toPollDocumentsLine, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from './create-handler';
 import { createPoller } from './create-poller';
 import { createEbsVolumeResolver } from './ebs-volume-resolver';
 import { createEksConnector } from './eks-connector';
@@ -35,7 +35,8 @@ const eks = new EKSClient({});
 const ec2 = new EC2Client({});
 // The default provider chain: the function's role.
 const credentials = eks.config.credentials;
-// One EMF line on stdout each: Lambda turns them into the metrics kinsight/PollFailures, PollPartial, PollUndersized by cluster.
+// One EMF line on stdout each: Lambda turns them into the metrics kinsight/PollFailures, PollPartial, PollUndersized,
+// PollDocumentsCut and PollDocumentsRejected by cluster.
 const publish = (line: string) => process.stdout.write(`${line}\n`);
 
 const poll = createPoller({
@@ -67,6 +68,7 @@ export const handler = createHandler({
   countSuccess: (cluster) => publish(toPollSuccessLine(cluster, Date.now())),
   countPartial: (cluster, cutShort) => publish(toPollPartialLine(cluster, cutShort, Date.now())),
   countUndersized: (cluster, nodes, neededMb) => publish(toPollUndersizedLine(cluster, nodes, neededMb, Date.now())),
+  countDocuments: (cluster, cut, rejected) => publish(toPollDocumentsLine(cluster, cut, rejected, Date.now())),
   deadlineMarginMs: config.deadlineMarginMs,
   ...(config.memoryMb === undefined ? {} : { memoryMb: config.memoryMb }),
 });

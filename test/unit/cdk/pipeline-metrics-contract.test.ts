@@ -1,6 +1,6 @@
 import { PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
 import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
-import { toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
+import { toPollDocumentsLine, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
@@ -39,6 +39,7 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
     ...publishedBy(toPollSuccessLine('prod', 0)),
     ...publishedBy(toPollPartialLine('prod', ['pods'], 0)),
     ...publishedBy(toPollUndersizedLine('prod', 3000, 1769, 0)),
+    ...publishedBy(toPollDocumentsLine('prod', 1, 1, 0)),
   ]);
 
   let alarms: Set<string>;

@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, describePollError, toMemoryAdvice, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
+import { createHandler, describePollError, toMemoryAdvice, toPollDocumentsLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import type { PollOptions } from '../../../lambdas/poller/create-poller';
 import { createEksConnector } from '../../../lambdas/poller/eks-connector';
 import { KinsightError } from '../../../core/errors';
@@ -46,9 +46,11 @@ describe('createHandler', () => {
       logger: { info: (m) => lines.push(m), error: (m) => lines.push(m) },
       now: () => 1234,
       countFailure: () => undefined,
+      countDocuments: (cluster) => lines.push(`documents of ${cluster} counted`),
     });
     await expect(handler({ cluster: 'blue' })).resolves.toMatchObject({ cluster: 'blue', documentsWritten: 1 });
     expect(calls).toEqual([['blue', 1234]]);
+    // Nothing cut or refused: no document count.
     expect(lines).toEqual(['poll done']);
   });
 
@@ -73,8 +75,9 @@ describe('createHandler', () => {
     expect(failures).toEqual(['blue']);
   });
 
-  test('warns with the counts and the documents named when documents were cut to fit or refused', async () => {
+  test('warns with the counts and the documents named when documents were cut to fit or refused, and counts them', async () => {
     const warns: Array<[string, Record<string, unknown> | undefined]> = [];
+    const counted: Array<[string, number, number]> = [];
     const documentWarnings = [
       'node n1: document cut to fit the item limit (389000 bytes stored): labels of pod shop/noisy: 7000 of 8001 cut',
       'node n2: DynamoDB refused its document (Item size has exceeded the maximum allowed size); the other documents were written, and the next poll tries it again',
@@ -84,8 +87,10 @@ describe('createHandler', () => {
       logger: { info: () => undefined, warn: (m, extra) => warns.push([m, extra]), error: () => undefined },
       now: () => 0,
       countFailure: () => undefined,
+      countDocuments: (cluster, cut, rejected) => counted.push([cluster, cut, rejected]),
     });
     await handler({ cluster: 'blue' });
+    expect(counted).toEqual([['blue', 1, 1]]);
     expect(warns).toEqual([
       [
         'node documents cut to fit the item limit or refused by DynamoDB: the other documents were written',
@@ -216,6 +221,12 @@ describe('pipeline metric lines of the poller', () => {
     const { directive, doc } = published(toPollPartialLine('blue', ['pods', 'documents'], 5));
     expect(directive).toEqual({ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollPartial', Unit: 'Count' }] });
     expect(doc).toMatchObject({ Cluster: 'blue', PollPartial: 1, cutShort: 'pods,documents' });
+  });
+
+  test('PollDocumentsCut and PollDocumentsRejected by cluster, in one line', () => {
+    const { directive, doc } = published(toPollDocumentsLine('blue', 3, 0, 5));
+    expect(directive).toEqual({ Namespace: 'kinsight', Dimensions: [['Cluster']], Metrics: [{ Name: 'PollDocumentsCut', Unit: 'Count' }, { Name: 'PollDocumentsRejected', Unit: 'Count' }] });
+    expect(doc).toMatchObject({ Cluster: 'blue', PollDocumentsCut: 3, PollDocumentsRejected: 0 });
   });
 
   test('PollUndersized by cluster, with the node count and the memory it needs logged beside it', () => {
