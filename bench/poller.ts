@@ -166,7 +166,7 @@ async function main(): Promise<void> {
         `records ${summary.records}, nodes ${summary.nodes}, pods ${summary.pods}, DescribeTags calls so far ${asgCalls}, DescribeInstances ${instanceCalls}; ` +
         `phases: list ${(summary.phasesMs.list / 1000).toFixed(1)} s, build ${(summary.phasesMs.build / 1000).toFixed(1)} s, write ${(summary.phasesMs.write / 1000).toFixed(1)} s; ` +
         `CPU: poller ${cpu.toFixed(1)} s, API server + dynalite ${((after.cpuMs - before.cpuMs) / 1000).toFixed(1)} s; ` +
-        `${summary.partial ? `CUT SHORT by the ${deadlineBudgetMs / 1000} s deadline (${summary.cutShort.join(', ')})` : `complete within the ${deadlineBudgetMs / 1000} s deadline`}`,
+        `${summary.partial ? `CUT SHORT by the ${deadlineBudgetMs / 1000} s deadline (${summary.cutShort.join(', ')})` : deadlineBudgetMs > 0 ? `complete within the ${deadlineBudgetMs / 1000} s deadline` : 'complete (no deadline)'}`,
     );
     console.log(
       `  -> ${perThousand(cpu)} CPU s per 1,000 nodes; projected Lambda wall at ${memoryMb} MB (${share.toFixed(2)} vCPU): ${(cpu / share).toFixed(1)} s of CPU time, ` +
