@@ -62,6 +62,36 @@ describe('record codec', () => {
 
   it('builds the partition key from cluster and node', () => {
     expect(toPartitionKey('prod', 'n1')).toBe('prod/n1');
+    expect(toPartitionKey('prod-eu', 'ip-10-0-1-2.eu-west-1.compute.internal')).toBe('prod-eu/ip-10-0-1-2.eu-west-1.compute.internal');
+  });
+
+  it('keeps a key of exactly 256 characters unchanged', () => {
+    const cluster = 'c'.repeat(100);
+    const node = 'n'.repeat(155);
+    expect(toPartitionKey(cluster, node)).toBe(`${cluster}/${node}`);
+  });
+
+  it('fits a 100-character cluster and a 253-character node in 256 characters, one key per node', () => {
+    const cluster = `prod-${'c'.repeat(95)}`;
+    const node = (label: string) => `${'a'.repeat(63)}.${'b'.repeat(63)}.${'d'.repeat(63)}.${label}`;
+    expect(node('x'.repeat(61))).toHaveLength(253);
+    const key = toPartitionKey(cluster, node('x'.repeat(61)));
+    expect(key).toHaveLength(256);
+    expect(key.startsWith(`${cluster}/${'a'.repeat(63)}.`)).toBe(true);
+    expect(key).toMatch(/^[^~]{223}~[0-9a-f]{32}$/);
+    expect(toPartitionKey(cluster, node('x'.repeat(61)))).toBe(key);
+    // Two nodes that share every character the key keeps still get their own key.
+    const other = toPartitionKey(cluster, node(`${'x'.repeat(60)}y`));
+    expect(other).toHaveLength(256);
+    expect(other.slice(0, 223)).toBe(key.slice(0, 223));
+    expect(other).not.toBe(key);
+  });
+
+  it('counts UTF-16 units, never fewer than characters, and never cuts a character in two', () => {
+    const key = toPartitionKey('c', '\u{1F600}'.repeat(200));
+    expect(key).toMatch(/^c\/(\u{1F600}){110}~[0-9a-f]{32}$/u);
+    expect(key.length).toBe(2 + 220 + 33);
+    expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key);
   });
 });
 
