@@ -127,11 +127,20 @@ const hmac = (secret: Uint8Array, header: Uint8Array, payload: Uint8Array): Buff
 
 /** Encodes a record as signed data with `key`: the envelope names the record's cluster and the key's id. */
 export function toSignedRecordData(record: NodeRecord, key: RecordSigningKey): Uint8Array {
-  if (!isAsciiName(record.cluster, MAX_ENVELOPE_CLUSTER_CHARS)) throw new RangeError(`cluster name ${toSnippet(record.cluster)} cannot be signed: expected 1-${MAX_ENVELOPE_CLUSTER_CHARS} printable ASCII characters`);
+  return signRecordData(record.cluster, toRecordData(record), key);
+}
+
+/**
+ * Wraps data that `toRecordData` made for a record of `cluster` in the signed envelope, with `key`:
+ * what `toSignedRecordData` does, for a sender that keeps the data and signs it later (the agent
+ * signs a buffered record with the key that is current when it sends it). The record inside must
+ * name `cluster`, or openRecordData rejects it.
+ */
+export function signRecordData(cluster: string, data: Uint8Array, key: RecordSigningKey): Uint8Array {
+  if (!isAsciiName(cluster, MAX_ENVELOPE_CLUSTER_CHARS)) throw new RangeError(`cluster name ${toSnippet(cluster)} cannot be signed: expected 1-${MAX_ENVELOPE_CLUSTER_CHARS} printable ASCII characters`);
   if (!isAsciiName(key.id, MAX_KEY_ID_CHARS)) throw new RangeError(`key id ${toSnippet(key.id)} cannot be signed: expected 1-${MAX_KEY_ID_CHARS} printable ASCII characters`);
-  const payload = toRecordData(record);
-  const header = Buffer.concat([Buffer.from(ENVELOPE_MAGIC), Buffer.from([record.cluster.length]), Buffer.from(record.cluster, 'ascii'), Buffer.from([key.id.length]), Buffer.from(key.id, 'ascii')]);
-  return Buffer.concat([header, hmac(key.secret, header, payload), payload]);
+  const header = Buffer.concat([Buffer.from(ENVELOPE_MAGIC), Buffer.from([cluster.length]), Buffer.from(cluster, 'ascii'), Buffer.from([key.id.length]), Buffer.from(key.id, 'ascii')]);
+  return Buffer.concat([header, hmac(key.secret, header, data), data]);
 }
 
 /** Reads the envelope of a record's data (signed or not); a malformed envelope is an error. Nothing is verified yet. */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { NodeRecord } from '../../../../core/record';
-import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, signRecordData, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
 import { toWireRecord } from '../../../../core/record/wire-record';
 import { toRecordFixture } from '../../enricher/fixtures';
 
@@ -110,6 +110,14 @@ describe('signed record data', () => {
     expect(envelope).toMatchObject({ ok: true, value: { signed: true, cluster: 'cluster-a', keyId: 'v-a1' } });
     // The payload is exactly the unsigned data.
     expect(Buffer.from((envelope as { value: { payload: Uint8Array } }).value.payload).equals(Buffer.from(toRecordData(recordOf('cluster-a'))))).toBe(true);
+  });
+
+  it('signs data kept from toRecordData into the same bytes as toSignedRecordData', () => {
+    const data = toRecordData(recordOf('cluster-a'));
+    const signed = signRecordData('cluster-a', data, keyA);
+    expect(Buffer.from(signed).equals(Buffer.from(toSignedRecordData(recordOf('cluster-a'), keyA)))).toBe(true);
+    expect(openRecordData(signed, options)).toEqual({ ok: true, value: recordOf('cluster-a') });
+    expect(() => signRecordData('cluster-a', data, { id: 'v 1', secret: keyA.secret })).toThrow(/key id "?v 1"? cannot be signed/);
   });
 
   it('rejects a record that names another cluster than the one whose key signed it', () => {
