@@ -40,6 +40,12 @@ export interface AgentConfig {
   keyRegion?: string;
   /** Time between two reads of the signing key (a rotation is picked up within it). @default 3600000 */
   keyRefreshMs?: number;
+  /**
+   * The kubelet's pod log directory (its `podLogsDir`) on the host, read below the host root for the
+   * pods' node-local identity (directory names only).
+   * @default '/var/log/pods'
+   */
+  podLogsDir?: string;
 }
 
 /** Usage text of `kinsight agent` (and of the standalone bundle). */
@@ -61,13 +67,14 @@ Options (flag, environment variable, default):
                                                         ({"key": "..."}); without it records are sent unsigned
   --key-refresh DURATION KINSIGHT_KEY_REFRESH   1h      how often the signing key is read again (>= 1m)
   --shutdown-timeout DURATION KINSIGHT_SHUTDOWN_TIMEOUT 5s  time to flush the buffer after SIGTERM (>= 1s)
+  --pod-logs-dir DIR    KINSIGHT_POD_LOGS_DIR   /var/log/pods  the kubelet's podLogsDir on the host
   --dry-run                                             print each record as JSON on stdout instead of sending
   --once                                                one cycle, then exit
 
 The Secrets Manager endpoint is https://secretsmanager.<region>.amazonaws.com, or AWS_ENDPOINT_URL_SECRETS_MANAGER.
 `;
 
-const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records', 'key-secret', 'key-refresh', 'shutdown-timeout'] as const;
+const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records', 'key-secret', 'key-refresh', 'shutdown-timeout', 'pod-logs-dir'] as const;
 const BOOLEAN_FLAGS = ['dry-run', 'once'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
@@ -155,6 +162,10 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   const keyRegion = keySecret?.region ?? region;
   const keyRefreshText = pick('key-refresh', 'KINSIGHT_KEY_REFRESH');
   const shutdownText = pick('shutdown-timeout', 'KINSIGHT_SHUTDOWN_TIMEOUT');
+  const podLogsDir = pick('pod-logs-dir', 'KINSIGHT_POD_LOGS_DIR') ?? '/var/log/pods';
+  if (!podLogsDir.startsWith('/') || podLogsDir.split('/').includes('..')) {
+    throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" is not an absolute host path without ..; expected e.g. /var/log/pods (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
+  }
   return {
     hostRoot: pick('host-root', 'KINSIGHT_HOST_ROOT') ?? '/',
     cluster,
@@ -171,5 +182,6 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     ...(keySecret ? { keySecret: keySecret.secretId } : {}),
     ...(keySecret && keyRegion ? { keyRegion } : {}),
     keyRefreshMs: keyRefreshText ? parseDurationSetting(keyRefreshText, 'signing key refresh (--key-refresh or KINSIGHT_KEY_REFRESH)', 60_000) : 3_600_000,
+    podLogsDir,
   };
 }

@@ -202,7 +202,7 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       const associations = template.findResources('AWS::EKS::PodIdentityAssociation') as Resources;
       for (const install of Object.values(installs)) {
         const cluster = install.Properties.ClusterName;
-        expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64), AgentIdentity: 'pod-identity' });
+        expect(install.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00', Interval: '60s', BundleSha256: 'a'.repeat(64), AgentIdentity: 'pod-identity' });
         expect(install.Properties.OidcProviderArn).toBeUndefined();
         expect(install.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^Stream/) });
         const dependsOn = install.DependsOn ?? [];

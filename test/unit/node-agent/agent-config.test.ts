@@ -6,7 +6,7 @@ describe('parseAgentConfig', () => {
   it('reads the DaemonSet environment with defaults', () => {
     expect(parseAgentConfig([], env)).toEqual({
       hostRoot: '/', cluster: 'prod', node: 'ip-10-0-1-2', dryRun: false, once: false, intervalMs: 60_000,
-      streamName: 'records', region: 'eu-west-1', bufferRecords: 60, shutdownMs: 5000, keyRefreshMs: 3_600_000,
+      streamName: 'records', region: 'eu-west-1', bufferRecords: 60, shutdownMs: 5000, keyRefreshMs: 3_600_000, podLogsDir: '/var/log/pods',
     });
   });
 
@@ -20,6 +20,7 @@ describe('parseAgentConfig', () => {
     const arn = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:kinsight/prod/record-key-a1B2c3';
     expect(parseAgentConfig(['--key-secret', arn], env)).toMatchObject({ keySecret: arn, keyRegion: 'us-west-2' });
     expect(parseAgentConfig(['--dry-run', '--cluster', 'c', '--node', 'n'], {})).not.toHaveProperty('keySecret');
+    expect(parseAgentConfig(['--pod-logs-dir', '/data/kubelet/pods'], env).podLogsDir).toBe('/data/kubelet/pods');
   });
 
   it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, or us-east-1 for a local endpoint', () => {
@@ -58,6 +59,8 @@ describe('parseAgentConfig', () => {
     [['--key-secret', 'arn:aws:kms:us-east-1:123456789012:key/k'], env, /key secret .* is neither/],
     [['--key-refresh', '10s'], env, /signing key refresh .*"10s" is not a duration of at least 60s/],
     [['--shutdown-timeout', '25'], env, /shutdown timeout .*"25" is not a duration/],
+    [['--pod-logs-dir', 'var/log/pods'], env, /pod logs directory "var\/log\/pods" is not an absolute host path/],
+    [[], { ...env, KINSIGHT_POD_LOGS_DIR: '/var/log/../../etc' }, /pod logs directory .* without \.\./],
   ])('rejects bad configuration %j with one clear line', (argv, environment, message) => {
     expect(() => parseAgentConfig(argv as string[], environment as NodeJS.ProcessEnv)).toThrow(message);
   });
