@@ -1,7 +1,8 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -51,6 +52,8 @@ export interface SecretsManagerServerOptions {
    * (the Authorization header must still be there and the date within the window)
    */
   readonly principals?: readonly SecretsManagerPrincipal[];
+  /** Serve HTTPS with this certificate (PEM) and key, as the service does. @default plain http */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** One request the server answered. */
@@ -76,7 +79,7 @@ export interface SecretsManagerError {
 
 /** A running local Secrets Manager. */
 export interface LocalSecretsManager {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`) */
   readonly endpoint: string;
   readonly region: string;
   /** Every request answered, in order. */
@@ -221,7 +224,7 @@ export async function startSecretsManagerServer(options: SecretsManagerServerOpt
     res.end(JSON.stringify(json));
   };
 
-  const server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -255,11 +258,12 @@ export async function startSecretsManagerServer(options: SecretsManagerServerOpt
         }
       })();
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     region,
     requests,
     createSecret(name, secretString) {
