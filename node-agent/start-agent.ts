@@ -60,7 +60,8 @@ function createShipping(config: AgentConfig, streamName: string, region: string,
   let secretsManager: AwsJsonClient | undefined;
   if (config.keySecret) {
     const keyRegion = config.keyRegion ?? region;
-    secretsManager = createAwsJsonClient({ service: 'secretsmanager', region: keyRegion, endpoint: nonEmpty(env.AWS_ENDPOINT_URL_SECRETS_MANAGER) ?? toAwsEndpoint('secretsmanager', keyRegion), ...access });
+    // Called once an hour: no connection is kept open in between.
+    secretsManager = createAwsJsonClient({ service: 'secretsmanager', region: keyRegion, endpoint: nonEmpty(env.AWS_ENDPOINT_URL_SECRETS_MANAGER) ?? toAwsEndpoint('secretsmanager', keyRegion), keepAlive: false, ...access });
     signingKey = createSigningKeySource({ secretId: config.keySecret, client: secretsManager, now: () => performance.now(), refreshMs: config.keyRefreshMs, log });
   }
   const key = signingKey;

@@ -21,6 +21,12 @@ export interface AwsJsonClientOptions {
   readonly refreshCredentials?: () => Promise<SigV4Credentials>;
   /** The signing time, corrected from the services' `Date` headers; shared by the agent's clients. */
   readonly clock: SigningClock;
+  /**
+   * Keep the connection open between calls (Kinesis, called every interval). A client called once an
+   * hour (Secrets Manager) closes it after each call: an idle TLS connection holds memory for nothing.
+   * @default true
+   */
+  readonly keepAlive?: boolean;
   /** @default 3000 */
   readonly connectTimeoutMs?: number;
   /** @default 10000 */
@@ -29,7 +35,7 @@ export interface AwsJsonClientOptions {
   readonly onRetry?: (event: { readonly reason: 'clock-skew' | 'expired-token'; readonly service: string; readonly offsetMs: number }) => void;
 }
 
-/** Signed JSON 1.1 calls of one service over one keep-alive connection. */
+/** Signed JSON 1.1 calls of one service over one connection (kept alive unless told otherwise). */
 export interface AwsJsonClient {
   /**
    * POSTs `body` to operation `target` (`Kinesis_20131202.PutRecords`) and resolves to the body of
@@ -91,7 +97,8 @@ function toServiceError(res: HttpResponse, what: string): AwsServiceError {
  */
 export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClient {
   const url = new URL('/', options.endpoint);
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const keepAlive = options.keepAlive ?? true;
+  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive, maxSockets: 1 }) : new HttpAgent({ keepAlive, maxSockets: 1 });
   const contentType = 'application/x-amz-json-1.1';
   return {
     async call(target, body, what, signal) {

@@ -40,7 +40,7 @@ describe('toAgentManifest', () => {
     expect(find(objects, 'ConfigMap').data).toEqual({ 'agent.js': options.agentBundle });
     const c = container();
     expect(c.image).toBe(DEFAULT_AGENT_IMAGE);
-    expect(c.command).toEqual(['node', '--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '/opt/kinsight/agent.js']);
+    expect(c.command).toEqual(['node', '--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '--lite-mode', '/opt/kinsight/agent.js']);
     expect(c.volumeMounts).toContainEqual({ name: 'agent-bundle', mountPath: '/opt/kinsight', readOnly: true });
     expect(daemonSet().spec.template.spec.volumes).toContainEqual({
       name: 'agent-bundle',
