@@ -122,6 +122,8 @@ async function measureEmptyProcess(binary: string, flags: readonly string[]): Pr
 /** What the parent saw of one agent process. */
 interface DeployedFigures {
   rssMiB: number;
+  /** Mean of the RSS read at each record after the warm-up: the sawtooth of the old generation between full GCs averaged. */
+  meanRssMiB: number;
   peakRssMiB: number;
   cpuMsPerCycle: number;
   collectionWallMs: number;
@@ -189,6 +191,7 @@ const procCpuMs = (pid: number): number => {
 async function measureDeployedAgent(bundle: string, hostRoot: string, run: DeployedRun, cycles: number): Promise<DeployedFigures> {
   const warmup = 5;
   const collectionMs: number[] = [];
+  const rssSamples: number[] = [];
   let records = 0;
   let cpuAtWarmup = 0;
   let pid = 0;
@@ -205,6 +208,7 @@ async function measureDeployedAgent(bundle: string, hostRoot: string, run: Deplo
         const parsed = openRecordData(Buffer.from(r.Data, 'base64'), { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: () => Buffer.from(BENCH_KEY), requireSignature: false });
         if (!parsed.ok) throw new Error(`the agent sent a record that does not decode: ${parsed.error}`);
         if (records > warmup && parsed.value.agent) collectionMs.push(parsed.value.agent.collectionMs);
+        if (records > warmup) rssSamples.push(procStatus(pid, 'VmRSS'));
       }
       if (records === warmup) cpuAtWarmup = procCpuMs(pid);
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
@@ -248,6 +252,7 @@ async function measureDeployedAgent(bundle: string, hostRoot: string, run: Deplo
   }
   const figures: DeployedFigures = {
     rssMiB: procStatus(pid, 'VmRSS'),
+    meanRssMiB: rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length,
     peakRssMiB: procStatus(pid, 'VmHWM'),
     cpuMsPerCycle: (procCpuMs(pid) - cpuAtWarmup) / (cycles - warmup),
     collectionWallMs: median(collectionMs),
@@ -332,7 +337,7 @@ async function main(): Promise<void> {
   for (const [i, f] of deployed.entries()) {
     const { binary, flags } = runs[i];
     const label = flags === AGENT_NODE_FLAGS ? `DaemonSet flags ${flags.join(' ')}` : flags.length === 0 ? 'node defaults' : `flags ${flags.join(' ')}`;
-    console.log(`node ${nodeVersion(binary)}, ${label}: after ${f.cycles} cycles RSS ${f.rssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB   (target <= 64 MiB on the DaemonSet's Node ${DEPLOYED_NODE_MAJOR})`);
+    console.log(`node ${nodeVersion(binary)}, ${label}: after ${f.cycles} cycles RSS ${f.rssMiB.toFixed(1)} MiB, mean ${f.meanRssMiB.toFixed(1)}, peak ${f.peakRssMiB.toFixed(1)} MiB   (target <= 64 MiB on the DaemonSet's Node ${DEPLOYED_NODE_MAJOR})`);
     console.log(`  process CPU per cycle (collect + sign + send, mean): ${f.cpuMsPerCycle.toFixed(1)} ms; collection wall time (median, from its records): ${f.collectionWallMs.toFixed(1)} ms`);
   }
   for (const binary of AGENT_NODES) {
