@@ -77,7 +77,7 @@ interface Entry {
 }
 
 /** A number in [0, 1) from an instance id (FNV-1a): the same id always gets the same share of the TTL taken off. */
-function toSpread(id: string): number {
+export function toTtlSpread(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i += 1) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return (h >>> 0) / 2 ** 32;
@@ -133,7 +133,7 @@ export function createEbsVolumeResolver(options: EbsVolumeResolverOptions): EbsV
             const found = await describe(ids, signal);
             for (const id of ids) {
               const answer = found.get(id);
-              const lifeMs = answer ? ttlMs * (1 - toSpread(id) / 4) : Math.min(ttlMs, UNKNOWN_INSTANCE_TTL_MS);
+              const lifeMs = answer ? ttlMs * (1 - toTtlSpread(id) / 4) : Math.min(ttlMs, UNKNOWN_INSTANCE_TTL_MS);
               cache.set(id, { volumes: answer, expiresAtMs: nowMs + lifeMs });
               if (answer) volumes.set(id, answer);
               else volumes.delete(id);

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEbsVolumeResolver } from '../../../lambdas/poller/ebs-volume-resolver';
+import { createEbsVolumeResolver, toTtlSpread } from '../../../lambdas/poller/ebs-volume-resolver';
 
 const MINUTE = 60_000;
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `i-${(from + i).toString(16).padStart(17, '0')}`);
@@ -75,12 +75,13 @@ describe('createEbsVolumeResolver', () => {
     await resolver.resolve(all, 8 * MINUTE);
     const refreshed = requested(ec2.commandCalls(DescribeInstancesCommand)[1].args[0].input);
     expect([...refreshed].sort()).toEqual(all);
-    // The spread: between 6 and 8 minutes, some instances are refreshed and some are not.
+    // The spread: 7 minutes after the refresh, exactly the instances whose 8-minute answer lost at
+    // least a minute (an eighth: spread >= 0.5) are asked again, and they are some, not all.
     ec2.resetHistory();
     await resolver.resolve(all, 8 * MINUTE + 7 * MINUTE);
-    const some = requested(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input).length;
-    expect(some).toBeGreaterThan(0);
-    expect(some).toBeLessThan(40);
+    const expired = all.filter((id) => toTtlSpread(id) >= 0.5);
+    expect([...requested(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input)].sort()).toEqual(expired);
+    expect(expired).toHaveLength(18);
   });
 
   test('fails soft on throttling: the batch that failed keeps its last answer, no further call is made this poll, and the next poll asks again', async () => {
