@@ -86,6 +86,16 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(progress.some((l) => /failed/.test(l))).toBe(false);
   });
 
+  it('counts the EMF bytes of the profile it writes and of the other profiles for the same records', () => {
+    const { profile, bytesByProfile } = pipeline.status();
+    expect(profile).toBe('classic');
+    const bytes = bytesByProfile ?? {};
+    expect(Object.keys(bytes).sort()).toEqual(['classic', 'enhanced', 'lean']);
+    expect(bytes.lean).toBeGreaterThan(0);
+    expect(bytes.lean).toBeLessThan(bytes.classic);
+    expect(bytes.classic).toBeLessThan(bytes.enhanced);
+  });
+
   it('stops cleanly on the stop signal after the cycle in flight', () => {
     expect(reports.length).toBeGreaterThanOrEqual(CYCLES_BEFORE_BROWSER);
     expect(reports.every((r) => r.recordsIn === 3)).toBe(true);
@@ -155,6 +165,8 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(browserCheck!.chartsWithData).toBeGreaterThanOrEqual(browserCheck!.charts - 2);
     expect(browserCheck!.lines).toBeGreaterThan(browserCheck!.charts);
     expect(browserCheck!.pills).toMatch(/records in\s*\d+/);
+    expect(browserCheck!.pills).toMatch(/EMF classic written\s*[\d.]+ [KM]?i?B/);
+    expect(browserCheck!.pills).toMatch(/EMF lean would write\s*[\d.]+ [KM]?i?B \([\d.]+% of classic\)/);
     expect(existsSync(join(SCREENSHOT_DIR, 'dashboard.png'))).toBe(true);
   });
 });
