@@ -46,8 +46,8 @@ Options:
                              classic is always measured: the savings are against it
   --declarations FILE        also price a declarations file (as kinsight replay --declarations takes)
   --log-only-every TIME      lean profiles write their log-only records once per TIME, e.g. 10m (default never)
-  --fleet FILE               take the interval, stream mode, shards, profiles, declarations and nodes
-                             (when every cluster gives them) from a fleet file
+  --fleet FILE               take the interval, stream mode, shards, profiles, declarations, logOnlyEvery
+                             and nodes (when every cluster gives them) from a fleet file
   --stream-mode MODE         on-demand (default) or provisioned: the stream the totals include
   --shards N                 shards of a provisioned stream (default: the recommended count)
   --interval SECONDS         agent interval (default 60)
@@ -207,8 +207,9 @@ export const costCommand: Command = {
     const intervalSeconds = values.interval !== undefined ? toCount(values.interval, '--interval', 10, 3600) : fleetInterval?.ok ? fleetInterval.value / 1000 : 60;
     const warnAbove = values['warn-metrics-per-node'] === undefined ? DEFAULT_METRICS_PER_NODE_WARNING : toCount(values['warn-metrics-per-node'], '--warn-metrics-per-node', 0, 1_000_000);
     let logOnlyEveryMs = 0;
-    if (values['log-only-every'] !== undefined) {
-      const parsed = parseLogOnlyEvery(values['log-only-every']);
+    const logOnlyEvery = values['log-only-every'] ?? fleet?.logOnlyEvery;
+    if (logOnlyEvery !== undefined) {
+      const parsed = parseLogOnlyEvery(logOnlyEvery);
       if (!parsed.ok) throw new ConfigError(`--log-only-every: ${parsed.error}`);
       logOnlyEveryMs = parsed.value;
     }
