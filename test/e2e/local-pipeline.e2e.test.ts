@@ -11,6 +11,7 @@ import { CI_NAMESPACE } from '../../core/limits';
 
 const CHROMIUM = process.env.KINSIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-output');
+const SCREENSHOT = join(SCREENSHOT_DIR, 'dashboard.png');
 const LOCAL_NODE = 'e2e-local';
 const CYCLES_BEFORE_BROWSER = 4;
 
@@ -47,6 +48,8 @@ describe('kinsight local: the whole pipeline on this machine', () => {
   const progress: string[] = [];
 
   beforeAll(async () => {
+    // A screenshot left by an earlier run must not pass for this run's.
+    rmSync(SCREENSHOT, { force: true });
     outDir = mkdtempSync(join(tmpdir(), 'kinsight-e2e-'));
     const stop = new AbortController();
     let cycleSeen: () => void = () => undefined;
@@ -167,7 +170,8 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(browserCheck!.pills).toMatch(/records in\s*\d+/);
     expect(browserCheck!.pills).toMatch(/EMF classic written\s*[\d.]+ [KM]?i?B/);
     expect(browserCheck!.pills).toMatch(/EMF lean would write\s*[\d.]+ [KM]?i?B \([\d.]+% of classic\)/);
-    expect(existsSync(join(SCREENSHOT_DIR, 'dashboard.png'))).toBe(true);
+    // Removed before the run: the file is this run's, and its PNG signature says it is an image.
+    expect(readFileSync(SCREENSHOT).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
   });
 });
 
@@ -182,7 +186,7 @@ async function checkDashboard(url: string) {
     await page.goto(url);
     await page.waitForSelector('body[data-updated]', { timeout: 10_000 });
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
     return {
       views: await page.locator('section[data-view]').evaluateAll((els) => els.map((e) => e.getAttribute('data-view') ?? '')),
       charts: await page.locator('.chart').count(),
