@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, statfsSync, statSync } from 'node:fs';
 
 /** Space figures of one mounted filesystem, as statfs reports them. */
 export interface FsStats {
@@ -18,7 +18,12 @@ export interface FsStats {
  */
 export interface HostReader {
   readText(path: string): string;
+  /** Names of the subdirectories; symbolic links are not followed (a link to a directory is not listed). */
   listDirs(path: string): string[];
+  /** Names of every entry of a directory (files, links, directories), without looking at any of them. */
+  listNames(path: string): string[];
+  /** Last modification time of a directory (an entry added, removed or renamed), ms; compared, never shown. */
+  modifiedMs(path: string): number;
   readLink(path: string): string;
   exists(path: string): boolean;
   statfs(path: string): FsStats;
@@ -109,6 +114,8 @@ export function createHostReader(hostRoot: string, options: Partial<HostReaderOp
       readdirSync(at(path), { withFileTypes: true })
         .filter((e) => e.isDirectory())
         .map((e) => e.name),
+    listNames: (path) => readdirSync(at(path)),
+    modifiedMs: (path) => statSync(at(path)).mtimeMs,
     readLink: (path) => readlinkSync(at(path)),
     exists: (path) => existsSync(at(path)),
     statfs: (path) => {

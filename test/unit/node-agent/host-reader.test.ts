@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostReader } from '../../../node-agent/collect/host-reader';
@@ -57,6 +57,27 @@ describe('createHostReader', () => {
     unlinkSync(join(root, 'proc/uptime'));
     writeFileSync(join(root, 'proc/uptime'), '9 9\n');
     expect(host.readText('proc/uptime')).toBe('9 9\n');
+  });
+
+  it('lists every entry by name without following links, and directories without the links to directories', () => {
+    mkdirSync(join(root, 'logs/pod/app'), { recursive: true });
+    writeFileSync(join(root, 'logs/pod/app/0.log'), '');
+    symlinkSync('/etc', join(root, 'logs/escape'));
+    symlinkSync('/etc/passwd', join(root, 'logs/pod/app/1.log'));
+    const host = createHostReader(root);
+    expect(host.listDirs('logs').sort()).toEqual(['pod']);
+    expect(host.listNames('logs').sort()).toEqual(['escape', 'pod']);
+    expect(host.listNames('logs/pod/app').sort()).toEqual(['0.log', '1.log']);
+  });
+
+  it('gives a directory\'s modification time, which moves when an entry is added', () => {
+    const host = createHostReader(root);
+    mkdirSync(join(root, 'logs'));
+    utimesSync(join(root, 'logs'), 1_700_000_000, 1_700_000_000);
+    expect(host.modifiedMs('logs')).toBe(1_700_000_000_000);
+    writeFileSync(join(root, 'logs/0.log'), '');
+    expect(host.modifiedMs('logs')).toBeGreaterThan(1_700_000_000_000);
+    expect(() => host.modifiedMs('nope')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
   it('fails with the fs error for a missing file', () => {
