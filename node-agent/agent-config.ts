@@ -27,6 +27,8 @@ export interface AgentConfig {
   bufferRecords: number;
   /** Time the final flush may take after SIGTERM. @default 5000 */
   shutdownMs: number;
+  /** The kubelet's podLogsDir, a path of the host read below hostRoot (names pods). @default '/var/log/pods' */
+  podLogsDir?: string;
 }
 
 /** Usage text of `kinsight agent` (and of the standalone bundle). */
@@ -44,11 +46,12 @@ Options (flag, environment variable, default):
   --region REGION       AWS_REGION                        AWS region (AWS_DEFAULT_REGION also read)
   --health-port PORT    KINSIGHT_HEALTH_PORT    (none)  GET http://127.0.0.1:PORT/healthz
   --buffer-records N    KINSIGHT_BUFFER_RECORDS 60      records kept through a Kinesis outage (>= 15)
+  --pod-logs-dir DIR    KINSIGHT_POD_LOGS_DIR   /var/log/pods  the kubelet's podLogsDir on the host (names pods)
   --dry-run                                             print each record as JSON on stdout instead of sending
   --once                                                one cycle, then exit
 `;
 
-const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records'] as const;
+const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records', 'pod-logs-dir'] as const;
 const BOOLEAN_FLAGS = ['dry-run', 'once'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
@@ -110,6 +113,9 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   if (!dryRun && !region) throw new ConfigError('no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION');
   const healthText = pick('health-port', 'KINSIGHT_HEALTH_PORT');
   const bufferText = pick('buffer-records', 'KINSIGHT_BUFFER_RECORDS');
+  const podLogsDir = pick('pod-logs-dir', 'KINSIGHT_POD_LOGS_DIR');
+  if (podLogsDir !== undefined && (!podLogsDir.startsWith('/') || /^\/+$/.test(podLogsDir) || podLogsDir.includes('\0'))) throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" is not an absolute path of the host; expected e.g. /var/log/pods, the kubelet's podLogsDir (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
+  if (podLogsDir?.split('/').includes('..')) throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" climbs with ".."; give the kubelet's podLogsDir as a plain absolute path (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
   return {
     hostRoot: pick('host-root', 'KINSIGHT_HOST_ROOT') ?? '/',
     cluster,
@@ -123,5 +129,6 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     ...(healthText ? { healthPort: parsePositiveInt(healthText, 'health port (--health-port or KINSIGHT_HEALTH_PORT)', 1, 65535) } : {}),
     bufferRecords: bufferText ? parsePositiveInt(bufferText, 'buffer size (--buffer-records or KINSIGHT_BUFFER_RECORDS)', MIN_BUFFER_RECORDS, 100_000) : 60,
     shutdownMs: 5000,
+    ...(podLogsDir ? { podLogsDir } : {}),
   };
 }

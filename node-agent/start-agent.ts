@@ -69,7 +69,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   log.info('agent started', { cluster: config.cluster, node: config.node, hostRoot: config.hostRoot, intervalMs: config.intervalMs, dryRun: config.dryRun, stream: config.streamName, healthPort: health?.port, version });
   try {
     const result = await runAgent(config, {
-      collect: (nowMs) => collectNode(host, nowMs, memory),
+      collect: (nowMs) => collectNode(host, nowMs, memory, { podLogsDir: config.podLogsDir }),
       producer,
       // Dry-run prints what would be sent, before gzip: the wire document's JSON.
       print: (record) => io.stdout(`${toRecordJson(record)}\n`),

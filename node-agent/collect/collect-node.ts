@@ -13,6 +13,7 @@ import { parseProcStat } from './parse-proc-stat';
 import { parseUptime } from './parse-uptime';
 import { parseKeyValues } from './parse-values';
 import { readCgroup } from './read-cgroup';
+import { createPodLogsMemory, DEFAULT_POD_LOGS_DIR, readPodLogs, type PodLogsMemory } from './read-pod-logs';
 import { isSystemError, readOrCount, type ReadTally } from './read-tally';
 import type { QosClass } from '../../core/record';
 
@@ -43,23 +44,36 @@ export interface CollectMemory {
   appIds: Set<string>;
   /** Sandbox container id -> its pause process. @default empty */
   sandboxes: Map<string, SandboxProcess>;
+  /** What the kubelet's log layout said (pod directories, restart counts, container names). @default empty */
+  podLogs: PodLogsMemory;
+  /** Block device -> its serial, or null when it has none: read once per device. @default empty */
+  diskSerials: Map<string, string | null>;
 }
 
 /** An empty {@link CollectMemory}, for the first cycle. */
-export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set(), sandboxes: new Map() });
+export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set(), sandboxes: new Map(), podLogs: createPodLogsMemory(), diskSerials: new Map() });
+
+/** Options of {@link collectNode}. */
+export interface CollectOptions {
+  /** The kubelet's `podLogsDir`, a path of the host (read below the host root). @default '/var/log/pods' */
+  podLogsDir?: string;
+}
 
 /**
  * Reads one sample of a host: /proc (uptime, cpuinfo, meminfo, stat, net/dev, diskstats, mounts
- * and statfs) and the cgroup tree (root, every kubepods pod and container). Never calls the
- * Kubernetes API or IMDS. Values that cannot be read are omitted and counted in `readErrors`; a
- * pod that disappears while being read is omitted and counted in `podsVanished`.
+ * and statfs), the disks' serials (/sys/block), the cgroup tree (root, every kubepods pod and
+ * container) and the names of the kubelet's log layout, which name the pods and containers and
+ * count their restarts (read-pod-logs.ts). Never calls the Kubernetes API or IMDS. Values that
+ * cannot be read are omitted and counted in `readErrors`; a pod that disappears while being read is
+ * omitted and counted in `podsVanished`; a log layout that cannot be read leaves the pods without
+ * names and is counted in `podLogErrors`.
  *
  * Throws a KinsightError only when the host cannot be a Linux node at all: no monotonic clock
  * (/proc/uptime), no CPU count or no MemTotal.
  *
  * @param memory what earlier cycles learnt about the containers; updated in place. @default a new, empty one
  */
-export function collectNode(host: HostReader, nowMs: number, memory: CollectMemory = createCollectMemory()): NodeSample {
+export function collectNode(host: HostReader, nowMs: number, memory: CollectMemory = createCollectMemory(), options: CollectOptions = {}): NodeSample {
   const tally: ReadTally = { readErrors: 0 };
   const monotonicMs = parseUptime(readOrCount(host, 'proc/uptime', tally) ?? '');
   if (monotonicMs === undefined) throw new KinsightError('cannot read the monotonic clock from <host-root>/proc/uptime; expected "<seconds> <idle>"; is --host-root the root of a Linux host?');
@@ -85,7 +99,7 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   }
 
   const net = readNet(host, host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev', tally) ?? [];
-  const disks = readDisks(host, layout, tally);
+  const disks = readDisks(host, layout, memory, tally);
   const filesystems = readFilesystems(host, tally);
 
   let podsVanished = 0;
@@ -106,8 +120,23 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   memory.sandboxIds = seen.sandboxIds;
   memory.appIds = seen.appIds;
   memory.sandboxes = seen.sandboxes;
+  const sample: NodeSample = { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
+  // Without pods there is nothing to name (and a host without a kubelet has no log layout).
+  if (pods.length > 0) {
+    const logs = readPodLogs(host, options.podLogsDir ?? DEFAULT_POD_LOGS_DIR, pods, memory.podLogs);
+    sample.pods = pods.map((pod) => {
+      const identity = logs.pods.get(pod.uid);
+      const containers = pod.containers.map((c) => {
+        const name = logs.containerNames.get(c.id);
+        return name === undefined ? c : { ...c, name };
+      });
+      return identity === undefined ? { ...pod, containers } : { ...pod, containers, namespace: identity.namespace, name: identity.name, restartCounts: identity.restartCounts };
+    });
+    sample.podLogErrors = logs.errors;
+    if (logs.problem !== undefined) sample.podLogsProblem = logs.problem;
+  }
   host.release?.();
-  return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
+  return sample;
 }
 
 function readNet(host: HostReader, path: string, tally: ReadTally): NetReading[] | undefined {
@@ -118,7 +147,37 @@ function readNet(host: HostReader, path: string, tally: ReadTally): NetReading[]
   return parsed.value;
 }
 
-function readDisks(host: HostReader, layout: CgroupLayout, tally: ReadTally): DiskReading[] {
+/** A kernel block device name that names its sysfs directory (`cciss/c0d0` is `cciss!c0d0` there). */
+const SYSFS_DEVICE = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+/** What a serial must look like to be sent: printable ASCII without spaces (NVMe pads with spaces, trimmed first). */
+const SERIAL = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The serial of a block device (`/sys/block/<dev>/device/serial`; an EBS volume on Nitro shows its
+ * volume id without the dash), read once per device: a device keeps its serial while it exists. A
+ * device without one (virtio, Xen, loop) is remembered as such; an unreadable file is counted.
+ */
+function readSerial(host: HostReader, device: string, memory: CollectMemory, tally: ReadTally): string | undefined {
+  const known = memory.diskSerials.get(device);
+  if (known !== undefined) return known ?? undefined;
+  let serial: string | null = null;
+  if (SYSFS_DEVICE.test(device)) {
+    try {
+      const text = host.readText(`sys/block/${device.replace(/\//g, '!')}/device/serial`).trim();
+      if (SERIAL.test(text)) serial = text;
+    } catch (error) {
+      if (!isSystemError(error)) throw error;
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') {
+        tally.readErrors += 1;
+        return undefined;
+      }
+    }
+  }
+  memory.diskSerials.set(device, serial);
+  return serial ?? undefined;
+}
+
+function readDisks(host: HostReader, layout: CgroupLayout, memory: CollectMemory, tally: ReadTally): DiskReading[] {
   const text = readOrCount(host, 'proc/diskstats', tally);
   if (text === undefined) return [];
   const parsed = parseDiskstats(text);
@@ -129,11 +188,16 @@ function readDisks(host: HostReader, layout: CgroupLayout, tally: ReadTally): Di
     const f = line.trim().split(/\s+/);
     if (f.length >= 3) names.set(`${f[0]}:${f[1]}`, f[2]);
   }
-  const disks: DiskReading[] = parsed.value.map((d) => ({
-    device: d.device,
-    serviceBytes: { read: d.readBytes, write: d.writeBytes },
-    serviced: { read: d.readOps, write: d.writeOps },
-  }));
+  const disks: DiskReading[] = parsed.value.map((d) => {
+    const serial = readSerial(host, d.device, memory, tally);
+    return {
+      device: d.device,
+      ...(serial === undefined ? {} : { serial }),
+      serviceBytes: { read: d.readBytes, write: d.writeBytes },
+      serviced: { read: d.readOps, write: d.writeOps },
+    };
+  });
+  for (const device of memory.diskSerials.keys()) if (!disks.some((d) => d.device === device)) memory.diskSerials.delete(device);
   if (layout.version === 1 && layout.blkio) {
     // The v1 root blkio adds the sync/async/total split that /proc/diskstats lacks, when it counts at all.
     for (const [file, key] of [['blkio.throttle.io_service_bytes', 'serviceBytes'], ['blkio.throttle.io_serviced', 'serviced']] as const) {
