@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectNode } from '../../../../node-agent/collect/collect-node';
+import { collectNode, createCollectMemory } from '../../../../node-agent/collect/collect-node';
 import { createHostReader } from '../../../../node-agent/collect/host-reader';
 import { toNodeRecord } from '../../../../node-agent/delta';
 import { createClusterModel, toPodsOnHost } from '../../../../sim/cluster/cluster-model';
@@ -50,6 +50,58 @@ describe('sim host tree', () => {
     tree.removePod(pods[1].uid);
     tree.advance(10);
     expect(collectNode(createHostReader(tree.root), 0).pods.map((p) => p.uid).sort()).toEqual([pods[0].uid, pods[2].uid].sort());
+  });
+
+  it('lays out the kubelet\'s pod logs and links, which name every pod and container and count restarts', () => {
+    const pods = podsOnNode(6);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
+    const sample = collectNode(createHostReader(tree.root), 0);
+    expect(sample.podLogErrors).toBe(0);
+    expect(sample.pods.map((p) => [p.uid, p.namespace, p.name, p.restartCounts]).sort()).toEqual(
+      pods.map((p) => [p.uid, p.namespace, p.name, new Map(p.containers.map((c) => [c.name, c.restartCount]))]).sort(),
+    );
+    expect(sample.pods.flatMap((p) => p.containers.map((c) => `${c.id}=${c.name}`)).sort()).toEqual(pods.flatMap((p) => p.containers.map((c) => `${c.id}=${c.name}`)).sort());
+    expect(sample.disks[0].serial).toMatch(/^vol[0-9a-f]{17}$/);
+  });
+
+  it('restarts a container under a new id with the next log, so that the agent counts one restart and the pod\'s CPU keeps growing', () => {
+    const pods = podsOnNode(3);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 1, driver: 'cgroupfs', runtime: 'docker', cores: 2, memTotalBytes: 2 ** 33, pods });
+    const host = createHostReader(tree.root);
+    const memory = createCollectMemory();
+    const target = pods[1];
+    const first = collectNode(host, 0, memory);
+    tree.advance(60);
+    const newId = tree.restartContainer(target.uid, target.containers[0].name);
+    tree.advance(60);
+    const second = { ...collectNode(host, 120_000, memory), monotonicMs: first.monotonicMs + 120_000 };
+    const { record } = toNodeRecord(first, second, { cluster: 'c', node: 'n' });
+    const pod = record.pods.find((p) => p.uid === target.uid);
+    expect(pod?.restartsDelta).toBe(1);
+    expect(pod?.containers.find((c) => c.name === target.containers[0].name)).toMatchObject({ id: newId, restartsDelta: 1 });
+    expect(pod?.containers.map((c) => c.id)).not.toContain(target.containers[0].id);
+    expect(pod?.deltas?.cpuUsageNs).toBeGreaterThan(0);
+    expect(record.pods.filter((p) => p.uid !== target.uid).map((p) => p.restartsDelta)).toEqual([0, 0]);
+    const logDir = join(tree.root, `var/log/pods/${target.namespace}_${target.name}_${target.uid}/${target.containers[0].name}`);
+    const count = target.containers[0].restartCount;
+    expect(readdirSync(logDir).sort()).toEqual([...new Set([Math.max(0, count), count + 1])].map((n) => `${n}.log`).sort());
+  });
+
+  it('removes a pod\'s logs and links with the pod, and writes no layout when told the node has none', () => {
+    const pods = podsOnNode(3);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'cgroupfs', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
+    tree.removePod(pods[0].uid);
+    expect(readdirSync(join(tree.root, 'var/log/pods')).some((d) => d.endsWith(pods[0].uid))).toBe(false);
+    expect(readdirSync(join(tree.root, 'var/log/containers')).some((l) => l.startsWith(`${pods[0].name}_`))).toBe(false);
+    const bare = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'cgroupfs', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods, podLogsDir: false });
+    expect(existsSync(join(bare.root, 'var/log'))).toBe(false);
+    expect(collectNode(createHostReader(bare.root), 0)).toMatchObject({ podLogErrors: 2, podLogsProblem: '/var/log/pods: ENOENT' });
+  });
+
+  it('rejects restarting a container it does not have', () => {
+    const pods = podsOnNode(1);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
+    expect(() => tree.restartContainer(pods[0].uid, 'nope')).toThrow(/no container nope in pod/);
   });
 
   it('rejects removing a pod it does not have', () => {
