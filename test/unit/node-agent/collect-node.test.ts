@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectNode, createCollectMemory } from '../../../node-agent/collect/collect-node';
 import { createHostReader, type HostReader } from '../../../node-agent/collect/host-reader';
+import { parseMounts } from '../../../node-agent/collect/parse-mounts';
 import { createMemoryHost } from './memory-host';
 
 const FIXTURES = join(__dirname, '../../fixtures/hosts');
@@ -403,8 +404,16 @@ describe('collectNode on this machine', () => {
     expect(usage).toBeGreaterThan(0);
     expect(sample.root.gauges.memoryWorkingSetBytes).toBeLessThanOrEqual(usage);
     expect(sample.net.every((n) => !/^(lo|veth|docker)/.test(n.name))).toBe(true);
-    const root = sample.filesystems.find((f) => f.mountpoint === '/');
-    if (root) expect(root.capacityBytes).toBeGreaterThan(0);
+  });
+
+  it('reports each node filesystem of the mount table with the capacity statfs gives', () => {
+    const mounts = parseMounts(readFileSync(existsSync('/proc/1/mounts') ? '/proc/1/mounts' : '/proc/mounts', 'utf8'));
+    expect(mounts.length).toBeGreaterThan(0);
+    expect(sample.filesystems.map((f) => f.mountpoint)).toEqual(mounts.map((m) => m.mountpoint));
+    expect(sample.filesystems.map((f) => f.capacityBytes)).toEqual(mounts.map((m) => {
+      const s = statfsSync(m.mountpoint);
+      return s.blocks * s.bsize;
+    }));
   });
 
   it('finds no pods where there is no kubepods hierarchy', () => {

@@ -19,12 +19,17 @@ describe('sim host tree', () => {
   };
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it.each<[HostTreeSpec['cgroupVersion'], HostTreeSpec['driver'], HostTreeSpec['runtime'], boolean]>([
-    [1, 'cgroupfs', 'docker', false],
-    [1, 'systemd', 'containerd', true],
-    [2, 'systemd', 'containerd', false],
-    [2, 'cgroupfs', 'containerd', false],
-  ])('writes a cgroup v%s %s %s host (hybrid %s) that the agent reads completely', (cgroupVersion, driver, runtime, hybrid) => {
+  // The node's CPU over the interval, exact for the default seed: half of 4 cores for 60 s spread
+  // over the containers by weight, each share drawn within +-20 %, and the root a fifth more than
+  // the pods. v1 reads cpuacct.usage in ns and user/system in 10 ms ticks, v2 microseconds.
+  const V1_CPU = { cpuUsageNs: 142_981_158_774, cpuUserNs: 100_080_000_000, cpuSystemNs: 42_890_000_000 };
+  const V2_CPU = { cpuUsageNs: 142_981_158_000, cpuUserNs: 100_086_811_000, cpuSystemNs: 42_894_347_000 };
+  it.each<[HostTreeSpec['cgroupVersion'], HostTreeSpec['driver'], HostTreeSpec['runtime'], boolean, typeof V1_CPU]>([
+    [1, 'cgroupfs', 'docker', false, V1_CPU],
+    [1, 'systemd', 'containerd', true, V1_CPU],
+    [2, 'systemd', 'containerd', false, V2_CPU],
+    [2, 'cgroupfs', 'containerd', false, V2_CPU],
+  ])('writes a cgroup v%s %s %s host (hybrid %s) that the agent reads completely', (cgroupVersion, driver, runtime, hybrid, cpu) => {
     const pods = podsOnNode(22);
     expect(new Set(pods.map((p) => p.qos))).toEqual(new Set(['Guaranteed', 'Burstable', 'BestEffort']));
     const tree = createHostTree(makeDir(), { cgroupVersion, hybrid, driver, runtime, cores: 4, memTotalBytes: 16 * 2 ** 30, pods });
@@ -37,11 +42,11 @@ describe('sim host tree', () => {
     expect(second.pods.flatMap((p) => p.containers.map((c) => c.id)).sort()).toEqual(pods.flatMap((p) => p.containers.map((c) => c.id)).sort());
     const { record } = toNodeRecord(first, second, { cluster: 'c', node: 'n' });
     expect(record.elapsedMs).toBe(60_000);
-    // Half of 4 cores for 60 s is spread over the containers; the root adds a fifth for the system.
-    expect(record.deltas?.cpuUsageNs).toBeGreaterThan(0.5 * 4 * 60e9);
-    expect(record.deltas?.cpuUsageNs).toBeLessThan(1.5 * 4 * 60e9);
-    expect(record.pods.filter((p) => p.hostNetwork)).toHaveLength(pods.filter((p) => p.hostNetwork).length);
-    expect(record.pods.find((p) => !p.hostNetwork)?.net?.[0].deltas?.rxBytes).toBeGreaterThan(0);
+    expect(record.deltas).toMatchObject(cpu);
+    // One pod of the 22 is on the host network; the first pod's interface moved 50 kB/s +-50 % for 60 s.
+    expect(pods.filter((p) => p.hostNetwork)).toHaveLength(1);
+    expect(record.pods.filter((p) => p.hostNetwork).map((p) => p.uid)).toEqual(pods.filter((p) => p.hostNetwork).map((p) => p.uid));
+    expect(record.pods.find((p) => !p.hostNetwork)?.net).toEqual([{ name: 'eth0', deltas: { rxBytes: 3567884, rxPackets: 3965, rxErrors: 0, rxDropped: 0, txBytes: 1783942, txPackets: 1983, txErrors: 0, txDropped: 0 } }]);
   });
 
   it('removes a pod so that the next sample no longer has it', () => {
