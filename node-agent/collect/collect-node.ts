@@ -98,17 +98,19 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
     Object.assign(root.counters, stat?.value);
   }
 
-  const net = readNet(host, host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev', tally) ?? [];
+  const hostNetPath = host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev';
+  const net = readNet(host, hostNetPath, tally) ?? [];
   const disks = readDisks(host, layout, memory, tally);
   const filesystems = readFilesystems(host, tally);
 
   let podsVanished = 0;
   const pods: PodReading[] = [];
   const hostNetns = tryReadLink(host, 'proc/1/ns/net');
+  const hostNetId = tryFileId(host, hostNetPath);
   const seen = createCollectMemory();
   for (const listing of listPods(host, layout)) {
     const podTally: ReadTally = { readErrors: 0 };
-    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net, hostHasSwap, memory, seen });
+    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNetId, hostNet: net, hostHasSwap, memory, seen });
     // Reads of a pod that ended fail: only then is it worth asking whether the pod is gone.
     if (podTally.readErrors > 0 && !host.exists(`${layout.listing}/${listing.rel}`)) {
       podsVanished += 1;
@@ -259,6 +261,16 @@ function tryReadLink(host: HostReader, path: string): string | undefined {
   }
 }
 
+function tryFileId(host: HostReader, path: string): string | undefined {
+  try {
+    return host.fileId(path);
+  } catch (error) {
+    if (!isSystemError(error)) throw error;
+    // The process ended, or the host (a fixture) has no such file: no verdict from it.
+    return undefined;
+  }
+}
+
 function listPods(host: HostReader, layout: CgroupLayout): PodListing[] {
   const kubepods = KUBEPODS_DIRS.find((d) => host.exists(`${layout.listing}/${d}`));
   if (kubepods === undefined) return [];
@@ -289,7 +301,7 @@ function readPod(
   layout: CgroupLayout,
   listing: PodListing,
   tally: ReadTally,
-  context: { hostNetns?: string; hostNet: NetReading[]; hostHasSwap: boolean; memory: CollectMemory; seen: CollectMemory },
+  context: { hostNetns?: string; hostNetId?: string; hostNet: NetReading[]; hostHasSwap: boolean; memory: CollectMemory; seen: CollectMemory },
 ): PodReading {
   const { memory, seen } = context;
   const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false, hostHasSwap: context.hostHasSwap }, tally);
@@ -346,19 +358,24 @@ function readPod(
   if (sandboxPid === undefined && sandboxRel !== undefined) sandboxPid = findPid(host, layout, [sandboxRel]);
   const pid = sandboxPid ?? findPid(host, layout, [...listing.containers.map((c) => c.rel), listing.rel]);
   if (pid === undefined) return pod;
+  // The namespace link where the agent may read it (ptrace access), else the identity of the
+  // process's net/dev, which stat gives any uid: both tell the host's namespace exactly.
   const podNetns = context.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
-  // Only a verdict read from the namespace link of the sandbox's own process is remembered.
+  const podNetId = podNetns !== undefined || context.hostNetId === undefined ? undefined : tryFileId(host, `proc/${pid}/net/dev`);
+  const onHost = podNetns !== undefined ? podNetns === context.hostNetns : podNetId !== undefined ? podNetId === context.hostNetId : undefined;
+  // Only an exact verdict about the sandbox's own process is remembered.
   const remember = (hostNetwork: boolean): void => {
-    if (sandboxId !== undefined && pid === sandboxPid && podNetns !== undefined) seen.sandboxes.set(sandboxId, { pid, hostNetwork });
+    if (sandboxId !== undefined && pid === sandboxPid && onHost !== undefined) seen.sandboxes.set(sandboxId, { pid, hostNetwork });
   };
-  if (podNetns !== undefined && podNetns === context.hostNetns) {
+  if (onHost === true) {
     remember(true);
     return { ...pod, hostNetwork: true };
   }
   const net = readNet(host, `proc/${pid}/net/dev`, tally);
   if (net === undefined) return pod;
-  // Without namespace links, a pod that sees exactly the host's interfaces and counters is on the host network.
-  if (podNetns === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
+  // With neither (a process that ended between the two reads), a pod that sees exactly the host's
+  // interfaces and counters is taken to be on the host network; such a verdict is not remembered.
+  if (onHost === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
     return { ...pod, hostNetwork: true };
   }
   remember(false);

@@ -25,6 +25,12 @@ export interface HostReader {
   /** Last modification time of a directory (an entry added, removed or renamed), ms; compared, never shown. */
   modifiedMs(path: string): number;
   readLink(path: string): string;
+  /**
+   * Identity of a file (device and inode), following links; compared, never shown. Two processes'
+   * `net/dev` have the same identity exactly when they share a network namespace (procfs gives each
+   * namespace's entries their own inode), and stat needs no ptrace access, unlike `ns/net` links.
+   */
+  fileId(path: string): string;
   exists(path: string): boolean;
   statfs(path: string): FsStats;
   /** Frees what the reader kept for files not read since the previous call; the collector calls it once per cycle. @default no-op */
@@ -117,6 +123,11 @@ export function createHostReader(hostRoot: string, options: Partial<HostReaderOp
     listNames: (path) => readdirSync(at(path)),
     modifiedMs: (path) => statSync(at(path)).mtimeMs,
     readLink: (path) => readlinkSync(at(path)),
+    fileId: (path) => {
+      // bigint: inode numbers are 64-bit.
+      const s = statSync(at(path), { bigint: true });
+      return `${s.dev}:${s.ino}`;
+    },
     exists: (path) => existsSync(at(path)),
     statfs: (path) => {
       const s = statfsSync(at(path));

@@ -308,6 +308,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
         }
       });
       if (!p.spec.hostNetwork) write(`proc/${p.pid}/net/dev`, netHeader + line('lo', 0, 0, 0, 0) + line('eth0', p.rxBytes, p.rxPackets, p.txBytes, p.txPackets));
+      // A host-network process sees the host's namespace entries themselves (the same inode in procfs).
+      else link('../net', `proc/${p.pid}/net`);
       writeCgroup(p.cgroup, false, []);
       for (const c of p.containers) writeCgroup(c, false, c.pid ? [c.pid] : []);
     }
@@ -396,6 +398,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     rmSync(join(dir, `proc/${c.pid}`), { recursive: true, force: true });
     links.delete(`proc/${c.pid}/ns/net`);
     links.delete(`proc/${c.pid}/comm`);
+    links.delete(`proc/${c.pid}/net`);
   };
 
   const restartContainer = (uid: string, containerName: string): string => {

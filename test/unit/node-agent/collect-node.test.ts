@@ -421,3 +421,54 @@ describe('collectNode on this machine', () => {
     expect(sample.podsVanished).toBe(0);
   });
 });
+
+describe('collectNode without the namespace links (the agent\'s uid as deployed)', () => {
+  const denied = (path: string): never => {
+    throw Object.assign(new Error(`EACCES: permission denied, readlink '${path}'`), { code: 'EACCES' });
+  };
+  const withoutLinks = (host: HostReader): HostReader => ({ ...host, readLink: (path) => (path.endsWith('/ns/net') ? denied(path) : host.readLink(path)) });
+  const verdicts = (pods: { uid: string; hostNetwork?: boolean }[]): [string, boolean | undefined][] => pods.map((p) => [p.uid, p.hostNetwork]);
+
+  it.each(['al2-v1-docker', 'al2023-v2-containerd-systemd', 'hybrid-v1-containerd-systemd', 'v2-containerd-cgroupfs'])(
+    'tells host-network pods by the inode of their net/dev on %s, as the links do, and remembers the verdicts',
+    (name) => {
+      const withLinks = createCollectMemory();
+      const expected = collectNode(fixture(name), 1, withLinks);
+      const memory = createCollectMemory();
+      const sample = collectNode(withoutLinks(fixture(name)), 1, memory);
+      expect(sample.pods).toEqual(expected.pods);
+      expect(verdicts(sample.pods).filter(([, host]) => host === true)).toEqual([[POD_BE, true]]);
+      expect(memory.sandboxes).toEqual(withLinks.sandboxes);
+    },
+  );
+
+  it('keeps a host-network pod on the host network when the host\'s counters move between the two reads (a busy node)', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    let reads = 0;
+    // Every read of the host's interfaces sees more traffic, as on a busy node.
+    const busy: HostReader = { ...withoutLinks(host), readText: (path) => (/net\/dev$/.test(path) ? host.readText(path).replace(/eth0: *(\d+)/, (_, n: string) => `eth0: ${Number(n) + 1500 * ++reads}`) : host.readText(path)) };
+    const sample = collectNode(busy, 1);
+    expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ hostNetwork: true });
+    expect(sample.pods.find((p) => p.uid === POD_BE)?.net).toBeUndefined();
+  });
+
+  it('does not take a pod whose own interfaces show the host\'s counters for a host-network pod', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    const hostNet = host.readText('proc/net/dev');
+    // The Guaranteed pod's pause process (2101) has its own namespace whose counters read as the host's.
+    const lookalike: HostReader = { ...withoutLinks(host), readText: (path) => (path === 'proc/2101/net/dev' ? hostNet : host.readText(path)) };
+    const memory = createCollectMemory();
+    const sample = collectNode(lookalike, 1, memory);
+    expect(sample.pods.find((p) => p.uid === POD_G)).toMatchObject({ hostNetwork: false, net: sample.net });
+    expect(memory.sandboxes.get(id('1'))).toEqual({ pid: 2101, hostNetwork: false });
+  });
+
+  it('compares counters, without remembering the verdict, only when neither links nor inodes can be read', () => {
+    const host = withoutLinks(fixture('al2023-v2-containerd-systemd'));
+    const memory = createCollectMemory();
+    const sample = collectNode({ ...host, fileId: (path) => denied(path) }, 1, memory);
+    expect(verdicts(sample.pods).filter(([, onHost]) => onHost === true)).toEqual([[POD_BE, true]]);
+    expect(memory.sandboxes.get(id('6'))).toBeUndefined();
+    expect(memory.sandboxes.get(id('1'))).toBeUndefined();
+  });
+});

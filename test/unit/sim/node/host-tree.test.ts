@@ -49,6 +49,19 @@ describe('sim host tree', () => {
     expect(record.pods.find((p) => !p.hostNetwork)?.net).toEqual([{ name: 'eth0', deltas: { rxBytes: 3567884, rxPackets: 3965, rxErrors: 0, rxDropped: 0, txBytes: 1783942, txPackets: 1983, txErrors: 0, txDropped: 0 } }]);
   });
 
+  it('gives host-network pods the host\'s net/dev itself, so the agent tells them without the namespace links', () => {
+    const pods = podsOnNode(22);
+    const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
+    const host = createHostReader(tree.root);
+    const denied = (path: string): never => {
+      throw Object.assign(new Error(`EACCES: permission denied, readlink '${path}'`), { code: 'EACCES' });
+    };
+    expect(pods.filter((p) => p.hostNetwork)).toHaveLength(1);
+    const sample = collectNode({ ...host, readLink: (path) => (path.endsWith('/ns/net') ? denied(path) : host.readLink(path)) }, 0);
+    expect(sample.pods.filter((p) => p.hostNetwork).map((p) => p.uid).sort()).toEqual(pods.filter((p) => p.hostNetwork).map((p) => p.uid).sort());
+    expect(sample.pods.filter((p) => p.hostNetwork === false)).toHaveLength(pods.filter((p) => !p.hostNetwork).length);
+  });
+
   it('removes a pod so that the next sample no longer has it', () => {
     const pods = podsOnNode(3);
     const tree = createHostTree(makeDir(), { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods });
