@@ -29,10 +29,10 @@ function host(uptimeSeconds: number, withLayout: boolean, restarts = 0, second =
 describe('--pod-logs-dir', () => {
   const env = { KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n' };
 
-  it('takes the kubelet podLogsDir from the flag or KINSIGHT_POD_LOGS_DIR, and leaves the default to the collector', () => {
+  it('takes the kubelet podLogsDir from the flag or KINSIGHT_POD_LOGS_DIR, else /var/log/pods', () => {
     expect(parseAgentConfig(['--dry-run', '--pod-logs-dir', '/data/kubelet/pods'], env).podLogsDir).toBe('/data/kubelet/pods');
     expect(parseAgentConfig(['--dry-run'], { ...env, KINSIGHT_POD_LOGS_DIR: '/srv/pods' }).podLogsDir).toBe('/srv/pods');
-    expect(parseAgentConfig(['--dry-run'], env)).not.toHaveProperty('podLogsDir');
+    expect(parseAgentConfig(['--dry-run'], env).podLogsDir).toBe('/var/log/pods');
   });
 
   it('rejects a relative path, the root and a path that climbs with ..', () => {

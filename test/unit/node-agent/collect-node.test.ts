@@ -180,6 +180,53 @@ describe('collectNode on a hybrid host (v1 controllers plus an empty unified cgr
   });
 });
 
+describe('collectNode without readable namespace links (the agent as its own uid, without CAP_SYS_PTRACE)', () => {
+  // Measured on a Linux host (node-agent/README.md): /proc/<pid>/ns/net of root's pause processes and of
+  // the host's init is EACCES to the agent's uid; net/dev, comm and cgroup.procs stay readable. The fixture
+  // host has no ns links at all, and its host-network sandbox sees the host's namespace entries themselves
+  // (procfs: the same inode of net/dev as PID 1's).
+  const denied = (host: HostReader): HostReader => ({
+    ...host,
+    readLink: (path) => {
+      if (/^proc\/\d+\/ns\//.test(path)) throw Object.assign(new Error(`EACCES: permission denied, readlink '${path}'`), { code: 'EACCES' });
+      return host.readLink(path);
+    },
+  });
+  const withLinks = collectNode(fixture('al2023-v2-containerd-systemd'), 5);
+  /** The pods of the fixture with links, as the fixture without them has them: no log layout, no Job pod. */
+  const withLinksBare = withLinks.pods
+    .filter((p) => p.uid !== POD_J)
+    .map(({ namespace: _ns, name: _name, restartCounts: _restarts, ...p }) => ({ ...p, containers: p.containers.map(({ name: _c, ...c }) => c) }));
+
+  it.each([
+    ['a host whose links are absent', () => fixture('al2023-v2-no-netns-links')],
+    ['a host whose links deny the agent (EACCES)', () => denied(fixture('al2023-v2-no-netns-links'))],
+  ])('tells pod networks from the host network by the inode of their net/dev on %s, as with the links', (_name, host) => {
+    const sample = collectNode(host(), 5);
+    expect(sample.readErrors).toBe(0);
+    expect(sample.pods).toEqual(withLinksBare);
+    expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ hostNetwork: true });
+    expect(sample.pods.find((p) => p.uid === POD_BE)).not.toHaveProperty('net');
+    expect(sample.pods.find((p) => p.uid === POD_G)).toMatchObject({ hostNetwork: false, net: [{ name: 'eth0' }] });
+    expect(sample.net).toEqual(withLinks.net);
+  });
+
+  it('remembers the sandbox verdicts the inodes give, so later cycles read only the net/dev of pod networks', () => {
+    const host = fixture('al2023-v2-no-netns-links');
+    const reads: string[] = [];
+    const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
+    const memory = createCollectMemory();
+    collectNode(counting, 1, memory);
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6')]));
+    expect(memory.sandboxes).toEqual(new Map([[id('1'), { pid: 2101, hostNetwork: false }], [id('3'), { pid: 3201, hostNetwork: false }], [id('6'), { pid: 4301, hostNetwork: true }]]));
+    reads.length = 0;
+    const second = collectNode(counting, 2, memory);
+    expect(reads.filter((p) => p.endsWith('/cgroup.procs'))).toEqual([]);
+    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/1/net/dev', 'proc/2101/net/dev', 'proc/3201/net/dev']);
+    expect(second.pods).toEqual(collectNode(host, 1).pods);
+  });
+});
+
 describe('collectNode across cycles', () => {
   it('probes each container for the sandbox once and remembers the verdict, forgetting containers that are gone', () => {
     const host = fixture('al2023-v2-containerd-systemd');
