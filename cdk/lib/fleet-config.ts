@@ -2,7 +2,7 @@ import { parseDuration } from '../../core/duration';
 import { ConfigError, toSnippet } from '../../core/errors';
 import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
 import { LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../core/limits';
-import { DEFAULT_PROFILE_NAME, PROFILES, parseDeclarations, type MetricDeclaration, type ProfileName } from '../../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, PROFILES, parseDeclarations, parseLogOnlyEvery, type MetricDeclaration, type ProfileName } from '../../core/metrics/profiles';
 import { MAX_POLLER_NODES } from '../../core/poller-sizing';
 import { MAX_FLEET_CLUSTERS } from './cluster-groups';
 
@@ -79,6 +79,12 @@ export interface FleetConfig {
    * @default none: the profile's declarations
    */
   readonly declarations?: readonly MetricDeclaration[];
+  /**
+   * Lean profiles write their log-only records (Container, PodNet, NodeNet, NodeDiskIO) once per this
+   * duration, such as `10m` (every 10th interval at 60 s), for those who query them in Logs Insights.
+   * @default never
+   */
+  readonly logOnlyEvery?: string;
 }
 
 /**
@@ -98,7 +104,7 @@ const MAX_INTERVAL_SECONDS = 300;
  * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 const MAX_SHARDS = 10_000;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations'];
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'logOnlyEvery'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn', 'nodes'];
 /**
  * Bytes of the enricher's environment the fleet may fill with per-cluster profiles and declarations:
@@ -250,6 +256,10 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     declarations = parsed.value;
   }
   checkEnvironmentSize(source, clusters, profile, declarations);
+  const logOnlyEvery = value.logOnlyEvery;
+  if (logOnlyEvery !== undefined && (typeof logOnlyEvery !== 'string' || !parseLogOnlyEvery(logOnlyEvery).ok)) {
+    fail(source, 'logOnlyEvery', logOnlyEvery, 'a duration of at least 1s such as 10m (lean profiles write their log-only records that often), or never');
+  }
   return {
     clusters,
     interval: parseInterval(source, value.interval),
@@ -262,5 +272,6 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
     installPodIdentityAgent: install as boolean,
     ...(declarations === undefined ? {} : { declarations }),
+    ...(logOnlyEvery === undefined ? {} : { logOnlyEvery: logOnlyEvery as string }),
   };
 }

@@ -80,6 +80,7 @@ export class FleetStack extends Stack {
       profile: fleet.profile,
       clusterProfiles: toClusterProfiles(fleet.clusters, fleet.profile),
       ...(fleet.declarations ? { declarations: fleet.declarations } : {}),
+      ...(fleet.logOnlyEvery ? { logOnlyEvery: fleet.logOnlyEvery } : {}),
       ...(props.entries?.enricher ? { entry: props.entries.enricher } : {}),
     }));
 

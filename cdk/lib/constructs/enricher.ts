@@ -37,6 +37,11 @@ export interface EnricherProps {
    */
   readonly clusterProfiles?: Readonly<Record<string, Profile>>;
   /**
+   * Lean profiles write their log-only records once per this duration (`KINSIGHT_LOG_ONLY_EVERY`).
+   * @default never
+   */
+  readonly logOnlyEvery?: string;
+  /**
    * Handler file, relative to the project root.
    * @default 'lambdas/enricher/handler.ts'
    */
@@ -91,6 +96,7 @@ export class Enricher extends Construct {
         KINSIGHT_PROFILE: props.profile,
         KINSIGHT_CLUSTER_PROFILES: JSON.stringify(props.clusterProfiles ?? {}),
         ...(props.declarations ? { KINSIGHT_DECLARATIONS: JSON.stringify(props.declarations) } : {}),
+        ...(props.logOnlyEvery ? { KINSIGHT_LOG_ONLY_EVERY: props.logOnlyEvery } : {}),
       },
     });
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
