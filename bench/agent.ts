@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AGENT_NODE_FLAGS } from '../core/agent-manifest';
 import { DEPLOYED_NODE_MAJOR } from '../core/node-runtime';
-import { collectNode, createCollectMemory } from '../node-agent/collect/collect-node';
+import { collectNode, createCollectMemory, type CollectOptions } from '../node-agent/collect/collect-node';
 import { createHostReader, type HostReader } from '../node-agent/collect/host-reader';
+import { createPodLogsMemory, DEFAULT_POD_LOGS_DIR, readPodLogs } from '../node-agent/collect/read-pod-logs';
 import type { NodeRecord } from '../core/record';
 import { DEFAULT_MAX_RECORD_BYTES, openRecordData, toRecordData, toRecordJson } from '../core/record/record-data';
 import { startSecretsManagerServer } from '../sim/aws/secrets-manager-server';
@@ -57,7 +58,7 @@ const median = (xs: number[]): number => {
 };
 
 /** The agent's work of one cycle, as the loop does it: collect, diff, encode, buffer and send (to a no-op Kinesis). */
-function createCycle(root: string, port: PutRecordsPort = { putRecords: async (entries) => entries.map(() => ({})) }) {
+function createCycle(root: string, port: PutRecordsPort = { putRecords: async (entries) => entries.map(() => ({})) }, options: CollectOptions = {}) {
   const host = createHostReader(root);
   const memory = createCollectMemory();
   const producer = createProducer({ port, random: Math.random, sleep: async () => undefined, now: () => 0 });
@@ -66,7 +67,7 @@ function createCycle(root: string, port: PutRecordsPort = { putRecords: async (e
   return async () => {
     clock += 60_000;
     const c0 = process.cpuUsage();
-    const sample = collectNode(host, clock, memory);
+    const sample = collectNode(host, clock, memory, options);
     const collectMs = cpuMs(c0);
     const { record, next } = toNodeRecord(previous, sample, { cluster: 'bench', node: 'ip-10-0-0-1.ec2.internal' });
     previous = next;
@@ -291,15 +292,34 @@ async function main(): Promise<void> {
       v2Tree = tree;
     }
     const cycle = createCycle(tree.root);
+    // The same agent on the same host, told a pod logs directory that does not exist: the collection
+    // before the node-local identity (plus one failed stat per cycle), measured in the same run.
+    const withoutIdentity = createCycle(tree.root, undefined, { podLogsDir: '/var/log/no-kubelet-here' });
+    // And the identity reads alone, as collectNode makes them, for the pods of each cycle's record.
+    const identityHost = createHostReader(tree.root);
+    const identityMemory = createPodLogsMemory();
+    const readIdentity = (pods: NodeRecord['pods']): number => {
+      const c0 = process.cpuUsage();
+      readPodLogs(identityHost, DEFAULT_POD_LOGS_DIR, pods, identityMemory);
+      return cpuMs(c0);
+    };
     const collectCpu: number[] = [];
+    const withoutCpu: number[] = [];
+    const identityCpu: number[] = [];
     const cycleCpu: number[] = [];
+    await withoutIdentity();
     let last = await cycle();
+    const firstIdentityMs = readIdentity(last.record.pods);
     for (let i = 0; i < MEASURED_CYCLES; i += 1) {
       tree.advance(60);
+      // Alternating which goes first, so that neither always meets the files the other just read.
+      if (i % 2) withoutCpu.push((await withoutIdentity()).collectMs);
       const c1 = process.cpuUsage();
       last = await cycle();
       cycleCpu.push(cpuMs(c1));
       collectCpu.push(last.collectMs);
+      if (!(i % 2)) withoutCpu.push((await withoutIdentity()).collectMs);
+      identityCpu.push(readIdentity(last.record.pods));
     }
     const raw = Buffer.byteLength(toRecordJson(last.record));
     const pods = last.record.pods;
@@ -307,6 +327,8 @@ async function main(): Promise<void> {
     console.log(`\n[${spec.label}]`);
     console.log(`  collection CPU per cycle (median of ${MEASURED_CYCLES}): ${median(collectCpu).toFixed(2)} ms   (target <= 20 ms; budget: the floor below)`);
     console.log(`  floor: the ${floor.files} files of a cycle read once each with readFileSync, its ${floor.dirs} directories listed: ${floor.floorMs.toFixed(2)} ms CPU (median); collection / floor = ${(median(collectCpu) / floor.floorMs).toFixed(2)}`);
+    console.log(`  the same agent without the kubelet log layout (no pod identity; same host, same run), median: ${median(withoutCpu).toFixed(2)} ms`);
+    console.log(`  the identity reads alone (readPodLogs, same host), median: ${median(identityCpu).toFixed(3)} ms = ${((100 * median(identityCpu)) / median(collectCpu)).toFixed(1)} % of the collection; first read (every pod and container directory listed): ${firstIdentityMs.toFixed(2)} ms`);
     console.log(`  full cycle CPU (collect + delta + JSON + gzip + send), median: ${median(cycleCpu).toFixed(2)} ms`);
     console.log(`  record: ${pods.length} pods, ${pods.reduce((n, p) => n + p.containers.length, 0)} containers; ${raw} bytes raw, ${last.entry.data.byteLength} bytes gzipped   (target <= 8192)`);
     // Where the gzipped bytes go: ids are random hex that no compressor can shrink; the rest is figures.

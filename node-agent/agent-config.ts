@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/errors';
 import { MIN_BUFFER_RECORDS } from './ship/producer';
 import { parseStreamName } from './ship/stream-name';
@@ -77,24 +78,32 @@ The Secrets Manager endpoint is https://secretsmanager.<region>.amazonaws.com, o
 const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records', 'key-secret', 'key-refresh', 'shutdown-timeout', 'pod-logs-dir'] as const;
 const BOOLEAN_FLAGS = ['dry-run', 'once'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
+const OPTIONS = Object.fromEntries([...VALUE_FLAGS.map((f) => [f, { type: 'string' }]), ...BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' }])]) as Record<ValueFlag, { type: 'string' }> &
+  Record<(typeof BOOLEAN_FLAGS)[number], { type: 'boolean' }>;
 
+/**
+ * The command line by node:util's parseArgs, as the CLI reads its own, with the agent's messages:
+ * its tokens are checked here (not by strict mode) so that each mistake names the flag and the fix.
+ * A value flag takes the next argument unless that is another `--flag`; the last of a repeated flag wins.
+ */
 function parseFlags(argv: string[]): { values: Partial<Record<ValueFlag, string>>; booleans: Set<string> } {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
   const values: Partial<Record<ValueFlag, string>> = {};
   const booleans = new Set<string>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new ConfigError(`unexpected argument "${arg.slice(0, 80)}"; expected --flag value options (see kinsight agent --help)`);
-    const [, name, inline] = m;
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.rawName.startsWith('--')) {
+      // Positionals, `--` and single-dash options: the agent has none.
+      throw new ConfigError(`unexpected argument "${argv[token.index].slice(0, 80)}"; expected --flag value options (see kinsight agent --help)`);
+    }
+    const { name } = token;
     if ((BOOLEAN_FLAGS as readonly string[]).includes(name)) {
-      if (inline !== undefined) throw new ConfigError(`--${name} takes no value, got "${inline.slice(0, 80)}"; write --${name} alone`);
+      if (token.value !== undefined) throw new ConfigError(`--${name} takes no value, got "${token.value.slice(0, 80)}"; write --${name} alone`);
       booleans.add(name);
     } else if ((VALUE_FLAGS as readonly string[]).includes(name)) {
-      const value = inline ?? argv[(i += 1)];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new ConfigError(`--${name} needs a value; see kinsight agent --help`);
-      values[name as ValueFlag] = value;
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) throw new ConfigError(`--${name} needs a value; see kinsight agent --help`);
+      values[name as ValueFlag] = token.value;
     } else {
-      throw new ConfigError(`unknown option --${name}; expected one of ${[...VALUE_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(', ')}`);
+      throw new ConfigError(`unknown option ${token.rawName.slice(0, 80)}; expected one of ${[...VALUE_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(', ')}`);
     }
   }
   return { values, booleans };
@@ -163,8 +172,11 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   const keyRefreshText = pick('key-refresh', 'KINSIGHT_KEY_REFRESH');
   const shutdownText = pick('shutdown-timeout', 'KINSIGHT_SHUTDOWN_TIMEOUT');
   const podLogsDir = pick('pod-logs-dir', 'KINSIGHT_POD_LOGS_DIR') ?? '/var/log/pods';
-  if (!podLogsDir.startsWith('/') || podLogsDir.split('/').includes('..')) {
-    throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" is not an absolute host path without ..; expected e.g. /var/log/pods (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
+  if (!podLogsDir.startsWith('/') || /^\/+$/.test(podLogsDir) || podLogsDir.includes('\0')) {
+    throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" is not an absolute path of the host; expected e.g. /var/log/pods, the kubelet's podLogsDir (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
+  }
+  if (podLogsDir.split('/').includes('..')) {
+    throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" climbs with ".."; give the kubelet's podLogsDir as a plain absolute path (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
   }
   return {
     hostRoot: pick('host-root', 'KINSIGHT_HOST_ROOT') ?? '/',

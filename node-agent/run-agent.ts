@@ -56,6 +56,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
   let previous: NodeSample | undefined;
   let lastTotals: ProducerStats = { sent: 0, retries: 0, dropped: 0, buffered: 0 };
   const result: AgentRunResult = { cycles: 0, failedCycles: 0, unsent: 0 };
+  let podLogsFailing = false;
   /** Why the last flush left records buffered, for the stop's log line when the shutdown flush cannot tell. */
   let lastError: string | undefined;
   // The shutdown budget: it starts with the stop (or the end of --once) and aborts the flushes' requests when spent.
@@ -89,6 +90,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         rssBytes: deps.rssBytes(),
         readErrors: sample.readErrors,
         podsVanished: sample.podsVanished,
+        ...(sample.podLogErrors !== undefined ? { podLogErrors: sample.podLogErrors } : {}),
       };
       lastTotals = totals;
       const { record, next } = toNodeRecord(previous, sample, { cluster: config.cluster, node: config.node, agent });
@@ -96,6 +98,9 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
       if (sample.readErrors > 0 || sample.podsVanished > 0) {
         deps.log.warn('values omitted from the record', { readErrors: sample.readErrors, podsVanished: sample.podsVanished });
       }
+      // Once per outage, not every cycle: the records count it (agent.podLogErrors).
+      if (sample.podLogsProblem !== undefined && !podLogsFailing) deps.log.warn('pods sent without node-local identity', { problem: sample.podLogsProblem });
+      podLogsFailing = sample.podLogsProblem !== undefined;
       if (deps.producer) {
         deps.producer.enqueue(toKinesisEntry(record));
         await deps.signingKey?.refreshIfDue(budget.signal);

@@ -123,7 +123,7 @@ export async function startAgent(argv: string[], io: AgentIo): Promise<number> {
   }
   try {
     const result = await runAgent(config, {
-      collect: (nowMs) => collectNode(host, nowMs, memory),
+      collect: (nowMs) => collectNode(host, nowMs, memory, { podLogsDir: config.podLogsDir }),
       ...(shipping ? { producer: shipping.producer } : {}),
       ...(shipping?.signingKey ? { signingKey: shipping.signingKey } : {}),
       // Dry-run prints what would be sent, before gzip: the wire document's JSON.

@@ -148,6 +148,12 @@ export interface AgentStats {
   readErrors: number;
   /** Pods that disappeared while being read (omitted from the record). */
   podsVanished: number;
+  /**
+   * Listings of the kubelet's log layout that failed in this cycle (its directory missing or
+   * unreadable): the pods concerned are sent without namespace, name and restart counts (schema 2.1;
+   * absent from older agents and when the node had no pods to name).
+   */
+  podLogErrors?: number;
 }
 
 /** The record of one node for one interval, decoded. */

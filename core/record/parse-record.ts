@@ -35,6 +35,7 @@ const AGENT_MEMBERS: Record<keyof AgentStats, Kind> = {
   rssBytes: 'number',
   readErrors: 'number',
   podsVanished: 'number',
+  podLogErrors: 'number?',
 };
 const KIND_TEXT: Record<Kind, string> = { string: 'a string', number: 'a finite number', 'number?': 'a finite number when present' };
 

@@ -13,6 +13,7 @@ import { parseProcStat } from './parse-proc-stat';
 import { parseUptime } from './parse-uptime';
 import { parseKeyValues } from './parse-values';
 import { readCgroup } from './read-cgroup';
+import { createPodLogsMemory, DEFAULT_POD_LOGS_DIR, readPodLogs, type PodLogsMemory } from './read-pod-logs';
 import { isSystemError, readOrCount, type ReadTally } from './read-tally';
 import type { QosClass } from '../../core/record';
 
@@ -43,23 +44,36 @@ export interface CollectMemory {
   appIds: Set<string>;
   /** Sandbox container id -> its pause process. @default empty */
   sandboxes: Map<string, SandboxProcess>;
+  /** What the kubelet's log layout said (pod directories, restart counts, container names). @default empty */
+  podLogs: PodLogsMemory;
+  /** Block device -> its serial, or null when it has none: read once per device. @default empty */
+  diskSerials: Map<string, string | null>;
 }
 
 /** An empty {@link CollectMemory}, for the first cycle. */
-export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set(), sandboxes: new Map() });
+export const createCollectMemory = (): CollectMemory => ({ sandboxIds: new Set(), appIds: new Set(), sandboxes: new Map(), podLogs: createPodLogsMemory(), diskSerials: new Map() });
+
+/** Options of {@link collectNode}. */
+export interface CollectOptions {
+  /** The kubelet's `podLogsDir`, a path of the host (read below the host root). @default '/var/log/pods' */
+  podLogsDir?: string;
+}
 
 /**
  * Reads one sample of a host: /proc (uptime, cpuinfo, meminfo, stat, net/dev, diskstats, mounts
- * and statfs) and the cgroup tree (root, every kubepods pod and container). Never calls the
- * Kubernetes API or IMDS. Values that cannot be read are omitted and counted in `readErrors`; a
- * pod that disappears while being read is omitted and counted in `podsVanished`.
+ * and statfs), the disks' serials (/sys/block), the cgroup tree (root, every kubepods pod and
+ * container) and the names of the kubelet's log layout, which name the pods and containers and
+ * count their restarts (read-pod-logs.ts). Never calls the Kubernetes API or IMDS. Values that
+ * cannot be read are omitted and counted in `readErrors`; a pod that disappears while being read is
+ * omitted and counted in `podsVanished`; a log layout that cannot be read leaves the pods without
+ * names and is counted in `podLogErrors`.
  *
  * Throws a KinsightError only when the host cannot be a Linux node at all: no monotonic clock
  * (/proc/uptime), no CPU count or no MemTotal.
  *
  * @param memory what earlier cycles learnt about the containers; updated in place. @default a new, empty one
  */
-export function collectNode(host: HostReader, nowMs: number, memory: CollectMemory = createCollectMemory()): NodeSample {
+export function collectNode(host: HostReader, nowMs: number, memory: CollectMemory = createCollectMemory(), options: CollectOptions = {}): NodeSample {
   const tally: ReadTally = { readErrors: 0 };
   const monotonicMs = parseUptime(readOrCount(host, 'proc/uptime', tally) ?? '');
   if (monotonicMs === undefined) throw new KinsightError('cannot read the monotonic clock from <host-root>/proc/uptime; expected "<seconds> <idle>"; is --host-root the root of a Linux host?');
@@ -84,17 +98,19 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
     Object.assign(root.counters, stat?.value);
   }
 
-  const net = readNet(host, host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev', tally) ?? [];
-  const disks = readDisks(host, layout, tally);
+  const hostNetPath = host.exists('proc/1/net/dev') ? 'proc/1/net/dev' : 'proc/net/dev';
+  const net = readNet(host, hostNetPath, tally) ?? [];
+  const disks = readDisks(host, layout, memory, tally);
   const filesystems = readFilesystems(host, tally);
 
   let podsVanished = 0;
   const pods: PodReading[] = [];
   const hostNetns = tryReadLink(host, 'proc/1/ns/net');
+  const hostNetId = tryFileId(host, hostNetPath);
   const seen = createCollectMemory();
   for (const listing of listPods(host, layout)) {
     const podTally: ReadTally = { readErrors: 0 };
-    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNet: net, hostHasSwap, memory, seen });
+    const pod = readPod(host, layout, listing, podTally, { hostNetns, hostNetId, hostNet: net, hostHasSwap, memory, seen });
     // Reads of a pod that ended fail: only then is it worth asking whether the pod is gone.
     if (podTally.readErrors > 0 && !host.exists(`${layout.listing}/${listing.rel}`)) {
       podsVanished += 1;
@@ -106,8 +122,23 @@ export function collectNode(host: HostReader, nowMs: number, memory: CollectMemo
   memory.sandboxIds = seen.sandboxIds;
   memory.appIds = seen.appIds;
   memory.sandboxes = seen.sandboxes;
+  const sample: NodeSample = { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
+  // Without pods there is nothing to name (and a host without a kubelet has no log layout).
+  if (pods.length > 0) {
+    const logs = readPodLogs(host, options.podLogsDir ?? DEFAULT_POD_LOGS_DIR, pods, memory.podLogs);
+    sample.pods = pods.map((pod) => {
+      const identity = logs.pods.get(pod.uid);
+      const containers = pod.containers.map((c) => {
+        const name = logs.containerNames.get(c.id);
+        return name === undefined ? c : { ...c, name };
+      });
+      return identity === undefined ? { ...pod, containers } : { ...pod, containers, namespace: identity.namespace, name: identity.name, restartCounts: identity.restartCounts };
+    });
+    sample.podLogErrors = logs.errors;
+    if (logs.problem !== undefined) sample.podLogsProblem = logs.problem;
+  }
   host.release?.();
-  return { timeMs: nowMs, monotonicMs, cgroupVersion: layout.version, cores, memTotalBytes, root, net, disks, filesystems, pods, readErrors: tally.readErrors, podsVanished };
+  return sample;
 }
 
 function readNet(host: HostReader, path: string, tally: ReadTally): NetReading[] | undefined {
@@ -118,7 +149,37 @@ function readNet(host: HostReader, path: string, tally: ReadTally): NetReading[]
   return parsed.value;
 }
 
-function readDisks(host: HostReader, layout: CgroupLayout, tally: ReadTally): DiskReading[] {
+/** A kernel block device name that names its sysfs directory (`cciss/c0d0` is `cciss!c0d0` there). */
+const SYSFS_DEVICE = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+/** What a serial must look like to be sent: printable ASCII without spaces (NVMe pads with spaces, trimmed first). */
+const SERIAL = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The serial of a block device (`/sys/block/<dev>/device/serial`; an EBS volume on Nitro shows its
+ * volume id without the dash), read once per device: a device keeps its serial while it exists. A
+ * device without one (virtio, Xen, loop) is remembered as such; an unreadable file is counted.
+ */
+function readSerial(host: HostReader, device: string, memory: CollectMemory, tally: ReadTally): string | undefined {
+  const known = memory.diskSerials.get(device);
+  if (known !== undefined) return known ?? undefined;
+  let serial: string | null = null;
+  if (SYSFS_DEVICE.test(device)) {
+    try {
+      const text = host.readText(`sys/block/${device.replace(/\//g, '!')}/device/serial`).trim();
+      if (SERIAL.test(text)) serial = text;
+    } catch (error) {
+      if (!isSystemError(error)) throw error;
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') {
+        tally.readErrors += 1;
+        return undefined;
+      }
+    }
+  }
+  memory.diskSerials.set(device, serial);
+  return serial ?? undefined;
+}
+
+function readDisks(host: HostReader, layout: CgroupLayout, memory: CollectMemory, tally: ReadTally): DiskReading[] {
   const text = readOrCount(host, 'proc/diskstats', tally);
   if (text === undefined) return [];
   const parsed = parseDiskstats(text);
@@ -129,11 +190,16 @@ function readDisks(host: HostReader, layout: CgroupLayout, tally: ReadTally): Di
     const f = line.trim().split(/\s+/);
     if (f.length >= 3) names.set(`${f[0]}:${f[1]}`, f[2]);
   }
-  const disks: DiskReading[] = parsed.value.map((d) => ({
-    device: d.device,
-    serviceBytes: { read: d.readBytes, write: d.writeBytes },
-    serviced: { read: d.readOps, write: d.writeOps },
-  }));
+  const disks: DiskReading[] = parsed.value.map((d) => {
+    const serial = readSerial(host, d.device, memory, tally);
+    return {
+      device: d.device,
+      ...(serial === undefined ? {} : { serial }),
+      serviceBytes: { read: d.readBytes, write: d.writeBytes },
+      serviced: { read: d.readOps, write: d.writeOps },
+    };
+  });
+  for (const device of memory.diskSerials.keys()) if (!disks.some((d) => d.device === device)) memory.diskSerials.delete(device);
   if (layout.version === 1 && layout.blkio) {
     // The v1 root blkio adds the sync/async/total split that /proc/diskstats lacks, when it counts at all.
     for (const [file, key] of [['blkio.throttle.io_service_bytes', 'serviceBytes'], ['blkio.throttle.io_serviced', 'serviced']] as const) {
@@ -195,6 +261,16 @@ function tryReadLink(host: HostReader, path: string): string | undefined {
   }
 }
 
+function tryFileId(host: HostReader, path: string): string | undefined {
+  try {
+    return host.fileId(path);
+  } catch (error) {
+    if (!isSystemError(error)) throw error;
+    // The process ended, or the host (a fixture) has no such file: no verdict from it.
+    return undefined;
+  }
+}
+
 function listPods(host: HostReader, layout: CgroupLayout): PodListing[] {
   const kubepods = KUBEPODS_DIRS.find((d) => host.exists(`${layout.listing}/${d}`));
   if (kubepods === undefined) return [];
@@ -225,7 +301,7 @@ function readPod(
   layout: CgroupLayout,
   listing: PodListing,
   tally: ReadTally,
-  context: { hostNetns?: string; hostNet: NetReading[]; hostHasSwap: boolean; memory: CollectMemory; seen: CollectMemory },
+  context: { hostNetns?: string; hostNetId?: string; hostNet: NetReading[]; hostHasSwap: boolean; memory: CollectMemory; seen: CollectMemory },
 ): PodReading {
   const { memory, seen } = context;
   const cgroup = readCgroup(host, layout, listing.rel, { isRoot: false, hostHasSwap: context.hostHasSwap }, tally);
@@ -282,19 +358,24 @@ function readPod(
   if (sandboxPid === undefined && sandboxRel !== undefined) sandboxPid = findPid(host, layout, [sandboxRel]);
   const pid = sandboxPid ?? findPid(host, layout, [...listing.containers.map((c) => c.rel), listing.rel]);
   if (pid === undefined) return pod;
+  // The namespace link where the agent may read it (ptrace access), else the identity of the
+  // process's net/dev, which stat gives any uid: both tell the host's namespace exactly.
   const podNetns = context.hostNetns === undefined ? undefined : tryReadLink(host, `proc/${pid}/ns/net`);
-  // Only a verdict read from the namespace link of the sandbox's own process is remembered.
+  const podNetId = podNetns !== undefined || context.hostNetId === undefined ? undefined : tryFileId(host, `proc/${pid}/net/dev`);
+  const onHost = podNetns !== undefined ? podNetns === context.hostNetns : podNetId !== undefined ? podNetId === context.hostNetId : undefined;
+  // Only an exact verdict about the sandbox's own process is remembered.
   const remember = (hostNetwork: boolean): void => {
-    if (sandboxId !== undefined && pid === sandboxPid && podNetns !== undefined) seen.sandboxes.set(sandboxId, { pid, hostNetwork });
+    if (sandboxId !== undefined && pid === sandboxPid && onHost !== undefined) seen.sandboxes.set(sandboxId, { pid, hostNetwork });
   };
-  if (podNetns !== undefined && podNetns === context.hostNetns) {
+  if (onHost === true) {
     remember(true);
     return { ...pod, hostNetwork: true };
   }
   const net = readNet(host, `proc/${pid}/net/dev`, tally);
   if (net === undefined) return pod;
-  // Without namespace links, a pod that sees exactly the host's interfaces and counters is on the host network.
-  if (podNetns === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
+  // With neither (a process that ended between the two reads), a pod that sees exactly the host's
+  // interfaces and counters is taken to be on the host network; such a verdict is not remembered.
+  if (onHost === undefined && context.hostNet.length > 0 && JSON.stringify(net) === JSON.stringify(context.hostNet)) {
     return { ...pod, hostNetwork: true };
   }
   remember(false);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, statfsSync, statSync } from 'node:fs';
 
 /** Space figures of one mounted filesystem, as statfs reports them. */
 export interface FsStats {
@@ -18,8 +18,19 @@ export interface FsStats {
  */
 export interface HostReader {
   readText(path: string): string;
+  /** Names of the subdirectories; symbolic links are not followed (a link to a directory is not listed). */
   listDirs(path: string): string[];
+  /** Names of every entry of a directory (files, links, directories), without looking at any of them. */
+  listNames(path: string): string[];
+  /** Last modification time of a directory (an entry added, removed or renamed), ms; compared, never shown. */
+  modifiedMs(path: string): number;
   readLink(path: string): string;
+  /**
+   * Identity of a file (device and inode), following links; compared, never shown. Two processes'
+   * `net/dev` have the same identity exactly when they share a network namespace (procfs gives each
+   * namespace's entries their own inode), and stat needs no ptrace access, unlike `ns/net` links.
+   */
+  fileId(path: string): string;
   exists(path: string): boolean;
   statfs(path: string): FsStats;
   /** Frees what the reader kept for files not read since the previous call; the collector calls it once per cycle. @default no-op */
@@ -109,7 +120,14 @@ export function createHostReader(hostRoot: string, options: Partial<HostReaderOp
       readdirSync(at(path), { withFileTypes: true })
         .filter((e) => e.isDirectory())
         .map((e) => e.name),
+    listNames: (path) => readdirSync(at(path)),
+    modifiedMs: (path) => statSync(at(path)).mtimeMs,
     readLink: (path) => readlinkSync(at(path)),
+    fileId: (path) => {
+      // bigint: inode numbers are 64-bit.
+      const s = statSync(at(path), { bigint: true });
+      return `${s.dev}:${s.ino}`;
+    },
     exists: (path) => existsSync(at(path)),
     statfs: (path) => {
       const s = statfsSync(at(path));

@@ -18,6 +18,8 @@ export interface NetReading {
 /** Cumulative I/O counters of one block device, per operation. */
 export interface DiskReading {
   device: string;
+  /** The kernel's serial of the device (`/sys/block/<dev>/device/serial`), when it has one. */
+  serial?: string;
   serviceBytes: DiskOps;
   serviced: DiskOps;
 }
@@ -26,6 +28,8 @@ export interface DiskReading {
 export interface ContainerReading {
   id: string;
   runtime?: string;
+  /** Container name, from the link of the kubelet's log layout that names this container id and its pod. */
+  name?: string;
   cgroup: CgroupReading;
 }
 
@@ -39,6 +43,14 @@ export interface PodReading {
   /** Interfaces of the pod's network namespace; absent when unknown or on the host network. */
   net?: NetReading[];
   containers: ContainerReading[];
+  /** Namespace and name from the pod's log directory `<namespace>_<name>_<uid>`. */
+  namespace?: string;
+  name?: string;
+  /**
+   * Restart count by container name, for every container directory of the pod's log directory that
+   * has a log file, with or without a cgroup now (a cumulative counter: the delta step diffs it).
+   */
+  restartCounts?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -62,4 +74,12 @@ export interface NodeSample {
   readErrors: number;
   /** Pods listed but gone before they could be read (omitted). */
   podsVanished: number;
+  /**
+   * Listings of the kubelet's log layout that failed in this cycle (the pod logs directory or
+   * /var/log/containers missing or unreadable): the pods concerned have no node-local identity.
+   * @default undefined (the layout was not read: no pods)
+   */
+  podLogErrors?: number;
+  /** The first of those failures (`<host path>: <error code>`), for the agent's warning. */
+  podLogsProblem?: string;
 }

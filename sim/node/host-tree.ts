@@ -8,7 +8,9 @@ import { createRandom } from '../cluster/random';
  * What a host tree needs of a pod: a simulated pod running on the node (sim/cluster's
  * `toPodsOnHost` gives them, each with its running containers).
  */
-export type HostTreePod = Pick<SimPod, 'uid' | 'qos' | 'hostNetwork'> & { readonly containers: readonly Pick<SimContainer, 'id'>[] };
+export type HostTreePod = Pick<SimPod, 'uid' | 'qos' | 'hostNetwork' | 'namespace' | 'name'> & {
+  readonly containers: readonly Pick<SimContainer, 'id' | 'name' | 'restartCount'>[];
+};
 
 /** The node a host tree simulates. */
 export interface HostTreeSpec {
@@ -27,6 +29,13 @@ export interface HostTreeSpec {
   pauseContainers?: boolean;
   /** Seed of the deterministic random walk. @default 1 */
   seed?: number;
+  /**
+   * Where the kubelet writes container logs (its podLogsDir): the tree lays out
+   * `<dir>/<namespace>_<pod>_<uid>/<container>/<restartCount>.log` and links
+   * `/var/log/containers/<pod>_<namespace>_<container>-<id>.log` to them; false for a node without.
+   * @default '/var/log/pods'
+   */
+  podLogsDir?: string | false;
 }
 
 /** How busy the node is while time advances. */
@@ -51,7 +60,16 @@ export interface HostTree {
   removePod(uid: string): void;
   /** Creates a pod's cgroups and processes, as when a pod starts; its counters start at zero. */
   addPod(pod: HostTreePod): void;
+  /**
+   * Restarts a container of a pod as the kubelet does: the old container's cgroup and process go, a
+   * new container with a new id starts from zero, and its log is `<restartCount + 1>.log` (the log
+   * before the previous one is removed, as the kubelet's garbage collection does). Returns the new id.
+   */
+  restartContainer(uid: string, containerName: string): string;
 }
+
+const COUNTER_KEYS = ['cpuNs', 'userNs', 'systemNs', 'pgfault', 'pgmajfault'] as const;
+type CounterKey = (typeof COUNTER_KEYS)[number];
 
 const DEFAULT_LOAD: LoadProfile = { cpuUtilization: 0.4, podNetBytesPerSecond: 50_000, diskBytesPerSecond: 2_000_000 };
 const HOST_NETNS = 'net:[4026531840]';
@@ -75,6 +93,13 @@ interface HostCgroup {
   peak: number;
   weight: number;
   pid?: number;
+  /** A container's runtime id and name (the pause container has no name). */
+  id?: string;
+  name?: string;
+  /** A container's restart count (its log is `<restarts>.log`). */
+  restarts?: number;
+  /** The id of the container it replaced (the dead container whose log and link the kubelet keeps). */
+  previousId?: string;
 }
 
 /** A pod as the host tree keeps it: its cgroups, processes and network counters. */
@@ -82,6 +107,8 @@ interface HostPod {
   spec: HostTreePod;
   cgroup: HostCgroup;
   containers: HostCgroup[];
+  /** Counters of the containers that restarted: the pod cgroup keeps what they used. */
+  retired: Record<CounterKey, number>;
   pid: number;
   netns: string;
   rxBytes: number;
@@ -132,22 +159,49 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     anon: Math.round(memBytes * 0.7 / PAGE) * PAGE, file: Math.round(memBytes * 0.3 / PAGE) * PAGE,
     mapped: Math.round(memBytes * 0.05 / PAGE) * PAGE, inactiveFile: Math.round(memBytes * 0.1 / PAGE) * PAGE, peak: 0, weight,
   });
+  // The kubelet's log layout: names only, the log files stay empty (the agent never reads them).
+  const podLogsDir = spec.podLogsDir === false ? undefined : (spec.podLogsDir ?? '/var/log/pods').replace(/^\/+|\/+$/g, '');
+  const toPodLogDir = (p: HostTreePod): string => `${podLogsDir}/${p.namespace}_${p.name}_${p.uid}`;
+  const toLogLink = (p: HostTreePod, name: string, id: string): string => `var/log/containers/${p.name}_${p.namespace}_${name}-${id}.log`;
+  const writeContainerLog = (pod: HostPod, c: HostCgroup): void => {
+    if (podLogsDir === undefined || c.name === undefined || c.id === undefined) return;
+    const restarts = c.restarts ?? 0;
+    const logDir = `${toPodLogDir(pod.spec)}/${c.name}`;
+    // The kubelet keeps the log of the previous run (the dead container) beside the current one.
+    for (const n of restarts > 0 ? [restarts - 1, restarts] : [restarts]) write(`${logDir}/${n}.log`, '');
+    const linkPath = join(dir, toLogLink(pod.spec, c.name, c.id));
+    mkdirSync(dirname(linkPath), { recursive: true });
+    rmSync(linkPath, { force: true });
+    symlinkSync(`/${logDir}/${restarts}.log`, linkPath);
+  };
   let nextPid = 1000;
   let nextNetns = 0;
+  const newContainer = (podRel: string, id: string, weight: number, app?: { name: string; restarts: number }): HostCgroup => {
+    const c = newCgroup(`${podRel}/${toContainerDir(spec, id)}`, weight, 20e6 + random() * 200e6);
+    c.peak = c.anon + c.file;
+    c.pid = nextPid += 7;
+    c.id = id;
+    if (app) {
+      c.name = app.name;
+      c.restarts = app.restarts;
+    }
+    return c;
+  };
+  const pause = spec.pauseContainers ?? true;
   const toHostPod = (p: HostTreePod): HostPod => {
     const i = nextNetns++;
     const rel = toPodRel(spec, p);
-    const ids = [...(spec.pauseContainers ?? true ? [generator.hex(64)] : []), ...p.containers.map((c) => c.id)];
-    const containers = ids.map((id, j) => newCgroup(`${rel}/${toContainerDir(spec, id)}`, j === 0 && (spec.pauseContainers ?? true) ? 0.01 : 0.5 + random(), 20e6 + random() * 200e6));
-    for (const c of containers) {
-      c.peak = c.anon + c.file;
-      c.pid = nextPid += 7;
-    }
+    const containers = [
+      ...(pause ? [newContainer(rel, generator.hex(64), 0.01)] : []),
+      ...p.containers.map((c) => newContainer(rel, c.id, 0.5 + random(), { name: c.name, restarts: c.restartCount })),
+    ];
     const pid = containers[0].pid as number;
-    return {
-      spec: p, cgroup: newCgroup(rel, 0, 0), containers, pid,
+    const pod: HostPod = {
+      spec: p, cgroup: newCgroup(rel, 0, 0), containers, retired: { cpuNs: 0, userNs: 0, systemNs: 0, pgfault: 0, pgmajfault: 0 }, pid,
       netns: p.hostNetwork ? HOST_NETNS : `net:[${4026532000 + i}]`, rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0,
     };
+    for (const c of containers) if (c.name !== undefined) writeContainerLog(pod, c);
+    return pod;
   };
   const pods: HostPod[] = spec.pods.map(toHostPod);
   const root = newCgroup('', 0, 0);
@@ -240,6 +294,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       'tmpfs /run tmpfs rw,nosuid,nodev,mode=755 0 0', `cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0`,
       ...pods.slice(0, 3).map((p) => `tmpfs /var/lib/kubelet/pods/${p.spec.uid}/volumes/kubernetes.io~projected/kube-api-access tmpfs rw,relatime 0 0`),
       ...pods.slice(0, 3).map((p) => `overlay /run/containerd/io.containerd.runtime.v2.task/k8s.io/${p.containers[0].rel.slice(-12)}/rootfs overlay rw,relatime 0 0`), ''].join('\n'));
+    // The EBS root volume's NVMe serial: its volume id without the dash (not drawn from the random walk, which it would shift).
+    writeOnce('sys/block/nvme0n1/device/serial', `vol${(((spec.seed ?? 1) * 2654435761) >>> 0).toString(16).padStart(17, '0')}\n`);
     mkdirSync(join(dir, 'run'), { recursive: true });
     link(HOST_NETNS, 'proc/1/ns/net');
     for (const p of pods) {
@@ -252,6 +308,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
         }
       });
       if (!p.spec.hostNetwork) write(`proc/${p.pid}/net/dev`, netHeader + line('lo', 0, 0, 0, 0) + line('eth0', p.rxBytes, p.rxPackets, p.txBytes, p.txPackets));
+      // A host-network process sees the host's namespace entries themselves (the same inode in procfs).
+      else link('../net', `proc/${p.pid}/net`);
       writeCgroup(p.cgroup, false, []);
       for (const c of p.containers) writeCgroup(c, false, c.pid ? [c.pid] : []);
     }
@@ -302,6 +360,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     }
     for (const p of pods) {
       sumInto(p.cgroup, p.containers, 1);
+      for (const key of COUNTER_KEYS) p.cgroup[key] += p.retired[key];
       if (!p.spec.hostNetwork) {
         const rx = Math.round(load.podNetBytesPerSecond * seconds * (0.5 + random()));
         p.rxBytes += rx;
@@ -327,11 +386,41 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     if (index < 0) throw new Error(`removePod: no pod with uid ${uid} in this host tree; expected one of the spec's pods`);
     const [pod] = pods.splice(index, 1);
     for (const ctl of controllers) rmSync(join(dir, ctl, pod.cgroup.rel), { recursive: true, force: true });
-    for (const c of pod.containers) {
-      rmSync(join(dir, `proc/${c.pid}`), { recursive: true, force: true });
-      links.delete(`proc/${c.pid}/ns/net`);
-      links.delete(`proc/${c.pid}/comm`);
+    for (const c of pod.containers) removeProcess(c);
+    if (podLogsDir !== undefined) {
+      // The kubelet removes the pod's log directory and its links once the pod is gone.
+      rmSync(join(dir, toPodLogDir(pod.spec)), { recursive: true, force: true });
+      for (const c of pod.containers) if (c.name !== undefined && c.id !== undefined) rmSync(join(dir, toLogLink(pod.spec, c.name, c.id)), { force: true });
     }
+  };
+
+  const removeProcess = (c: HostCgroup): void => {
+    rmSync(join(dir, `proc/${c.pid}`), { recursive: true, force: true });
+    links.delete(`proc/${c.pid}/ns/net`);
+    links.delete(`proc/${c.pid}/comm`);
+    links.delete(`proc/${c.pid}/net`);
+  };
+
+  const restartContainer = (uid: string, containerName: string): string => {
+    const pod = pods.find((p) => p.spec.uid === uid);
+    const index = pod?.containers.findIndex((c) => c.name === containerName) ?? -1;
+    if (!pod || index < 0) throw new Error(`restartContainer: no container ${containerName} in pod ${uid} of this host tree; expected a running container of one of its pods`);
+    const old = pod.containers[index];
+    for (const key of COUNTER_KEYS) pod.retired[key] += old[key];
+    for (const ctl of controllers) rmSync(join(dir, ctl, old.rel), { recursive: true, force: true });
+    removeProcess(old);
+    const restarts = (old.restarts ?? 0) + 1;
+    const fresh = newContainer(pod.cgroup.rel, generator.hex(64), old.weight, { name: containerName, restarts });
+    pod.containers[index] = fresh;
+    if (podLogsDir !== undefined) {
+      // The kubelet's garbage collection keeps one dead container per name: the one before it goes, with its link.
+      rmSync(join(dir, `${toPodLogDir(pod.spec)}/${containerName}/${restarts - 2}.log`), { force: true });
+      if (old.previousId !== undefined) rmSync(join(dir, toLogLink(pod.spec, containerName, old.previousId)), { force: true });
+      fresh.previousId = old.id;
+      writeContainerLog(pod, fresh);
+    }
+    render();
+    return fresh.id as string;
   };
 
   const addPod = (pod: HostTreePod): void => {
@@ -341,5 +430,5 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
   };
 
   advance(0);
-  return { root: dir, spec, advance, removePod, addPod, get clockSeconds() { return clock; } } as HostTree;
+  return { root: dir, spec, advance, removePod, addPod, restartContainer, get clockSeconds() { return clock; } } as HostTree;
 }

@@ -100,7 +100,7 @@ describe('node agent against kinesalite', () => {
     expect(got[0].partitionKey).toBe('prod/ip-10-0-1-2');
     const record = expectValidData(got[0].data);
     expect(record).toMatchObject({ cluster: 'prod', node: 'ip-10-0-1-2', cgroupVersion: 2, cores: 4 });
-    expect(record.pods).toHaveLength(3);
+    expect(record.pods).toHaveLength(4);
   });
 
   it('keeps records through a Kinesis outage and delivers all of them, in order, after a restart on the same port', async () => {
@@ -374,7 +374,7 @@ describe('kinsight agent on the command line', () => {
     expect(r.stderr).toBe('kinsight agent: no Kinesis stream; set --stream or KINSIGHT_STREAM_NAME (or use --dry-run to print records)\n');
     const dry = await run(['dist/agent.js', '--dry-run', '--once'], { KINSIGHT_CLUSTER_NAME: 'c', KINSIGHT_NODE_NAME: 'n', KINSIGHT_HOST_ROOT: FIXTURE });
     expect(dry.code).toBe(0);
-    expect(expectValidRecord(dry.stdout).pods).toHaveLength(3);
+    expect(expectValidRecord(dry.stdout).pods).toHaveLength(4);
   });
 });
 

@@ -37,6 +37,45 @@ describe('parseAgentConfig', () => {
     expect(config).toMatchObject({ hostRoot: '/host', cluster: 'dev', node: 'n1', intervalMs: 10_000, streamName: 's2', endpoint: 'http://127.0.0.1:4567', region: 'eu-west-1', healthPort: 8471, once: true, dryRun: false });
   });
 
+  it('reads every flag from the command line, the last of a repeated flag winning, and a value flag taking a value that starts with one dash', () => {
+    const argv = [
+      '--host-root=/host', '--cluster', 'a', '--cluster', 'dev', '--node', 'n1', '--interval', '1m30s', '--stream', 's2', '--endpoint', 'http://127.0.0.1:4567',
+      '--region', 'eu-west-1', '--health-port', '8471', '--buffer-records', '15', '--key-secret', 'kinsight/agent-key/dev', '--key-refresh', '2h',
+      '--shutdown-timeout', '25s', '--pod-logs-dir', '/data/kubelet/pods', '--dry-run', '--once',
+    ];
+    expect(parseAgentConfig(argv, {})).toEqual({
+      hostRoot: '/host', cluster: 'dev', node: 'n1', dryRun: true, once: true, intervalMs: 90_000, streamName: 's2', endpoint: 'http://127.0.0.1:4567',
+      region: 'eu-west-1', healthPort: 8471, bufferRecords: 15, keySecret: 'kinsight/agent-key/dev', keyRegion: 'eu-west-1', keyRefreshMs: 7_200_000,
+      shutdownMs: 25_000, podLogsDir: '/data/kubelet/pods',
+    });
+    expect(parseAgentConfig(['--node', '-n1'], env).node).toBe('-n1');
+    expect(parseAgentConfig(['--node=--n1'], env).node).toBe('--n1');
+  });
+
+  it('falls back to the environment for a flag given empty', () => {
+    expect(parseAgentConfig(['--cluster=', '--node', ''], env)).toMatchObject({ cluster: 'prod', node: 'ip-10-0-1-2' });
+  });
+
+  it.each([
+    [['--bogus=1'], /^unknown option --bogus; expected one of --host-root, --cluster, --node, --interval, --stream, --endpoint, --region, --health-port, --buffer-records, --key-secret, --key-refresh, --shutdown-timeout, --pod-logs-dir, --dry-run, --once$/],
+    [['--Cluster', 'x'], /^unknown option --Cluster; expected one of --host-root/],
+    [['--no-once'], /^unknown option --no-once;/],
+    [['--help'], /^unknown option --help;/],
+    [['--stream', '--once'], /^--stream needs a value; see kinsight agent --help$/],
+    [['--cluster', '--node', 'n'], /^--cluster needs a value/],
+    [['--once', '--pod-logs-dir'], /^--pod-logs-dir needs a value/],
+    [['--once='], /^--once takes no value, got ""; write --once alone$/],
+    [['--dry-run=false'], /^--dry-run takes no value, got "false"/],
+    [['--'], /^unexpected argument "--"; expected --flag value options \(see kinsight agent --help\)$/],
+    [['--once', '--', '--dry-run'], /^unexpected argument "--";/],
+    [['-x'], /^unexpected argument "-x";/],
+    [['-abc'], /^unexpected argument "-abc";/],
+    [['--host-root', '/host', 'extra'], /^unexpected argument "extra";/],
+    [[`${'y'.repeat(200)}`], new RegExp(`^unexpected argument "${'y'.repeat(80)}";`)],
+  ])('rejects the command line %j with one line naming the flag', (argv, message) => {
+    expect(() => parseAgentConfig(argv, env)).toThrow(message);
+  });
+
   it('needs no stream in dry-run', () => {
     expect(parseAgentConfig(['--dry-run', '--cluster', 'c', '--node', 'n'], {})).toMatchObject({ dryRun: true, cluster: 'c', node: 'n' });
   });
@@ -59,8 +98,8 @@ describe('parseAgentConfig', () => {
     [['--key-secret', 'arn:aws:kms:us-east-1:123456789012:key/k'], env, /key secret .* is neither/],
     [['--key-refresh', '10s'], env, /signing key refresh .*"10s" is not a duration of at least 60s/],
     [['--shutdown-timeout', '25'], env, /shutdown timeout .*"25" is not a duration/],
-    [['--pod-logs-dir', 'var/log/pods'], env, /pod logs directory "var\/log\/pods" is not an absolute host path/],
-    [[], { ...env, KINSIGHT_POD_LOGS_DIR: '/var/log/../../etc' }, /pod logs directory .* without \.\./],
+    [['--pod-logs-dir', 'var/log/pods'], env, /pod logs directory "var\/log\/pods" is not an absolute path of the host/],
+    [[], { ...env, KINSIGHT_POD_LOGS_DIR: '/var/log/../../etc' }, /pod logs directory .* climbs with "\.\."/],
   ])('rejects bad configuration %j with one clear line', (argv, environment, message) => {
     expect(() => parseAgentConfig(argv as string[], environment as NodeJS.ProcessEnv)).toThrow(message);
   });

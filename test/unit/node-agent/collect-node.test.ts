@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectNode, createCollectMemory } from '../../../node-agent/collect/collect-node';
 import { createHostReader, type HostReader } from '../../../node-agent/collect/host-reader';
+import { parseMounts } from '../../../node-agent/collect/parse-mounts';
 import { createMemoryHost } from './memory-host';
 
 const FIXTURES = join(__dirname, '../../fixtures/hosts');
 const POD_G = '6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const POD_B = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const POD_BE = '0f1e2d3c-4b5a-4697-8877-665544332211';
+/** A Job's pod that started a moment ago: the poller's documents do not know it yet, the node does. */
+const POD_J = 'c0ffee00-1234-4abc-9def-0123456789ab';
 const id = (c: string): string => c.repeat(64);
 const fixture = (name: string): HostReader => createHostReader(join(FIXTURES, name));
 
@@ -37,13 +40,24 @@ describe('collectNode on an Amazon Linux 2 host (cgroup v1, cgroupfs driver, doc
 
   it('finds pods of all three QoS classes with their containers, leaving out the pause containers', () => {
     const pods = Object.fromEntries(sample.pods.map((p) => [p.uid, p]));
-    expect(Object.keys(pods).sort()).toEqual([POD_BE, POD_G, POD_B].sort());
+    expect(Object.keys(pods).sort()).toEqual([POD_BE, POD_G, POD_B, POD_J].sort());
     expect(pods[POD_G].qos).toBe('Guaranteed');
     expect(pods[POD_B].qos).toBe('Burstable');
     expect(pods[POD_BE].qos).toBe('BestEffort');
     expect(pods[POD_G].containers.map((c) => c.id)).toEqual([id('2')]);
     expect(pods[POD_B].containers.map((c) => c.id).sort()).toEqual([id('4'), id('5')]);
     expect(pods[POD_B].containers[0]).not.toHaveProperty('runtime');
+  });
+
+  it('names pods and containers from the log layout whose log files are links into docker\'s directory, never followed', () => {
+    expect(sample.podLogErrors).toBe(0);
+    expect(sample.podLogsProblem).toBeUndefined();
+    expect(sample.pods.map((p) => [p.uid, p.namespace, p.name, [...(p.restartCounts ?? [])], p.containers.map((c) => [c.id, c.name])]).sort()).toEqual([
+      [POD_G, 'default', 'web-6d8f7b9c4-x2x9k', [['nginx', 0]], [[id('2'), 'nginx']]],
+      [POD_B, 'payments', 'api-0', [['api', 1], ['fluent-bit', 0]], [[id('4'), 'api'], [id('5'), 'fluent-bit']]],
+      [POD_BE, 'monitoring', 'node-exporter-7xw2d', [['node-exporter', 0]], [[id('7'), 'node-exporter']]],
+      [POD_J, 'batch', 'report-28911520-7xk2p', [['report', 0]], [[id('9'), 'report']]],
+    ].sort());
   });
 
   it('reads throttling, floors the working set at 0 and takes swap from memsw minus usage', () => {
@@ -108,8 +122,33 @@ describe.each([
     expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ qos: 'BestEffort', hostNetwork: true });
   });
 
-  it('reports only read and write per disk, as cgroup v2 does', () => {
-    expect(sample.disks[0]).toEqual({ device: 'nvme0n1', serviceBytes: { read: 4123504 * 512, write: 61233504 * 512 }, serviced: { read: 52311, write: 1803342 } });
+  it('reports only read and write per disk, as cgroup v2 does, with the EBS volume id in the NVMe serial', () => {
+    expect(sample.disks[0]).toEqual({ device: 'nvme0n1', serial: 'vol0123456789abcdef0', serviceBytes: { read: 4123504 * 512, write: 61233504 * 512 }, serviced: { read: 52311, write: 1803342 } });
+  });
+
+  it('names every pod from its log directory, also the Job pod the API has not named yet and the host-network pod', () => {
+    expect(sample.podLogErrors).toBe(0);
+    const byUid = Object.fromEntries(sample.pods.map((p) => [p.uid, p]));
+    expect(Object.keys(byUid).sort()).toEqual([POD_BE, POD_G, POD_B, POD_J].sort());
+    expect(byUid[POD_G]).toMatchObject({ namespace: 'default', name: 'web-6d8f7b9c4-x2x9k', restartCounts: new Map([['app', 0]]), containers: [{ id: id('2'), name: 'app' }] });
+    expect(byUid[POD_BE]).toMatchObject({ namespace: 'kube-system', name: 'aws-node-7xw2d', hostNetwork: true, restartCounts: new Map([['aws-node', 0]]), containers: [{ id: id('7'), name: 'aws-node' }] });
+    // The uploader's directory has no log yet (the container has not started): no count, and no cgroup.
+    expect(byUid[POD_J]).toMatchObject({ namespace: 'batch', name: 'report-28911520-7xk2p', qos: 'BestEffort', restartCounts: new Map([['report', 0]]), containers: [{ id: id('9'), name: 'report' }] });
+    expect(byUid[POD_B].containers.map((c) => [c.id, c.name]).sort()).toEqual([[id('4'), 'api'], [id('5'), 'envoy']]);
+  });
+});
+
+describe('collectNode on the AL2023 fixture host: the kubelet log layout in full', () => {
+  const sample = collectNode(fixture('al2023-v2-containerd-systemd'), 5);
+
+  it('counts restarts by container name from the highest <n>.log or rotated file, also for containers without a cgroup', () => {
+    // api restarted once (0.log, 1.log and rotated 1.log.* files); init-schema ran once and ended;
+    // log-shipper is crash-looping (4.log, 5.log) and has no cgroup at this moment.
+    expect(sample.pods.find((p) => p.uid === POD_B)?.restartCounts).toEqual(new Map([['api', 1], ['envoy', 0], ['init-schema', 0], ['log-shipper', 5]]));
+  });
+
+  it('reads the serial of every NVMe disk through sysfs\'s relative links, without the padding spaces', () => {
+    expect(sample.disks.map((d) => [d.device, d.serial])).toEqual([['nvme0n1', 'vol0123456789abcdef0'], ['nvme1n1', 'AWS1F2E3D4C5B6A79800']]);
   });
 });
 
@@ -119,20 +158,33 @@ describe('collectNode on a hybrid host (v1 controllers plus an empty unified cgr
   it('reads the v1 controllers and finds systemd-driver pods with containerd scopes', () => {
     expect(sample.cgroupVersion).toBe(1);
     expect(sample.root.counters.cpuUsageNs).toBe(7203311000123);
-    expect(sample.pods).toHaveLength(1);
-    expect(sample.pods[0]).toMatchObject({ uid: POD_B, qos: 'Burstable', hostNetwork: false, containers: [{ id: id('4'), runtime: 'containerd' }] });
-    expect(sample.pods[0].cgroup.counters).toMatchObject({ cpuThrottledPeriods: 12, cpuThrottledNs: 120331000 });
+    expect(sample.pods.map((p) => p.uid).sort()).toEqual([POD_BE, POD_B, POD_J].sort());
+    const b = sample.pods.find((p) => p.uid === POD_B);
+    expect(b).toMatchObject({ qos: 'Burstable', hostNetwork: false, containers: [{ id: id('4'), runtime: 'containerd' }] });
+    expect(b?.cgroup.counters).toMatchObject({ cpuThrottledPeriods: 12, cpuThrottledNs: 120331000 });
+    expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ qos: 'BestEffort', hostNetwork: true });
   });
 
-  it('adds no sync/async/total split when the root blkio counts nothing', () => {
+  it('names the restarted coredns, the host-network kube-proxy and the Job pod from the log layout', () => {
+    expect(sample.pods.map((p) => [p.uid, p.namespace, p.name, [...(p.restartCounts ?? [])], p.containers.map((c) => c.name)]).sort()).toEqual([
+      [POD_B, 'kube-system', 'coredns-5d78c9869d-4kq2p', [['coredns', 1]], ['coredns']],
+      [POD_BE, 'kube-system', 'kube-proxy-7xw2d', [['kube-proxy', 0]], ['kube-proxy']],
+      [POD_J, 'batch', 'report-28911520-7xk2p', [['report', 0]], ['report']],
+    ].sort());
+  });
+
+  it('adds no sync/async/total split when the root blkio counts nothing, and no serial for a device without one', () => {
     expect(sample.disks[0].serviceBytes).toEqual({ read: 4123504 * 512, write: 61233504 * 512 });
+    expect(sample.disks.map((d) => [d.device, d.serial])).toEqual([['nvme0n1', 'vol0aaaabbbbccccdddd'], ['nvme1n1', undefined]]);
+    expect(sample.readErrors).toBe(0);
   });
 });
 
 describe('collectNode without readable namespace links (the agent as its own uid, without CAP_SYS_PTRACE)', () => {
   // Measured on a Linux host (node-agent/README.md): /proc/<pid>/ns/net of root's pause processes and of
   // the host's init is EACCES to the agent's uid; net/dev, comm and cgroup.procs stay readable. The fixture
-  // host has no ns links at all, and its host-network sandbox sees the host's interfaces.
+  // host has no ns links at all, and its host-network sandbox sees the host's namespace entries themselves
+  // (procfs: the same inode of net/dev as PID 1's).
   const denied = (host: HostReader): HostReader => ({
     ...host,
     readLink: (path) => {
@@ -141,33 +193,37 @@ describe('collectNode without readable namespace links (the agent as its own uid
     },
   });
   const withLinks = collectNode(fixture('al2023-v2-containerd-systemd'), 5);
+  /** The pods of the fixture with links, as the fixture without them has them: no log layout, no Job pod. */
+  const withLinksBare = withLinks.pods
+    .filter((p) => p.uid !== POD_J)
+    .map(({ namespace: _ns, name: _name, restartCounts: _restarts, ...p }) => ({ ...p, containers: p.containers.map(({ name: _c, ...c }) => c) }));
 
   it.each([
     ['a host whose links are absent', () => fixture('al2023-v2-no-netns-links')],
     ['a host whose links deny the agent (EACCES)', () => denied(fixture('al2023-v2-no-netns-links'))],
-  ])('tells pod networks from the host network by their counters on %s, as with the links', (_name, host) => {
+  ])('tells pod networks from the host network by the inode of their net/dev on %s, as with the links', (_name, host) => {
     const sample = collectNode(host(), 5);
     expect(sample.readErrors).toBe(0);
-    expect(sample.pods).toEqual(withLinks.pods);
+    expect(sample.pods).toEqual(withLinksBare);
     expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ hostNetwork: true });
     expect(sample.pods.find((p) => p.uid === POD_BE)).not.toHaveProperty('net');
     expect(sample.pods.find((p) => p.uid === POD_G)).toMatchObject({ hostNetwork: false, net: [{ name: 'eth0' }] });
     expect(sample.net).toEqual(withLinks.net);
   });
 
-  it('remembers no sandbox verdict without links, so each cycle finds the pause processes again through cgroup.procs', () => {
+  it('remembers the sandbox verdicts the inodes give, so later cycles read only the net/dev of pod networks', () => {
     const host = fixture('al2023-v2-no-netns-links');
     const reads: string[] = [];
     const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
     const memory = createCollectMemory();
     collectNode(counting, 1, memory);
     expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6')]));
-    expect(memory.sandboxes).toEqual(new Map());
+    expect(memory.sandboxes).toEqual(new Map([[id('1'), { pid: 2101, hostNetwork: false }], [id('3'), { pid: 3201, hostNetwork: false }], [id('6'), { pid: 4301, hostNetwork: true }]]));
     reads.length = 0;
     const second = collectNode(counting, 2, memory);
-    expect(reads.filter((p) => p.endsWith('/cgroup.procs'))).toHaveLength(3);
-    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/1/net/dev', 'proc/2101/net/dev', 'proc/3201/net/dev', 'proc/4301/net/dev']);
-    expect(second.pods).toEqual(withLinks.pods);
+    expect(reads.filter((p) => p.endsWith('/cgroup.procs'))).toEqual([]);
+    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/1/net/dev', 'proc/2101/net/dev', 'proc/3201/net/dev']);
+    expect(second.pods).toEqual(collectNode(host, 1).pods);
   });
 });
 
@@ -178,16 +234,16 @@ describe('collectNode across cycles', () => {
     const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
     const memory = createCollectMemory();
     const first = collectNode(counting, 1, memory);
-    expect(reads.filter((p) => p.endsWith('/comm'))).toHaveLength(7);
-    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6')]));
+    expect(reads.filter((p) => p.endsWith('/comm'))).toHaveLength(9);
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6'), id('8')]));
     reads.length = 0;
     const second = collectNode(counting, 2, memory);
     expect(reads.filter((p) => p.endsWith('/comm'))).toEqual([]);
     expect(second.pods).toEqual(first.pods.map((p) => ({ ...p })));
     const withoutPodB: HostReader = { ...counting, listDirs: (path) => counting.listDirs(path).filter((d) => !d.includes('a1b2c3d4')) };
     collectNode(withoutPodB, 3, memory);
-    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('6')]));
-    expect(memory.appIds).toEqual(new Set([id('2'), id('7')]));
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('6'), id('8')]));
+    expect(memory.appIds).toEqual(new Set([id('2'), id('7'), id('9')]));
   });
 
   it('reads the pause process of a sandbox once, then only its net/dev, with the same pods as a first read', () => {
@@ -200,12 +256,12 @@ describe('collectNode across cycles', () => {
     };
     const memory = createCollectMemory();
     const first = collectNode(counting, 1, memory);
-    expect(reads.filter((p) => /^proc\/\d+\/ns\/net$/.test(p) && p !== 'proc/1/ns/net')).toHaveLength(3);
-    expect(memory.sandboxes).toEqual(new Map([[id('1'), { pid: 2101, hostNetwork: false }], [id('3'), { pid: 3201, hostNetwork: false }], [id('6'), { pid: 4301, hostNetwork: true }]]));
+    expect(reads.filter((p) => /^proc\/\d+\/ns\/net$/.test(p) && p !== 'proc/1/ns/net')).toHaveLength(4);
+    expect(memory.sandboxes).toEqual(new Map([[id('1'), { pid: 2101, hostNetwork: false }], [id('3'), { pid: 3201, hostNetwork: false }], [id('6'), { pid: 4301, hostNetwork: true }], [id('8'), { pid: 5101, hostNetwork: false }]]));
     reads.length = 0;
     const second = collectNode(counting, 2, memory);
     expect(reads.filter((p) => p.endsWith('/cgroup.procs') || (/^proc\/\d+\/ns\/net$/.test(p) && p !== 'proc/1/ns/net'))).toEqual([]);
-    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/2101/net/dev', 'proc/3201/net/dev']);
+    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/2101/net/dev', 'proc/3201/net/dev', 'proc/5101/net/dev']);
     expect(second.pods).toEqual(first.pods);
     expect(collectNode(host, 3).pods).toEqual(first.pods);
   });
@@ -261,7 +317,7 @@ describe('collectNode with pods that vanish and files that are broken', () => {
     const sample = collectNode(racing, 5);
     expect(sample.podsVanished).toBe(1);
     expect(sample.readErrors).toBe(0);
-    expect(sample.pods.map((p) => p.uid).sort()).toEqual([POD_BE, POD_G, POD_B].sort());
+    expect(sample.pods.map((p) => p.uid).sort()).toEqual([POD_BE, POD_G, POD_B, POD_J].sort());
   });
 
   it('omits and counts truncated, non-numeric, oversized and missing values and goes on', () => {
@@ -292,6 +348,92 @@ describe('collectNode with pods that vanish and files that are broken', () => {
   });
 });
 
+describe('collectNode and the kubelet log layout', () => {
+  const POD = 'sys/fs/cgroup/kubepods/pod11111111-2222-4333-8444-555555555555';
+  const UID = '11111111-2222-4333-8444-555555555555';
+  const base = {
+    'proc/uptime': '1.00 1.00\n',
+    'proc/cpuinfo': 'processor\t: 0\n',
+    'proc/meminfo': 'MemTotal: 1024 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n',
+    'sys/fs/cgroup/cgroup.controllers': 'cpu memory\n',
+    [`${POD}/memory.current`]: '4096\n',
+    [`${POD}/${id('a')}/memory.current`]: '2048\n',
+    [`${POD}/${id('a')}/cgroup.procs`]: '',
+  };
+  const links = { [`var/log/containers/web-0_shop_web-${id('a')}.log`]: `/var/log/pods/shop_web-0_${UID}/web/0.log` };
+
+  it('keeps sending pods without identity when the pod log directory is missing, and counts it apart from read errors', () => {
+    const sample = collectNode(createMemoryHost(base, links), 0);
+    const named = collectNode(createMemoryHost({ ...base, [`var/log/pods/shop_web-0_${UID}/web/0.log`]: '' }, links), 0);
+    expect(sample).toMatchObject({ podLogErrors: 1, podLogsProblem: '/var/log/pods: ENOENT', readErrors: named.readErrors });
+    expect(named.pods[0]).toMatchObject({ namespace: 'shop', name: 'web-0' });
+    expect(sample.pods).toHaveLength(1);
+    expect(sample.pods[0]).not.toHaveProperty('namespace');
+    expect(sample.pods[0].containers).toEqual([expect.objectContaining({ id: id('a'), name: 'web' })]);
+  });
+
+  it('reads the pod log directory where --pod-logs-dir says the kubelet keeps it', () => {
+    const sample = collectNode(createMemoryHost({ ...base, [`srv/kubelet/pods/shop_web-0_${UID}/web/2.log`]: '' }, links), 0, undefined, { podLogsDir: '/srv/kubelet/pods' });
+    expect(sample).toMatchObject({ podLogErrors: 0, pods: [{ uid: UID, namespace: 'shop', name: 'web-0', restartCounts: new Map([['web', 2]]) }] });
+    expect(sample).not.toHaveProperty('podLogsProblem');
+  });
+
+  it('does not look for the layout on a node without pods', () => {
+    const sample = collectNode(createMemoryHost({ 'proc/uptime': '1 1\n', 'proc/cpuinfo': 'processor\t: 0\n', 'proc/meminfo': 'MemTotal: 1 kB\n' }), 0);
+    expect(sample).not.toHaveProperty('podLogErrors');
+  });
+
+  it('has no max usage without memory.peak (kernels before 5.19), without a read error, and counts an unreadable one', () => {
+    const old = collectNode(createMemoryHost(base), 0);
+    expect(old.pods[0].cgroup.gauges).toEqual({ memoryUsageBytes: 4096, memoryWorkingSetBytes: 4096, memoryFailcnt: 0, memorySwapBytes: 0 });
+    const host = createMemoryHost({ ...base, [`${POD}/memory.peak`]: '8192\n', [`${POD}/${id('a')}/memory.peak`]: '4096\n' });
+    const recent = collectNode(host, 0);
+    expect(recent.pods[0].cgroup.gauges.memoryMaxUsageBytes).toBe(8192);
+    expect(recent.pods[0].containers[0].cgroup.gauges.memoryMaxUsageBytes).toBe(4096);
+    expect(recent.readErrors).toBe(old.readErrors);
+    const denied: HostReader = { ...host, readText: (path) => (path === `${POD}/memory.peak` ? (() => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); })() : host.readText(path)) };
+    const sample = collectNode(denied, 0);
+    expect(sample.readErrors).toBe(old.readErrors + 1);
+    expect(sample.pods[0].cgroup.gauges).not.toHaveProperty('memoryMaxUsageBytes');
+  });
+});
+
+describe('collectNode and disk serials', () => {
+  const files = {
+    'proc/uptime': '1.00 1.00\n',
+    'proc/cpuinfo': 'processor\t: 0\n',
+    'proc/meminfo': 'MemTotal: 1024 kB\n',
+    'proc/diskstats': ' 259 0 nvme0n1 10 0 8 0 20 0 16 0 0 0 0\n 202 0 xvda 10 0 8 0 20 0 16 0 0 0 0\n 104 0 cciss/c0d0 1 0 8 0 2 0 16 0 0 0 0\n',
+    'sys/block/nvme0n1/device/serial': 'vol0123456789abcdef0\n',
+    'sys/block/cciss!c0d0/device/serial': 'QB3A1234 \n',
+  };
+
+  it('reads each device\'s serial once, remembers devices without one, and forgets devices that are gone', () => {
+    const host = createMemoryHost(files);
+    const reads: string[] = [];
+    const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
+    const memory = createCollectMemory();
+    const first = collectNode(counting, 0, memory);
+    expect(first.disks.map((d) => [d.device, d.serial])).toEqual([['nvme0n1', 'vol0123456789abcdef0'], ['xvda', undefined], ['cciss/c0d0', 'QB3A1234']]);
+    expect(reads.filter((p) => p.startsWith('sys/block/'))).toEqual(['sys/block/nvme0n1/device/serial', 'sys/block/xvda/device/serial', 'sys/block/cciss!c0d0/device/serial']);
+    reads.length = 0;
+    expect(collectNode(counting, 1, memory).disks).toEqual(first.disks);
+    expect(reads.filter((p) => p.startsWith('sys/block/'))).toEqual([]);
+    expect(first.readErrors).toBe(3);
+    collectNode(createMemoryHost({ ...files, 'proc/diskstats': ' 259 0 nvme0n1 10 0 8 0 20 0 16 0 0 0 0\n' }), 2, memory);
+    expect([...memory.diskSerials.keys()]).toEqual(['nvme0n1']);
+  });
+
+  it('counts an unreadable serial and tries again next cycle; sends no serial that is not printable text', () => {
+    const host = createMemoryHost({ ...files, 'sys/block/xvda/device/serial': 'two words\u0000\n' });
+    const denied: HostReader = { ...host, readText: (path) => (path === 'sys/block/nvme0n1/device/serial' ? (() => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); })() : host.readText(path)) };
+    const memory = createCollectMemory();
+    const sample = collectNode(denied, 0, memory);
+    expect(sample.disks.map((d) => d.serial)).toEqual([undefined, undefined, 'QB3A1234']);
+    expect(collectNode(host, 1, memory).disks[0].serial).toBe('vol0123456789abcdef0');
+  });
+});
+
 describe('collectNode on this machine', () => {
   const sample = collectNode(createHostReader('/'), Date.now());
 
@@ -309,12 +451,71 @@ describe('collectNode on this machine', () => {
     expect(usage).toBeGreaterThan(0);
     expect(sample.root.gauges.memoryWorkingSetBytes).toBeLessThanOrEqual(usage);
     expect(sample.net.every((n) => !/^(lo|veth|docker)/.test(n.name))).toBe(true);
-    const root = sample.filesystems.find((f) => f.mountpoint === '/');
-    if (root) expect(root.capacityBytes).toBeGreaterThan(0);
+  });
+
+  it('reports each node filesystem of the mount table with the capacity statfs gives', () => {
+    const mounts = parseMounts(readFileSync(existsSync('/proc/1/mounts') ? '/proc/1/mounts' : '/proc/mounts', 'utf8'));
+    expect(mounts.length).toBeGreaterThan(0);
+    expect(sample.filesystems.map((f) => f.mountpoint)).toEqual(mounts.map((m) => m.mountpoint));
+    expect(sample.filesystems.map((f) => f.capacityBytes)).toEqual(mounts.map((m) => {
+      const s = statfsSync(m.mountpoint);
+      return s.blocks * s.bsize;
+    }));
   });
 
   it('finds no pods where there is no kubepods hierarchy', () => {
     expect(sample.pods).toEqual([]);
     expect(sample.podsVanished).toBe(0);
+  });
+});
+
+describe('collectNode without the namespace links (the agent\'s uid as deployed)', () => {
+  const denied = (path: string): never => {
+    throw Object.assign(new Error(`EACCES: permission denied, readlink '${path}'`), { code: 'EACCES' });
+  };
+  const withoutLinks = (host: HostReader): HostReader => ({ ...host, readLink: (path) => (path.endsWith('/ns/net') ? denied(path) : host.readLink(path)) });
+  const verdicts = (pods: { uid: string; hostNetwork?: boolean }[]): [string, boolean | undefined][] => pods.map((p) => [p.uid, p.hostNetwork]);
+
+  it.each(['al2-v1-docker', 'al2023-v2-containerd-systemd', 'hybrid-v1-containerd-systemd', 'v2-containerd-cgroupfs'])(
+    'tells host-network pods by the inode of their net/dev on %s, as the links do, and remembers the verdicts',
+    (name) => {
+      const withLinks = createCollectMemory();
+      const expected = collectNode(fixture(name), 1, withLinks);
+      const memory = createCollectMemory();
+      const sample = collectNode(withoutLinks(fixture(name)), 1, memory);
+      expect(sample.pods).toEqual(expected.pods);
+      expect(verdicts(sample.pods).filter(([, host]) => host === true)).toEqual([[POD_BE, true]]);
+      expect(memory.sandboxes).toEqual(withLinks.sandboxes);
+    },
+  );
+
+  it('keeps a host-network pod on the host network when the host\'s counters move between the two reads (a busy node)', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    let reads = 0;
+    // Every read of the host's interfaces sees more traffic, as on a busy node.
+    const busy: HostReader = { ...withoutLinks(host), readText: (path) => (/net\/dev$/.test(path) ? host.readText(path).replace(/eth0: *(\d+)/, (_, n: string) => `eth0: ${Number(n) + 1500 * ++reads}`) : host.readText(path)) };
+    const sample = collectNode(busy, 1);
+    expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ hostNetwork: true });
+    expect(sample.pods.find((p) => p.uid === POD_BE)?.net).toBeUndefined();
+  });
+
+  it('does not take a pod whose own interfaces show the host\'s counters for a host-network pod', () => {
+    const host = fixture('al2023-v2-containerd-systemd');
+    const hostNet = host.readText('proc/net/dev');
+    // The Guaranteed pod's pause process (2101) has its own namespace whose counters read as the host's.
+    const lookalike: HostReader = { ...withoutLinks(host), readText: (path) => (path === 'proc/2101/net/dev' ? hostNet : host.readText(path)) };
+    const memory = createCollectMemory();
+    const sample = collectNode(lookalike, 1, memory);
+    expect(sample.pods.find((p) => p.uid === POD_G)).toMatchObject({ hostNetwork: false, net: sample.net });
+    expect(memory.sandboxes.get(id('1'))).toEqual({ pid: 2101, hostNetwork: false });
+  });
+
+  it('compares counters, without remembering the verdict, only when neither links nor inodes can be read', () => {
+    const host = withoutLinks(fixture('al2023-v2-containerd-systemd'));
+    const memory = createCollectMemory();
+    const sample = collectNode({ ...host, fileId: (path) => denied(path) }, 1, memory);
+    expect(verdicts(sample.pods).filter(([, onHost]) => onHost === true)).toEqual([[POD_BE, true]]);
+    expect(memory.sandboxes.get(id('6'))).toBeUndefined();
+    expect(memory.sandboxes.get(id('1'))).toBeUndefined();
   });
 });
