@@ -71,7 +71,7 @@ describe('enricher handler', () => {
     const response = await handler(eventOf([toRecordData(toRecordFixture()), Buffer.from('junk')]));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(written.map((w) => [w.logGroup, w.logStream])).toEqual([['/aws/containerinsights/prod/performance', 'ip-10-0-0-1.ec2.internal']]);
-    expect(summaries[0]).toMatchObject({ records: 2, poison: 1, enriched: 1, events: 11, eventsWritten: 11 });
+    expect(summaries[0]).toMatchObject({ records: 2, poison: 1, enriched: 1, events: 13, eventsWritten: 13 });
   });
 
   it('encodes with the profile configured for the record cluster', async () => {

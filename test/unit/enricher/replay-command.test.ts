@@ -39,9 +39,9 @@ describe('kinsight replay', () => {
     const { code, stdout, stderr } = await run(['replay', '--records', records, '--metadata', metadata]);
     expect(code).toBe(0);
     const docs = stdout.trim().split('\n').map(expectValidEmf);
-    expect(docs).toHaveLength(22);
+    expect(docs).toHaveLength(26);
     expect(docs.find((d) => d.Type === 'Pod' && d.PodName === 'web')).toMatchObject({ Namespace: 'shop' });
-    expect(stderr).toMatch(/2 records -> 22 EMF events \(profile classic\); 1 records without node metadata, 2 pods without metadata/);
+    expect(stderr).toMatch(/2 records -> 26 EMF events \(profile classic\); 1 records without node metadata, 2 pods without metadata/);
   });
 
   it('applies the chosen profile and user declarations', async () => {
