@@ -134,6 +134,7 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
     }),
     profile: PROFILES.classic,
     logger: toLogger(options.report, 'enricher'),
+    requireSignature: false,
   });
 }
 

@@ -1,10 +1,13 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { AGENT_KEY_SECRET_PREFIX } from '../../core/agent-key';
 import { ConfigError } from '../../core/errors';
 import { DEFAULT_PROFILE_NAME, parseDeclarations, parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
 import { createLogWriter } from '../common/log-writer';
+import { createAgentKeyStore } from './agent-keys';
 import { createHandler, toEnricherMetricsLine } from './create-handler';
 import { createMetadataReader } from './metadata-reader';
 
@@ -19,6 +22,8 @@ import { createMetadataReader } from './metadata-reader';
  * - `KINSIGHT_DECLARATIONS`: JSON array of metric declarations replacing those of the fleet profile (validated).
  * - `KINSIGHT_LOGS_CONCURRENCY`: log streams written in parallel (default 8).
  * - `KINSIGHT_METADATA_CACHE_MS`: metadata cache TTL (default 30000).
+ * - `KINSIGHT_REQUIRE_SIGNATURE`: `true` (default; what the stack sets) or `false` (local tools only).
+ * - `KINSIGHT_KEY_SECRET_PREFIX`: name prefix of the agents' key secrets (default `kinsight/agent-key/`).
  */
 
 function toProfile(name: string, where: string): DeclarationProfile {
@@ -61,6 +66,12 @@ function toPositiveInt(text: string | undefined, name: string, fallback: number)
   return n;
 }
 
+function toBoolean(text: string | undefined, name: string, fallback: boolean): boolean {
+  if (text === undefined || text === '') return fallback;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ConfigError(`${name} must be "true" or "false", got "${text}"`);
+}
+
 const tableName = process.env.KINSIGHT_TABLE_NAME;
 if (!tableName) throw new ConfigError('KINSIGHT_TABLE_NAME is not set; the enricher needs the node metadata table name');
 
@@ -68,6 +79,8 @@ const logger = new Logger({ serviceName: 'kinsight-enricher' });
 // This adapter owns the retries of PutLogEvents (backoff, then partial batch failure).
 const logsClient = new CloudWatchLogsClient({ maxAttempts: 1 });
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+// The key store owns the retries of GetSecretValue, as the writer does for PutLogEvents.
+const secretsClient = new SecretsManagerClient({ maxAttempts: 1 });
 
 /** The Lambda entry point. */
 export const handler = createHandler({
@@ -79,6 +92,13 @@ export const handler = createHandler({
     tableName,
     cacheTtlMs: toPositiveInt(process.env.KINSIGHT_METADATA_CACHE_MS, 'KINSIGHT_METADATA_CACHE_MS', 30_000),
     onBadItem: (key, reason) => logger.warn('unusable metadata item treated as missing', { key, reason }),
+    onRejectedKey: (key, reason) => logger.error('DynamoDB refused a node key; its records are poison', { key: key.slice(0, 200), reason }),
+  }),
+  requireSignature: toBoolean(process.env.KINSIGHT_REQUIRE_SIGNATURE, 'KINSIGHT_REQUIRE_SIGNATURE', true),
+  keys: createAgentKeyStore({
+    client: secretsClient,
+    secretPrefix: process.env.KINSIGHT_KEY_SECRET_PREFIX || AGENT_KEY_SECRET_PREFIX,
+    onError: (cluster, reason) => logger.warn('agent key of a cluster not available', { cluster: cluster.slice(0, 100), reason }),
   }),
   // Lambda turns EMF lines on stdout into metrics: kinsight/EnricherPoison, EnricherFailedRecords, ...
   onSummary: (summary) => process.stdout.write(`${toEnricherMetricsLine(summary, Date.now())}\n`),

@@ -50,6 +50,7 @@ function toHandler(logger: Captured, writerOptions: Partial<Parameters<typeof cr
     logger,
     writer: createLogWriter({ client: logsClient, sleep: async () => undefined, ...writerOptions }),
     metadata: createMetadataReader({ client: DynamoDBDocumentClient.from(dynamoClient), tableName: TABLE }),
+    requireSignature: false,
   });
 }
 
@@ -103,14 +104,14 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     const group = '/aws/containerinsights/prod/performance';
     expect(logs.logStreams(group)).toEqual([nodeName(0), nodeName(1)]);
     const events = logs.events(group, nodeName(0));
-    expect(events).toHaveLength(2 * 11); // 11 events per record of the fixture node
+    expect(events).toHaveLength(2 * 13); // 13 events per record of the fixture node
     expect(events.map((e) => e.timestamp)).toEqual([...events.map((e) => e.timestamp)].sort((a, b) => a - b));
     const docs = events.map((e) => expectValidEmf(e.message));
     const node = docs.find((d) => d.Type === 'Node');
     expect(node).toMatchObject({ ClusterName: 'prod', NodeName: nodeName(0), InstanceId: 'i-0123456789abcdef0', node_cpu_utilization: 50, Version: '1' });
     const pod = docs.find((d) => d.Type === 'Pod' && d.PodName === 'web');
     expect(pod).toMatchObject({ Namespace: 'shop', Service: 'web-svc', pod_cpu_utilization: 12.5 });
-    expect(logger.summaries[0]).toMatchObject({ records: 3, poison: 0, enriched: 3, eventsWritten: 33, nodesWithoutMetadata: 0 });
+    expect(logger.summaries[0]).toMatchObject({ records: 3, poison: 0, enriched: 3, eventsWritten: 39, nodesWithoutMetadata: 0 });
   });
 
   it('writes a node without metadata with what the host knows, and counts it', async () => {
@@ -148,7 +149,7 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     logs.failNext('PutLogEvents', 2);
     const source = createKinesisEventSource({ client: kinesisClient, streamName, handler: toHandler(logger) });
     await source.drain();
-    expect(logger.summaries[0]).toMatchObject({ throttleRetries: 2, eventsWritten: 11, failedRecords: 0 });
+    expect(logger.summaries[0]).toMatchObject({ throttleRetries: 2, eventsWritten: 13, failedRecords: 0 });
     expect(source.stats.invocations).toBe(1);
   });
 
@@ -172,12 +173,12 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     expect(source.stats).toMatchObject({ invocations: 2, partialFailures: 1, recordsFailed: 0 });
   });
 
-  it('fails the whole batch (FullBatchFailureError) when every record failed, so the event source retries it', async () => {
+  it('reports every record of a batch whose first write failed, without throwing, so the event source retries it whole', async () => {
     const logger = toLogger();
     const event: KinesisStreamEvent = {
       Records: [toKinesisEventRecord({ Data: encode(recordOf('flaky', 3, 7)), SequenceNumber: '1', PartitionKey: 'k' }, 'shardId-000000000000', 'arn', 'us-east-1')],
     };
     logs.failNext('PutLogEvents', 1, 'ServiceUnavailableException');
-    await expect(toHandler(logger, { maxRetries: 0 })(event)).rejects.toThrow(/All records failed/);
+    expect(await toHandler(logger, { maxRetries: 0 })(event)).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
   });
 });

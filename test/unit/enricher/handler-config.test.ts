@@ -35,5 +35,6 @@ describe('enricher composition root', () => {
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_CLUSTER_PROFILES: '{"a":"nope"}' })).toThrow(/KINSIGHT_CLUSTER_PROFILES\.a: unknown profile "nope"/);
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_DECLARATIONS: '[{"dimensions":[],"metricNameSelectors":["x"]}]' })).toThrow(/KINSIGHT_DECLARATIONS: metric declaration \[0\] dimensions/);
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_LOGS_CONCURRENCY: '0' })).toThrow(/KINSIGHT_LOGS_CONCURRENCY must be a positive integer, got "0"/);
+    expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_REQUIRE_SIGNATURE: 'yes' })).toThrow(/KINSIGHT_REQUIRE_SIGNATURE must be "true" or "false", got "yes"/);
   });
 });
