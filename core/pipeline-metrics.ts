@@ -8,6 +8,13 @@
 /** The CloudWatch namespace of the pipeline metrics. */
 export const PIPELINE_NAMESPACE = 'kinsight';
 
+/**
+ * Records the enricher refused because their signature did not verify, their cluster has no key
+ * secret, or they came unsigned while signatures are required (docs/operations.md, threat model).
+ * Published without a dimension: a forged cluster name must not mint a metric of its own.
+ */
+export const ENRICHER_UNVERIFIED_METRIC = 'EnricherUnverified';
+
 /** The enricher's per-invocation counters: summary member -> metric name (no dimension). */
 export const ENRICHER_METRICS = {
   records: 'EnricherRecords',
@@ -24,7 +31,7 @@ export const ENRICHER_METRICS = {
   podsWithoutMetadata: 'EnricherPodsWithoutMetadata',
   containersWithoutMetadata: 'EnricherContainersWithoutMetadata',
   /** Records whose signature did not verify, that carried none, or whose cluster has no key in the fleet (also counted in poison). */
-  signatureFailures: 'EnricherSignatureFailures',
+  unverified: ENRICHER_UNVERIFIED_METRIC,
   /** Log streams CloudWatch Logs refused for good (access denied, invalid, group missing): their records are acknowledged and counted in poison. */
   streamsRejected: 'EnricherStreamsRejected',
   /** Pods neither the node's document nor the agent names. */

@@ -136,7 +136,7 @@ export interface InvocationSummary {
   podsWithoutMetadata: number;
   containersWithoutMetadata: number;
   /** Of the poison, the records whose signature failed, was missing, or whose cluster has no key. */
-  signatureFailures?: number;
+  unverified?: number;
   /** Log streams refused for good (their records are in poison). */
   streamsRejected?: number;
   podsWithoutIdentity?: number;
@@ -240,7 +240,7 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
       nodesWithoutMetadata: 0,
       podsWithoutMetadata: 0,
       containersWithoutMetadata: 0,
-      signatureFailures: 0,
+      unverified: 0,
       streamsRejected: 0,
       podsWithoutIdentity: 0,
       podsWithLabelsCut: 0,
@@ -292,13 +292,13 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
         }
         const opened = openRecordData(item.bytes, { maxBytes: maxRecordBytes, keyOf, requireSignature: deps.requireSignature });
         if (!opened.ok) {
-          if (TRUST_FAILURE.test(opened.error)) summary.signatureFailures += 1;
+          if (TRUST_FAILURE.test(opened.error)) summary.unverified += 1;
           poison(item, opened.error);
           continue;
         }
         const record = opened.value;
         if (!envelope.value.signed && fleetClusters && !fleetClusters.has(record.cluster)) {
-          summary.signatureFailures += 1;
+          summary.unverified += 1;
           poison(item, `record of cluster "${record.cluster}", which is not one of the fleet's`);
           continue;
         }

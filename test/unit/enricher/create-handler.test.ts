@@ -85,7 +85,7 @@ describe('enricher handler', () => {
     const forged = toRecordData({ ...toRecordFixture(), cores: -4 });
     const response = await handler(eventOf([Buffer.from('plain'), gzipSync('{'), gzipSync(major3), gzipSync(JSON.stringify({ pad: 'x'.repeat(64 * 1024) })), forged, toRecordData(recordOf(1))]));
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(summaries[0]).toMatchObject({ records: 6, poison: 5, enriched: 1, failedRecords: 0, signatureFailures: 0 });
+    expect(summaries[0]).toMatchObject({ records: 6, poison: 5, enriched: 1, failedRecords: 0, unverified: 0 });
     expect(errors.map((e) => [e.message, e.extra?.sequenceNumber, e.extra?.reason])).toEqual([
       ['poison record acknowledged', '100', expect.stringMatching(/^record is not gzip data/)],
       ['poison record acknowledged', '101', expect.stringMatching(/^record is not JSON/)],
@@ -218,7 +218,7 @@ describe('enricher handler', () => {
     const doc = expectValidEmf(toEnricherMetricsLine(summaries[0], 5)) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Metrics: { Name: string; Unit: string }[] }[] } };
     expect(doc).toMatchObject({ AgentRecordsDropped: 5, AgentRssBytes: 50e6, EnricherRecords: 3 });
     const units = Object.fromEntries(doc._aws.CloudWatchMetrics[0].Metrics.map((m) => [m.Name, m.Unit]));
-    expect(units).toMatchObject({ AgentRecordsDropped: 'Count', AgentCollectionMs: 'Milliseconds', AgentRssBytes: 'Bytes', EnricherSignatureFailures: 'Count' });
+    expect(units).toMatchObject({ AgentRecordsDropped: 'Count', AgentCollectionMs: 'Milliseconds', AgentRssBytes: 'Bytes', EnricherUnverified: 'Count' });
   });
 
   it('turns a summary without the newer counters into one EMF line with 0 for them', () => {
@@ -227,7 +227,7 @@ describe('enricher handler', () => {
       eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
     };
     const doc = expectValidEmf(toEnricherMetricsLine({ ...zero, records: 3, poison: 1, eventsWritten: 20 }, 5));
-    expect(doc).toMatchObject({ EnricherPoison: 1, EnricherRecords: 3, EnricherEventsWritten: 20, EnricherFailedRecords: 0, EnricherSignatureFailures: 0, AgentRssBytes: 0 });
+    expect(doc).toMatchObject({ EnricherPoison: 1, EnricherRecords: 3, EnricherEventsWritten: 20, EnricherFailedRecords: 0, EnricherUnverified: 0, AgentRssBytes: 0 });
     expect((doc._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0].Namespace).toBe('kinsight');
   });
 });
@@ -263,7 +263,7 @@ describe('enricher handler: trust', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect([nodeEvents(logs, 1, 'a').length, nodeEvents(logs, 2, 'a').length, nodeEvents(logs, 3, 'a').length]).toEqual([1, 1, 0]);
     expect(logs.written(group('b'), nodeOf(1))).toHaveLength(0);
-    expect(summaries[0]).toMatchObject({ poison: 3, signatureFailures: 3, enriched: 2 });
+    expect(summaries[0]).toMatchObject({ poison: 3, unverified: 3, enriched: 2 });
     expect(errors.map((e) => e.extra?.reason)).toEqual([
       expect.stringMatching(/^record signature does not verify with key v-b-1 of cluster b/),
       expect.stringMatching(/^record is signed for cluster b with key v-a-1, which is not a key of that cluster/),
@@ -284,6 +284,6 @@ describe('enricher handler: trust', () => {
     await handler(eventOf([toRecordData(recordOf(1)), toRecordData(recordOf(1, 'payments'))]));
     expect(nodeEvents(logs, 1)).toHaveLength(1);
     expect(logs.written(group('payments'), nodeOf(1))).toHaveLength(0);
-    expect(summaries[0]).toMatchObject({ poison: 1, signatureFailures: 1 });
+    expect(summaries[0]).toMatchObject({ poison: 1, unverified: 1 });
   });
 });
