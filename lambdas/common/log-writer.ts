@@ -300,10 +300,13 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         const out = await withRetries(() => client.send(toCommand(logGroup, logStream, logEvents)), result, write);
         const info = out.rejectedLogEventsInfo;
         if (info) {
-          const oldEnd = info.tooOldLogEventEndIndex ?? info.expiredLogEventEndIndex ?? 0;
-          const newStart = info.tooNewLogEventStartIndex ?? logEvents.length;
-          result.rejected += oldEnd + (logEvents.length - newStart);
-          result.written += Math.max(0, newStart - oldEnd);
+          // Events before either end index were refused: too old for the service, or past the group's retention (expired).
+          // Indices held within the call's events, so that an answer out of range never counts below 0 or twice.
+          const n = logEvents.length;
+          const oldEnd = Math.min(n, Math.max(0, info.tooOldLogEventEndIndex ?? 0, info.expiredLogEventEndIndex ?? 0));
+          const newStart = Math.min(n, Math.max(oldEnd, info.tooNewLogEventStartIndex ?? n));
+          result.rejected += oldEnd + (n - newStart);
+          result.written += newStart - oldEnd;
         } else {
           result.written += logEvents.length;
         }
