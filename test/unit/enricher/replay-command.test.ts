@@ -44,13 +44,41 @@ describe('kinsight replay', () => {
     expect(stderr).toMatch(/2 records -> 26 EMF events \(profile classic\); 0 records rejected; 1 records without node metadata, 2 pods without metadata \(2 named by neither the document nor the agent\)/);
   });
 
-  it('applies the chosen profile and user declarations', async () => {
+  it('applies the chosen profile: lean publishes a pod under [ClusterName, Namespace] and [ClusterName], without the PodName set of classic', async () => {
     const records = await file('r2.jsonl', toRecordJson(toRecordFixture()));
-    const metadata = await file('m2.json', '[]');
+    const metadata = await file('m2.json', JSON.stringify([toMetadataFixture()]));
+    const podOf = (stdout: string) => stdout.trim().split('\n').map(expectValidEmf).find((d) => d.Type === 'Pod' && d.PodName === 'report') as { _aws: { CloudWatchMetrics: unknown } };
+    const lean = await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'lean']);
+    expect(lean.stderr).toMatch(/\(profile lean\)/);
+    expect(podOf(lean.stdout)._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'ContainerInsights',
+        Dimensions: [['ClusterName', 'Namespace'], ['ClusterName']],
+        Metrics: [
+          { Name: 'pod_cpu_utilization', Unit: 'Percent' },
+          { Name: 'pod_memory_utilization', Unit: 'Percent' },
+          { Name: 'pod_network_rx_bytes', Unit: 'Bytes/Second' },
+          { Name: 'pod_network_tx_bytes', Unit: 'Bytes/Second' },
+        ],
+      },
+      { Namespace: 'ContainerInsights', Dimensions: [['ClusterName']], Metrics: [{ Name: 'pod_cpu_reserved_capacity', Unit: 'Percent' }] },
+    ]);
+    const classic = await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'classic']);
+    expect((podOf(classic.stdout)._aws.CloudWatchMetrics as { Dimensions: string[][] }[])[0].Dimensions).toEqual([['ClusterName', 'Namespace', 'PodName'], ['ClusterName', 'Namespace'], ['ClusterName']]);
+  });
+
+  it("replaces the profile's declarations with user declarations and keeps the profile's other switches (enhanced: FullPodName, ContainerName)", async () => {
+    const records = await file('r3.jsonl', toRecordJson(toRecordFixture()));
+    const metadata = await file('m3.json', JSON.stringify([toMetadataFixture()]));
     const declarations = await file('d.json', JSON.stringify([{ dimensions: [['ClusterName']], metric_name_selectors: ['^container_cpu_usage_total$'] }]));
-    const { stdout } = await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'lean', '--declarations', declarations]);
-    const container = stdout.trim().split('\n').map(expectValidEmf).find((d) => d.Type === 'Container') as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
-    expect(container._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'container_cpu_usage_total' }]);
+    const { stdout, stderr } = await run(['replay', '--records', records, '--metadata', metadata, '--profile', 'enhanced', '--declarations', declarations]);
+    expect(stderr).toMatch(/\(profile custom\)/);
+    const docs = stdout.trim().split('\n').map(expectValidEmf) as { Type: string; PodName?: string; FullPodName?: string; ContainerName?: string; _aws?: { CloudWatchMetrics?: unknown } }[];
+    const container = docs.find((d) => d.Type === 'Container' && d.PodName === 'web');
+    expect(container?._aws?.CloudWatchMetrics).toEqual([{ Namespace: 'ContainerInsights', Dimensions: [['ClusterName']], Metrics: [{ Name: 'container_cpu_usage_total' }] }]);
+    expect(container).toMatchObject({ FullPodName: 'web-7d9f8b6c5-x2x4q', ContainerName: 'app' });
+    // Nothing else matches the one declaration: no other event publishes a metric.
+    expect(docs.filter((d) => d._aws?.CloudWatchMetrics !== undefined).map((d) => d.Type)).toEqual(['Container', 'Container', 'Container']);
   });
 
   it('prints the events of the good records of a file mixing good and bad ones, and names each rejected one with the enricher reason', async () => {
