@@ -55,7 +55,7 @@ function fakeLogs() {
   };
 }
 
-function setup(options: { metadata?: EnricherDeps['metadata']; writer?: LogWriter; keys?: AgentKeyStore; requireSignature?: boolean; clusters?: string[]; chunkEvents?: number } = {}) {
+function setup(options: { metadata?: EnricherDeps['metadata']; writer?: LogWriter; keys?: AgentKeyStore; requireSignature?: boolean; clusters?: string[]; chunkEvents?: number; maxRememberedRecords?: number } = {}) {
   const logs = fakeLogs();
   const summaries: InvocationSummary[] = [];
   const errors: { message: string; extra?: Record<string, unknown> }[] = [];
@@ -71,6 +71,7 @@ function setup(options: { metadata?: EnricherDeps['metadata']; writer?: LogWrite
     keys: options.keys,
     clusters: options.clusters,
     chunkEvents: options.chunkEvents,
+    maxRememberedRecords: options.maxRememberedRecords,
   });
   return { handler, logs, summaries, errors };
 }
@@ -152,6 +153,17 @@ describe('enricher handler', () => {
     expect(again).toEqual({ batchItemFailures: [] });
     expect([nodeEvents(logs, 1).length, nodeEvents(logs, 2).length, nodeEvents(logs, 3).length]).toEqual([2, 1, 2]);
     expect(summaries[1]).toMatchObject({ recordsAlreadyWritten: 1, enriched: 3 });
+  });
+
+  it('remembers at most maxRememberedRecords written records: the latest are skipped on re-delivery, the oldest forgotten one is written again', async () => {
+    const { handler, logs, summaries } = setup({ maxRememberedRecords: 2 });
+    const event = eventOf([recordOf(1), recordOf(2), recordOf(3)].map(toRecordData));
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: event.Records.slice(1) })).toEqual({ batchItemFailures: [] });
+    expect(summaries[1]).toMatchObject({ records: 2, recordsAlreadyWritten: 2, enriched: 0 });
+    expect(await handler({ Records: event.Records.slice(0, 1) })).toEqual({ batchItemFailures: [] });
+    expect(summaries[2]).toMatchObject({ records: 1, recordsAlreadyWritten: 0, enriched: 1 });
+    expect([nodeEvents(logs, 1).length, nodeEvents(logs, 2).length, nodeEvents(logs, 3).length]).toEqual([2, 1, 1]);
   });
 
   it('skips on re-delivery the records other streams of the failing chunk wrote, and the events a failed stream had written', async () => {
