@@ -23,3 +23,6 @@ export function toEnricherEventSourceSettings(): EnricherEventSourceSettings {
   const p = mapping.Properties;
   return { batchSize: p.BatchSize as number, maximumRetryAttempts: p.MaximumRetryAttempts as number, bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true };
 }
+
+// `tsx test/helpers/enricher-event-source.ts` prints the settings as JSON (bench/enricher-memory.ts reads them so).
+if (require.main === module) process.stdout.write(`${JSON.stringify(toEnricherEventSourceSettings())}\n`);
