@@ -258,7 +258,7 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       }
       expect(installs.map((i) => i.cluster).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
       for (const { cluster, group, resource } of installs) {
-        expect(resource.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine', Interval: '60s', BundleSha256: 'a'.repeat(64), Region: 'eu-west-1', AgentIdentity: 'pod-identity' });
+        expect(resource.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00', Interval: '60s', BundleSha256: 'a'.repeat(64), Region: 'eu-west-1', AgentIdentity: 'pod-identity' });
         expect(resource.Properties.OidcProviderArn).toBeUndefined();
         expect(resource.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^referencetoKinsightStream/) });
         const entries = group.findResources('AWS::EKS::AccessEntry') as Resources;
