@@ -4,10 +4,11 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { gzipSync } from 'node:zlib';
 import { toMetadataItem } from '../../core/node-metadata-item';
 import { PROFILES } from '../../core/metrics/profiles';
 import type { NodeRecord } from '../../core/record';
-import { toSignedRecordData, type RecordSigningKey } from '../../core/record/record-data';
+import { signRecordData, toRecordJson, toSignedRecordData, type RecordSigningKey } from '../../core/record/record-data';
 import { createLogWriter } from '../../lambdas/common/log-writer';
 import { createAgentKeyStore } from '../../lambdas/enricher/agent-keys';
 import { createHandler, type InvocationSummary } from '../../lambdas/enricher/create-handler';
@@ -68,18 +69,19 @@ interface Sent {
   good?: NodeRecord;
 }
 
-async function run(sent: Sent[]): Promise<{ summaries: InvocationSummary[]; failures: KinesisBatchFailure[]; invocations: number }> {
+async function run(sent: Sent[]): Promise<{ summaries: InvocationSummary[]; failures: KinesisBatchFailure[]; invocations: number; reasons: string[] }> {
   const name = `faults-${++streams}`;
   await createLocalStream(kinesisClient, name, 1);
   await kinesisClient.send(new PutRecordsCommand({ StreamName: name, Records: sent.map((s, i) => ({ Data: s.data, PartitionKey: `p${i % 3}` })) }));
   const summaries: InvocationSummary[] = [];
+  const reasons: string[] = [];
   const handler = createHandler({
     profile: PROFILES.classic,
     writer: createLogWriter({ client: logsClient, sleep: async () => undefined, maxRetries: 2 }),
     metadata: createMetadataReader({ client: DynamoDBDocumentClient.from(dynamoClient), tableName: TABLE, sleep: async () => undefined }),
     keys: createAgentKeyStore({ client: secrets as never, sleep: async () => undefined }),
     requireSignature: true,
-    logger: { info: (m, e) => void (m === 'enricher batch' && summaries.push(e as unknown as InvocationSummary)), warn: () => undefined, error: () => undefined },
+    logger: { info: (m, e) => void (m === 'enricher batch' && summaries.push(e as unknown as InvocationSummary)), warn: () => undefined, error: (m, e) => void (m === 'poison record acknowledged' && reasons.push(String(e?.reason))) },
   });
   const failures: KinesisBatchFailure[] = [];
   let invocations = 0;
@@ -93,7 +95,7 @@ async function run(sent: Sent[]): Promise<{ summaries: InvocationSummary[]; fail
     onFailure: (f) => void failures.push(f),
   });
   await source.drain();
-  return { summaries, failures, invocations };
+  return { summaries, failures, invocations, reasons };
 }
 
 /** Node events of a record's stream at its time: 1 when it was written exactly once. */
@@ -124,7 +126,7 @@ describe('enricher under faults, with the event source settings of the CDK app',
     expect(settings).toEqual({ batchSize: 200, maximumRetryAttempts: 3, bisectBatchOnFunctionError: true });
   });
 
-  it('acknowledges and counts bad records (forged cluster, foreign agent, bad names, huge or implausible records) and writes every good one once', async () => {
+  it('acknowledges and counts bad records (forged cluster, foreign agent, bad names, huge, inflating or implausible records) and writes every good one once', async () => {
     const good = [0, 1, 2, 3].flatMap((i) => [0, 1].map((m) => recordOf('prod', nodeOf(i), m)));
     const staging = recordOf('staging', nodeOf(0), 0);
     const huge = { ...recordOf('prod', nodeOf(0), 5), pods: Array.from({ length: 10_000 }, (_, k) => ({ uid: `u${k}`, qos: 'BestEffort' as const, gauges: {}, containers: [] })) };
@@ -138,17 +140,28 @@ describe('enricher under faults, with the event source settings of the CDK app',
       { data: sign(recordOf('prod', 'n'.repeat(3_000), 0)) },
       { data: sign(huge) },
       { data: sign({ ...recordOf('prod', nodeOf(3), 8), cores: -4 }) },
+      // Signed by prod's agent, 4 KB of gzip inflating past 2 MiB (a member the reader would ignore): never inflated in full.
+      { data: signRecordData('prod', gzipSync(JSON.stringify({ ...JSON.parse(toRecordJson(recordOf('prod', nodeOf(1), 9))), padding: 'x'.repeat(3 * 2 ** 20) })), KEYS.prod.current) },
       // Signed with the previous key of a rotation: still good.
       ...good.slice(4).map((r) => ({ data: sign(r, KEYS.prod.previous), good: r })),
       { data: sign(staging), good: staging },
     ];
-    const { summaries, failures, invocations } = await run(sent);
+    const { summaries, failures, invocations, reasons } = await run(sent);
     for (const s of sent) if (s.good) expect(copiesOf(s.good)).toBe(1);
     expect(logs.logGroups()).not.toContain(groupOf('payments'));
+    expect(reasons).toEqual([
+      expect.stringMatching(/^record is signed for cluster "?payments"? with key "?x"?, which is not a key of that cluster in this fleet/),
+      expect.stringMatching(/^record signature does not verify with key "?prod-v2"? of cluster "?prod"?/),
+      expect.stringMatching(/^record node "ip-10-0-2-9:8080" is not a node name Kubernetes allows/),
+      expect.stringMatching(/^record node "n{10,}.*is not a node name Kubernetes allows/),
+      expect.stringMatching(/pods/),
+      expect.stringMatching(/^record cores must be an integer from 1 to 4096, got -4/),
+      expect.stringMatching(/^record inflates to more than 2097152 bytes/),
+    ]);
     // Poison is acknowledged in the one invocation: nothing bisected, nothing re-delivered.
     expect(invocations).toBe(1);
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]).toMatchObject({ records: 15, poison: 6, unverified: 2, enriched: 9, failedRecords: 0 });
+    expect(summaries[0]).toMatchObject({ records: 16, poison: 7, unverified: 2, enriched: 9, failedRecords: 0 });
     expect(failures).toEqual([]);
   });
 
