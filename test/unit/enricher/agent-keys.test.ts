@@ -38,6 +38,23 @@ describe('agent key store', () => {
     expect(client.calls).toEqual(['kinsight/agent-key/a@AWSCURRENT', 'kinsight/agent-key/a@AWSPREVIOUS']);
   });
 
+  it('holds at most maxClusters clusters: the least recently used is forgotten and read again when a record names it', async () => {
+    const client = fakeSecrets({
+      'kinsight/agent-key/a': { current: ['va', KEY('a')] },
+      'kinsight/agent-key/b': { current: ['vb', KEY('b')] },
+      'kinsight/agent-key/c': { current: ['vc', KEY('c')] },
+    });
+    const store = createAgentKeyStore({ client: client as never, now: () => 0, maxClusters: 2 });
+    await store.load([{ cluster: 'a', keyId: 'va' }, { cluster: 'b', keyId: 'vb' }]);
+    expect(store.keyOf('a', 'va')).toBeDefined(); // a is now the more recently used
+    await store.load([{ cluster: 'c', keyId: 'vc' }]);
+    expect([store.keyOf('a', 'va') !== undefined, store.keyOf('b', 'vb') !== undefined, store.keyOf('c', 'vc') !== undefined]).toEqual([true, false, true]);
+    client.calls.length = 0;
+    await store.load([{ cluster: 'b', keyId: 'vb' }]);
+    expect(client.calls).toEqual(['kinsight/agent-key/b@AWSCURRENT', 'kinsight/agent-key/b@AWSPREVIOUS']);
+    expect(Buffer.from(store.keyOf('b', 'vb') ?? []).toString()).toBe('b'.repeat(64));
+  });
+
   it('costs one lookup per minute for a cluster without a secret, however many records name it', async () => {
     const client = fakeSecrets({});
     let now = 0;
