@@ -10,11 +10,14 @@ import { createEnrichCache } from '../lambdas/enricher/enrich-cache';
 import { parseFlags } from './parse-flags';
 import type { Command } from './io';
 
-const USAGE = `Usage: kinsight replay --records FILE --metadata FILE [--profile NAME] [--declarations FILE]
+const USAGE = `Usage: kinsight replay --records FILE --metadata FILE [--profile NAME] [--declarations FILE] [--clusters A,B]
 
 Runs the enricher offline: reads agent records (JSON lines, as \`kinsight agent --dry-run\` prints
-them) and node metadata documents (a JSON array), and prints the EMF events the enricher would
-write to CloudWatch Logs, one JSON document per line, on stdout. A summary goes to stderr.
+them; unsigned JSON, no envelope) and node metadata documents (a JSON array), and prints the EMF
+events the enricher would write to CloudWatch Logs, one JSON document per line, on stdout. A record
+the enricher would reject (not JSON, not a record, invalid values: core/record/parse-record.ts) is
+skipped with its line and reason on stderr, as the enricher logs it, and the next one is read; the
+exit code is then 1. A summary goes to stderr.
 
 Options:
   --records FILE        agent records, one JSON object per line
@@ -22,6 +25,7 @@ Options:
   --profile NAME        classic (default), lean or enhanced
   --declarations FILE   a JSON array of metric declarations replacing the profile's
                         ({"dimensions":[[...]],"metricNameSelectors":[...]}, awsemf's snake_case works too)
+  --clusters A,B        the fleet's clusters: records of any other cluster are rejected (default: any)
 `;
 
 async function readText(path: string, flag: string): Promise<string> {
@@ -32,15 +36,18 @@ async function readText(path: string, flag: string): Promise<string> {
   }
 }
 
-function toRecords(text: string, path: string): NodeRecord[] {
+/** The records of a JSON-lines file, each read as the enricher reads one; the lines it would reject, with their reasons. */
+function toRecords(text: string, clusters: ReadonlySet<string> | undefined): { records: NodeRecord[]; rejected: { line: number; reason: string }[] } {
   const records: NodeRecord[] = [];
+  const rejected: { line: number; reason: string }[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const parsed = parseRecordJson(line);
-    if (!parsed.ok) throw new ConfigError(`${path} line ${i + 1}: ${parsed.error}`);
-    records.push(parsed.value);
+    if (!parsed.ok) rejected.push({ line: i + 1, reason: parsed.error });
+    else if (clusters && !clusters.has(parsed.value.cluster)) rejected.push({ line: i + 1, reason: `record of cluster "${parsed.value.cluster}", which is not one of the fleet's` });
+    else records.push(parsed.value);
   });
-  return records;
+  return { records, rejected };
 }
 
 function toMetadata(text: string, path: string): Map<string, NodeMetadata> {
@@ -62,12 +69,12 @@ function toMetadata(text: string, path: string): Map<string, NodeMetadata> {
   return byKey;
 }
 
-/** `kinsight replay`: agent records + metadata in, EMF events out. */
+/** `kinsight replay`: agent records + metadata in, EMF events out; rejected records named on stderr. */
 export const replayCommand: Command = {
   summary: 'Print the EMF events the enricher would write for agent records and node metadata files',
   usage: USAGE,
   run: async (argv, io) => {
-    const values = parseFlags('replay', argv, { records: { type: 'string' }, metadata: { type: 'string' }, profile: { type: 'string' }, declarations: { type: 'string' } });
+    const values = parseFlags('replay', argv, { records: { type: 'string' }, metadata: { type: 'string' }, profile: { type: 'string' }, declarations: { type: 'string' }, clusters: { type: 'string' } });
     if (!values.records || !values.metadata) throw new ConfigError('--records FILE and --metadata FILE are required (see kinsight replay --help)');
     const named = parseProfileName(values.profile ?? DEFAULT_PROFILE_NAME);
     if (!named.ok) throw new ConfigError(`--profile: ${named.error}`);
@@ -84,18 +91,22 @@ export const replayCommand: Command = {
       if (!declarations.ok) throw new ConfigError(`--declarations ${values.declarations}: ${declarations.error}`);
       profile = { ...profile, name: 'custom', declarations: declarations.value };
     }
-    const records = toRecords(await readText(values.records, '--records'), values.records);
+    const clusters = values.clusters === undefined ? undefined : new Set(values.clusters.split(',').map((c) => c.trim()).filter((c) => c !== ''));
+    const { records, rejected } = toRecords(await readText(values.records, '--records'), clusters);
+    for (const r of rejected) io.stderr(`kinsight replay: ${values.records} line ${r.line} rejected: ${r.reason}\n`);
     const metadata = toMetadata(await readText(values.metadata, '--metadata'), values.metadata);
     const encoder = createEmfEncoder(profile);
     const cache = createEnrichCache();
     let events = 0;
     let pods = 0;
+    let unnamed = 0;
     let nodes = 0;
     const out: string[] = [];
     for (const record of records) {
       const result = toCiRecords(record, metadata.get(toNodeKey(record.cluster, record.node)), { profile }, cache);
       if (result.nodeWithoutMetadata) nodes += 1;
       pods += result.podsWithoutMetadata;
+      unnamed += result.podsWithoutIdentity;
       for (const e of encoder.encodeEvents(result.records, record)) {
         out.push(e.message);
         events += 1;
@@ -103,7 +114,9 @@ export const replayCommand: Command = {
       if (out.length >= 1000) io.stdout(`${out.splice(0).join('\n')}\n`);
     }
     if (out.length > 0) io.stdout(`${out.join('\n')}\n`);
-    io.stderr(`kinsight replay: ${records.length} records -> ${events} EMF events (profile ${profile.name}); ${nodes} records without node metadata, ${pods} pods without metadata\n`);
-    return 0;
+    io.stderr(
+      `kinsight replay: ${records.length} records -> ${events} EMF events (profile ${profile.name}); ${rejected.length} records rejected; ${nodes} records without node metadata, ${pods} pods without metadata (${unnamed} named by neither the document nor the agent)\n`,
+    );
+    return rejected.length > 0 ? 1 : 0;
   },
 };

@@ -15,6 +15,12 @@ export class ConfigError extends KinsightError {}
 /** A call to a dependency (AWS, Kubernetes API) failed; it may succeed if tried again. */
 export class TransientError extends KinsightError {}
 
+/**
+ * A call to a dependency was refused for what it asked (access denied, an invalid parameter, a
+ * resource that does not exist and cannot be made): trying again gives the same answer.
+ */
+export class PermanentError extends KinsightError {}
+
 /** Trims a value for an error message so that a huge input never floods a log line. */
 export function toSnippet(value: unknown, maxChars = 80): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);

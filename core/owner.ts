@@ -93,3 +93,26 @@ export function resolveWorkload(
   const workloadName = !full && pod.name.startsWith('kube-proxy') ? 'kube-proxy' : pod.name;
   return { workloadName, owners };
 }
+
+/** The 5-character suffix Kubernetes appends to generated pod names (`generateName`), from the same alphabet as ReplicaSet hashes. */
+const POD_NAME_SUFFIX = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+/** A CronJob's Job is named `<cronjob>-<scheduled time in minutes>`: 8 digits today, 10 in the receiver's rule. */
+const SCHEDULED_JOB_SUFFIX = /^(.+)-\d{8,10}$/;
+const toCronJobFromScheduledJobName = (job: string): string | undefined => SCHEDULED_JOB_SUFFIX.exec(job)?.[1];
+
+/**
+ * The workload name of a pod known by its name only (no owner references yet), by the receiver's
+ * own fallback rules (catalog section 3): the generated pod suffix and then a ReplicaSet hash are
+ * stripped (`web-5d8f7c9b4f-x7k2p` -> `web`, a DaemonSet's `aws-node-x7k2p` -> `aws-node`), a
+ * CronJob's Job time too (`report-28930120-x7k2p` -> `report`); a name without a generated suffix
+ * (a StatefulSet's `db-0`, a static or bare pod) is its own workload; `kube-proxy*` is `kube-proxy`
+ * unless `preferFullPodName`. Once the poller has read the pod's owners, resolveWorkload decides.
+ */
+export function toWorkloadFromPodName(podName: string, options: ResolveOptions = {}): string {
+  if (!(options.preferFullPodName ?? false) && podName.startsWith('kube-proxy')) return 'kube-proxy';
+  const owner = POD_NAME_SUFFIX.exec(podName)?.[1];
+  if (owner === undefined) return podName;
+  return toDeploymentFromReplicaSetName(owner) ?? toCronJobFromScheduledJobName(owner) ?? owner;
+}
+
+

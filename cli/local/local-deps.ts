@@ -157,7 +157,7 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
   const logger = toLogger(options.report, 'enricher');
   const onBytes = options.onBytes;
   const logs = createLogWriter({ client: options.logs });
-  if (!onBytes) return createHandler({ writer: logs, metadata, profile, logger });
+  if (!onBytes) return createHandler({ writer: logs, metadata, profile, logger, requireSignature: false });
   let bytes: Record<string, number> = {};
   const add = (name: string) => (n: number) => void (bytes[name] = (bytes[name] ?? 0) + n);
   const countWritten = add(profile.name);
@@ -171,11 +171,11 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
       return logs.writeMany(batches);
     },
   };
-  const main = createHandler({ writer, metadata, profile, logger });
+  const main = createHandler({ writer, metadata, profile, logger, requireSignature: false });
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const shadows = Object.values(PROFILES)
     .filter((p: DeclarationProfile) => p.name !== profile.name)
-    .map((p) => ({ name: p.name, handler: createHandler({ writer: toCountingWriter(add(p.name)), metadata, profile: p, logger: quiet }) }));
+    .map((p) => ({ name: p.name, handler: createHandler({ writer: toCountingWriter(add(p.name)), metadata, profile: p, logger: quiet, requireSignature: false }) }));
   return async (event) => {
     bytes = {};
     const response = await main(event);

@@ -4,7 +4,7 @@ import { toSnippet } from '../errors';
 import { KINESIS_MAX_PARTITION_KEY_CHARS } from '../limits';
 import { err, ok, type Result } from '../result';
 import type { NodeRecord } from './index';
-import { parseRecord } from './parse-record';
+import { parseRecord, RECORD_LIMITS } from './parse-record';
 import { toWireRecord } from './wire-record';
 
 /**
@@ -21,11 +21,11 @@ import { toWireRecord } from './wire-record';
  */
 
 /**
- * Largest inflated record a reader accepts unless told otherwise: far above what an agent sends
- * (about 80 KB of JSON for 110 pods and 250 containers), and a bound on what a hostile few hundred
- * bytes of gzip can make a reader allocate.
+ * Largest inflated record a reader accepts unless told otherwise (RECORD_LIMITS.maxJsonBytes, 2 MiB):
+ * ten times what an agent sends for 250 pods, and a bound on what a hostile few hundred bytes of gzip
+ * can make a reader allocate.
  */
-export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_BYTES = RECORD_LIMITS.maxJsonBytes;
 
 /** Hex characters of the digest that stands for the end of a partition key too long for Kinesis (128 bits). */
 const PARTITION_KEY_DIGEST_CHARS = 32;
@@ -56,8 +56,12 @@ export function toPartitionKey(cluster: string, node: string): string {
 /** A record as its wire document in JSON text, as it is compressed and as `kinsight replay` reads it. */
 export const toRecordJson = (record: NodeRecord): string => JSON.stringify(toWireRecord(record));
 
-/** Decodes the JSON text of a record (any schema version this code reads), or says why it cannot be read. */
-export function parseRecordJson(text: string): Result<NodeRecord> {
+/** Decodes the JSON text of a record (any schema version this code reads, at most `maxBytes` of UTF-8), or says why it cannot be read. */
+export function parseRecordJson(text: string, maxBytes: number = DEFAULT_MAX_RECORD_BYTES): Result<NodeRecord> {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long text needs counting.
+  if (text.length > maxBytes || (text.length > maxBytes / 3 && Buffer.byteLength(text, 'utf8') > maxBytes)) {
+    return err(`record is larger than ${maxBytes} bytes of JSON; the agent never sends records that large`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,7 +88,7 @@ export function parseRecordData(bytes: Uint8Array, maxBytes: number): Result<Nod
     if (code === 'ERR_BUFFER_TOO_LARGE') return err(`record inflates to more than ${maxBytes} bytes; the agent never sends records that large`);
     return err(`record is not gzip data (${(error as Error).message}); first bytes ${Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(8, bytes.byteLength)).toString('hex')}`);
   }
-  return parseRecordJson(text);
+  return parseRecordJson(text, maxBytes);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { newEncodingMemo, type EncodingMemo } from '../../core/ci-record';
 import type { DeclarationProfile } from '../../core/metrics/profiles';
 import { toNodeKey, type ContainerMetadata, type NodeMetadata, type PodMetadata, type PodOwner } from '../../core/node-metadata';
+import { toWorkloadFromPodName } from '../../core/owner';
 import type { ContainerSample, NodeRecord, PodSample } from '../../core/record';
 import type { EnrichOptions } from './enrich';
 
@@ -24,7 +25,8 @@ import type { EnrichOptions } from './enrich';
  *   document's object while its content hash does not change, and a changed document's unchanged
  *   pods (core/node-metadata.ts, withUnchangedPods): reuse follows from that object identity, and a
  *   view is checked against everything else it was built from (profile, node attributes, sample ids);
- * - a pod view's PodNet shapes, by interface name, for the pod view's lifetime;
+ * - a pod view's PodNet shapes, by interface name, for the pod view's lifetime, forgotten all at once
+ *   when they outnumber the pod's current interfaces twice over, plus 16 (trimNetShapes);
  * - `kubernetes.pod_owners` lists, by the metadata owners array, weakly held.
  *
  * One cache per enricher (the handler creates it with its encoders; `kinsight replay` one per run);
@@ -73,6 +75,8 @@ export interface PodView {
   readonly pod: EventShape;
   /** The PodNet events' attributes by interface. */
   readonly net: Map<string, EventShape>;
+  /** True when the pod's labels were cut to {@link LABELS_MAX_BYTES}. */
+  readonly labelsCut: boolean;
 }
 
 /** The attribute and kubernetes objects of a container's events, with their memo. */
@@ -186,16 +190,43 @@ function getOrCreatePodOwners(cache: EnrichCache, owners: readonly PodOwner[]): 
   return list;
 }
 
+/**
+ * The most bytes of label JSON one event carries (`kubernetes.labels`, on every Pod, PodNet and
+ * Container event of the pod). A pod's labels are taken in the document's order while they fit, a
+ * label that does not fit is left out; a real pod's labels are a few hundred bytes, a hostile one's
+ * thousands of labels would otherwise go into each of its events.
+ */
+export const LABELS_MAX_BYTES = 4096;
+
+/** The labels an event carries: `labels` itself when within the budget, else those that fit, in order. */
+export function toLabelsWithinBudget(labels: Readonly<Record<string, string>>): { labels: Readonly<Record<string, string>>; cut: boolean } {
+  const text = JSON.stringify(labels);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short text needs no counting.
+  if (text.length * 3 <= LABELS_MAX_BYTES || Buffer.byteLength(text, 'utf8') <= LABELS_MAX_BYTES) return { labels, cut: false };
+  const kept: Record<string, string> = {};
+  let bytes = 2; // {}
+  for (const key in labels) {
+    const size = Buffer.byteLength(JSON.stringify(key), 'utf8') + Buffer.byteLength(JSON.stringify(labels[key]), 'utf8') + 2; // : and ,
+    if (bytes + size > LABELS_MAX_BYTES) continue;
+    kept[key] = labels[key];
+    bytes += size;
+  }
+  return { labels: kept, cut: true };
+}
+
 /** The pod's attributes and `kubernetes` object; `owners` is its `pod_owners` list, when it has owners. */
-function toPodContext(record: NodeRecord, node: Readonly<Record<string, string>>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions, owners: readonly unknown[] | undefined): PodContext {
+function toPodContext(record: NodeRecord, node: Readonly<Record<string, string>>, sample: PodSample, meta: PodMetadata | undefined, options: EnrichOptions, owners: readonly unknown[] | undefined): PodContext & { labelsCut: boolean } {
   const attributes = { ...node };
   const kubernetes: Record<string, unknown> = { host: record.node };
-  if (meta) {
-    attributes.Namespace = meta.namespace;
-    attributes.PodName = meta.workloadName;
-    if (options.profile.fullPodName) attributes.FullPodName = meta.name;
-    kubernetes.namespace_name = meta.namespace;
-    kubernetes.pod_name = meta.name;
+  // The document's names; for a pod it does not list yet, the agent's (the kubelet's log layout on the node).
+  const namespace = meta?.namespace ?? (sample.name === undefined ? undefined : sample.namespace);
+  const name = meta?.name ?? (sample.namespace === undefined ? undefined : sample.name);
+  if (namespace !== undefined && name !== undefined) {
+    attributes.Namespace = namespace;
+    attributes.PodName = meta?.workloadName ?? toWorkloadFromPodName(name);
+    if (options.profile.fullPodName) attributes.FullPodName = name;
+    kubernetes.namespace_name = namespace;
+    kubernetes.pod_name = name;
   }
   kubernetes.pod_id = sample.uid;
   const service = meta && options.serviceAttribute !== false ? meta.services[0] : undefined;
@@ -205,9 +236,14 @@ function toPodContext(record: NodeRecord, node: Readonly<Record<string, string>>
   }
   // Frozen and reused while the metadata document lives (the reader keeps documents): shared,
   // read-only, by the pod's events and, through their memos, by the JSON the encoder keeps.
-  if (meta && hasKeys(meta.labels)) kubernetes.labels = Object.freeze(meta.labels);
+  let labelsCut = false;
+  if (meta && hasKeys(meta.labels)) {
+    const within = toLabelsWithinBudget(meta.labels);
+    kubernetes.labels = Object.freeze(within.labels);
+    labelsCut = within.cut;
+  }
   if (owners !== undefined) kubernetes.pod_owners = owners;
-  return { attributes, kubernetes: Object.freeze(kubernetes), meta };
+  return { attributes, kubernetes: Object.freeze(kubernetes), meta, labelsCut };
 }
 
 /**
@@ -225,12 +261,20 @@ export function getOrCreatePodView(cache: EnrichCache, record: NodeRecord, node:
   const context = toPodContext(record, node, sample, meta, options, owners);
   Object.freeze(context.attributes);
   const podAttributes = meta ? { ...context.attributes, pod_status: meta.phase } : context.attributes;
-  const view: PodView = { profile: options.profile, serviceAttribute, node, uid: sample.uid, context, pod: toEventShape(podAttributes), net: new Map() };
+  const view: PodView = { profile: options.profile, serviceAttribute, node, uid: sample.uid, context: { attributes: context.attributes, kubernetes: context.kubernetes, meta }, pod: toEventShape(podAttributes), net: new Map(), labelsCut: context.labelsCut };
   if (meta) cache.podViews.set(meta, view);
   return view;
 }
 
-/** The PodNet shape of a pod's interface, remembered for the pod view's lifetime, created on a miss. */
+/**
+ * Forgets a pod view's PodNet shapes when they far outnumber the pod's current interfaces: a
+ * host-network pod has the host's, and on the VPC CNI those come and go with the node's pods.
+ */
+export function trimNetShapes(view: PodView, interfaces: number): void {
+  if (view.net.size > DERIVED_PER_OWN * interfaces + DERIVED_SLACK) view.net.clear();
+}
+
+/** The PodNet shape of a pod's interface, remembered for the pod view's lifetime (see trimNetShapes), created on a miss. */
 export function getOrCreateNetShape(view: PodView, name: string): EventShape {
   let shape = view.net.get(name);
   if (!shape) {

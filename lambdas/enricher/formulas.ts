@@ -10,7 +10,7 @@ import type {
   PodStatusFigures,
 } from '../../core/metrics/names';
 import type { ContainerMetadata, NodeMetadata, PodMetadata } from '../../core/node-metadata';
-import type { CgroupDeltas, CgroupGauges, DiskOps, Filesystem, NetInterface, NodeRecord } from '../../core/record';
+import type { CgroupDeltas, CgroupGauges, CgroupVersion, DiskOps, Filesystem, NetInterface, NodeRecord } from '../../core/record';
 
 /**
  * The enricher's formulas (catalog sections 2.1-2.7): agent figures and metadata -> the figure
@@ -37,11 +37,21 @@ export function toMillicores(deltaNs: number | undefined, elapsedMs: number | un
 export const toPercent = (part: number | undefined, whole: number | undefined): number | undefined =>
   part === undefined || whole === undefined || !(whole > 0) ? undefined : (part / whole) * 100;
 
-/** Restarts since the poller's previous run; a count that went down (a pod recreated) is 0. */
-const toRestarts = (delta: number | undefined): number | undefined => (delta === undefined ? undefined : Math.max(0, delta));
+/** A restart-count increase as written: a count that went down (a pod recreated) is 0. */
+export const toRestarts = (delta: number | undefined): number | undefined => (delta === undefined ? undefined : Math.max(0, delta));
+
+/**
+ * `memory_max_usage` of a cgroup: the agent's figure, else on cgroup v2 0 for a cgroup with memory
+ * figures, as cAdvisor writes it when the kernel has no `memory.peak` (before 5.19, and always for
+ * the root cgroup: catalog section 6).
+ */
+function toMaxUsage(gauges: CgroupGauges, cgroupVersion: CgroupVersion): number | undefined {
+  if (gauges.memoryMaxUsageBytes !== undefined) return gauges.memoryMaxUsageBytes;
+  return cgroupVersion === 2 && gauges.memoryUsageBytes !== undefined ? 0 : undefined;
+}
 
 /** CPU and memory figures of one cgroup (node root, pod or container), catalog 2.1/2.5/2.7. */
-export function toCgroupFigures(gauges: CgroupGauges, deltas: CgroupDeltas | undefined, elapsedMs: number | undefined, cores: number, memTotalBytes: number): CgroupFigures {
+export function toCgroupFigures(gauges: CgroupGauges, deltas: CgroupDeltas | undefined, elapsedMs: number | undefined, cores: number, memTotalBytes: number, cgroupVersion: CgroupVersion): CgroupFigures {
   const total = toMillicores(deltas?.cpuUsageNs, elapsedMs);
   const pgfault = toRate(deltas?.memoryPgfault, elapsedMs);
   const pgmajfault = toRate(deltas?.memoryPgmajfault, elapsedMs);
@@ -53,7 +63,7 @@ export function toCgroupFigures(gauges: CgroupGauges, deltas: CgroupDeltas | und
     memory_usage: gauges.memoryUsageBytes,
     memory_cache: gauges.memoryCacheBytes,
     memory_rss: gauges.memoryRssBytes,
-    memory_max_usage: gauges.memoryMaxUsageBytes,
+    memory_max_usage: toMaxUsage(gauges, cgroupVersion),
     memory_swap: gauges.memorySwapBytes,
     memory_failcnt: gauges.memoryFailcnt,
     memory_mapped_file: gauges.memoryMappedFileBytes,
@@ -128,6 +138,9 @@ interface PodResources {
   memoryLimit: number | undefined;
 }
 
+/** A request or limit of the document; one that is not a finite non-negative number (a quantity no node has) counts as not set. */
+const amount = (v: number | undefined): number | undefined => (v !== undefined && Number.isFinite(v) && v >= 0 ? v : undefined);
+
 function toPodResources(pod: PodMetadata): PodResources {
   let cpuRequest = 0;
   let memoryRequest = 0;
@@ -135,10 +148,12 @@ function toPodResources(pod: PodMetadata): PodResources {
   let cpuLimit: number | undefined = pod.containers.length > 0 ? 0 : undefined;
   let memoryLimit: number | undefined = pod.containers.length > 0 ? 0 : undefined;
   for (const c of pod.containers) {
-    cpuRequest += c.requests.cpuMillicores ?? 0;
-    memoryRequest += c.requests.memoryBytes ?? 0;
-    cpuLimit = cpuLimit === undefined || c.limits.cpuMillicores === undefined ? undefined : cpuLimit + c.limits.cpuMillicores;
-    memoryLimit = memoryLimit === undefined || c.limits.memoryBytes === undefined ? undefined : memoryLimit + c.limits.memoryBytes;
+    cpuRequest += amount(c.requests.cpuMillicores) ?? 0;
+    memoryRequest += amount(c.requests.memoryBytes) ?? 0;
+    const cpu = amount(c.limits.cpuMillicores);
+    const memory = amount(c.limits.memoryBytes);
+    cpuLimit = cpuLimit === undefined || cpu === undefined ? undefined : cpuLimit + cpu;
+    memoryLimit = memoryLimit === undefined || memory === undefined ? undefined : memoryLimit + memory;
   }
   return { cpuRequest, memoryRequest, cpuLimit, memoryLimit };
 }
@@ -146,13 +161,23 @@ function toPodResources(pod: PodMetadata): PodResources {
 const isActive = (pod: PodMetadata) => pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
 const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
-/** A pod's requests, limits and container counts against its node (catalog 2.5). */
-export function toPodSpecFigures(record: NodeRecord, cgroup: CgroupFigures, meta: PodMetadata): PodSpecFigures {
+/**
+ * A pod's requests, limits and container counts against its node (catalog 2.5 and 9): requests and
+ * limits capped at the node's capacity, a limit only when every container sets it and it is not 0,
+ * and the CPU figures only with the pod's CPU usage, the memory figures only with its working set
+ * (as the receiver decorates: the first sample after a start, without rates, has no CPU ones).
+ * `restarts` is the pod's restart-count increase for this interval (the agent's, or the poller's
+ * where the node's log layout cannot be read).
+ */
+export function toPodSpecFigures(record: NodeRecord, cgroup: CgroupFigures, meta: PodMetadata, restarts: number | undefined): PodSpecFigures {
   const cpuCapacity = record.cores * 1000;
   const resources = toPodResources(meta);
-  const cpuRequest = Math.min(resources.cpuRequest, cpuCapacity);
-  const memRequest = Math.min(resources.memoryRequest, record.memTotalBytes);
-  const cpuLimit = resources.cpuLimit === undefined ? undefined : Math.min(resources.cpuLimit, cpuCapacity);
+  const cpu = cgroup.cpu_usage_total !== undefined;
+  const memory = cgroup.memory_working_set !== undefined;
+  const cpuRequest = cpu ? Math.min(resources.cpuRequest, cpuCapacity) : 0;
+  const memRequest = memory ? Math.min(resources.memoryRequest, record.memTotalBytes) : 0;
+  const cpuLimit = cpu && resources.cpuLimit ? Math.min(resources.cpuLimit, cpuCapacity) : undefined;
+  const memLimit = memory && resources.memoryLimit ? Math.min(resources.memoryLimit, record.memTotalBytes) : undefined;
   let running = 0;
   for (const c of meta.containers) if (c.state === 'Running') running += 1;
   return {
@@ -162,11 +187,28 @@ export function toPodSpecFigures(record: NodeRecord, cgroup: CgroupFigures, meta
     memory_reserved_capacity: memRequest !== 0 ? toPercent(memRequest, record.memTotalBytes) : undefined,
     cpu_limit: cpuLimit,
     cpu_utilization_over_pod_limit: cpuLimit === undefined ? undefined : toPercent(cgroup.cpu_usage_total, cpuLimit),
-    memory_limit: resources.memoryLimit,
-    memory_utilization_over_pod_limit: resources.memoryLimit === undefined ? undefined : toPercent(cgroup.memory_working_set, resources.memoryLimit),
+    memory_limit: memLimit,
+    memory_utilization_over_pod_limit: memLimit === undefined ? undefined : toPercent(cgroup.memory_working_set, memLimit),
     number_of_containers: meta.containers.length,
     number_of_running_containers: running,
-    number_of_container_restarts: toRestarts(meta.restartDelta),
+    number_of_container_restarts: toRestarts(restarts),
+  };
+}
+
+/** The spec figures of a pod the document does not list: only its restarts, which the agent counts. */
+export function toUnlistedPodSpecFigures(restarts: number | undefined): PodSpecFigures {
+  return {
+    cpu_request: undefined,
+    cpu_reserved_capacity: undefined,
+    memory_request: undefined,
+    memory_reserved_capacity: undefined,
+    cpu_limit: undefined,
+    cpu_utilization_over_pod_limit: undefined,
+    memory_limit: undefined,
+    memory_utilization_over_pod_limit: undefined,
+    number_of_containers: undefined,
+    number_of_running_containers: undefined,
+    number_of_container_restarts: toRestarts(restarts),
   };
 }
 
@@ -201,21 +243,32 @@ export function toContainerStatusFigures(meta: PodMetadata): ContainerStatusFigu
   };
 }
 
-/** A container's requests, limits and restarts, with its use against its limits when `enhanced` (catalog 2.7). */
+/**
+ * A container's requests and limits, with its use against its limits when `enhanced` (catalog 2.7): the
+ * CPU figures only with the container's CPU usage, the memory figures only with its working set, as
+ * the receiver decorates. Its restarts are {@link toRestarts}, a slot of their own.
+ */
 export function toContainerSpecFigures(cgroup: CgroupFigures, gauges: CgroupGauges, meta: ContainerMetadata, enhanced: boolean): ContainerSpecFigures {
+  const cpu = cgroup.cpu_usage_total !== undefined;
+  const memory = cgroup.memory_working_set !== undefined;
+  const cpuLimit = cpu ? amount(meta.limits.cpuMillicores) : undefined;
+  const memoryLimit = memory ? amount(meta.limits.memoryBytes) : undefined;
   return {
-    cpu_limit: meta.limits.cpuMillicores,
-    cpu_request: meta.requests.cpuMillicores,
-    memory_limit: meta.limits.memoryBytes,
-    memory_request: meta.requests.memoryBytes,
-    cpu_utilization_over_container_limit: enhanced ? toPercent(cgroup.cpu_usage_total, meta.limits.cpuMillicores) : undefined,
-    memory_utilization_over_container_limit: enhanced ? toPercent(gauges.memoryWorkingSetBytes, meta.limits.memoryBytes) : undefined,
-    number_of_container_restarts: toRestarts(meta.restartDelta),
+    cpu_limit: cpuLimit,
+    cpu_request: cpu ? amount(meta.requests.cpuMillicores) : undefined,
+    memory_limit: memoryLimit,
+    memory_request: memory ? amount(meta.requests.memoryBytes) : undefined,
+    cpu_utilization_over_container_limit: enhanced ? toPercent(cgroup.cpu_usage_total, cpuLimit) : undefined,
+    memory_utilization_over_container_limit: enhanced ? toPercent(gauges.memoryWorkingSetBytes, memoryLimit) : undefined,
+    number_of_container_restarts: undefined,
   };
 }
 
-/** The node's capacity, its active pods' requests (each capped at capacity) and its running counts. */
-export function toNodeSpecFigures(record: NodeRecord, metadata: NodeMetadata | undefined): NodeSpecFigures {
+/**
+ * The node's capacity, its active pods' requests (each capped at capacity) and its running counts;
+ * the CPU requests only with the node's CPU usage, the memory ones only with its working set.
+ */
+export function toNodeSpecFigures(record: NodeRecord, cgroup: CgroupFigures, metadata: NodeMetadata | undefined): NodeSpecFigures {
   const cpuCapacity = record.cores * 1000;
   const figures: NodeSpecFigures = {
     cpu_limit: cpuCapacity,
@@ -240,10 +293,14 @@ export function toNodeSpecFigures(record: NodeRecord, metadata: NodeMetadata | u
     cpuRequest += Math.min(resources.cpuRequest, cpuCapacity);
     memRequest += Math.min(resources.memoryRequest, record.memTotalBytes);
   }
-  figures.cpu_request = cpuRequest;
-  figures.cpu_reserved_capacity = toPercent(cpuRequest, cpuCapacity);
-  figures.memory_request = memRequest;
-  figures.memory_reserved_capacity = toPercent(memRequest, record.memTotalBytes);
+  if (cgroup.cpu_usage_total !== undefined) {
+    figures.cpu_request = cpuRequest;
+    figures.cpu_reserved_capacity = toPercent(cpuRequest, cpuCapacity);
+  }
+  if (cgroup.memory_working_set !== undefined) {
+    figures.memory_request = memRequest;
+    figures.memory_reserved_capacity = toPercent(memRequest, record.memTotalBytes);
+  }
   figures.number_of_running_pods = runningPods;
   figures.number_of_running_containers = runningContainers;
   return figures;

@@ -1,5 +1,5 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransientError } from '../../core/errors';
+import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PermanentError, TransientError } from '../../core/errors';
 import { DYNAMODB_MAX_BATCH_GET_KEYS } from '../../core/limits';
 import { withUnchangedPods, type NodeMetadata } from '../../core/node-metadata';
 import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-item';
@@ -12,6 +12,13 @@ import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-
  * one keeps the previous objects of the pods whose content did not change (see withUnchangedPods).
  * An expired, corrupt or unknown-version item is treated as no document and reported to `onBadItem`.
  *
+ * Errors are classified here, once: throttling, 5xx and errors not known here are retried with
+ * jittered exponential backoff (as UnprocessedKeys are), then a {@link TransientError}; a
+ * ValidationException (DynamoDB refused a key: too long, empty) splits the keys in halves until the
+ * refused key stands alone, which is left out of the answer (`has(key)` is false) and reported to
+ * `onRejectedKey`, while the other keys are answered; AccessDenied or a missing table is a
+ * {@link PermanentError} for every key.
+ *
  * What it holds, keyed by table key: the answers of the last TTL (the expired ones dropped by a read
  * that finds more than `maxAnswers` held), and the last document read with a content hash (all
  * forgotten when a new key would make more than `maxDocuments`: the next read of each node parses its
@@ -20,7 +27,10 @@ import { METADATA_TABLE_KEY, parseMetadataItem } from '../../core/node-metadata-
 
 /** What the handler needs from the metadata table. */
 export interface MetadataReader {
-  /** Documents by table key (`<cluster>#<node>`); a key without a usable document maps to undefined. */
+  /**
+   * Documents by table key (`<cluster>#<node>`); a key without a usable document maps to undefined,
+   * a key DynamoDB refuses is left out. Throws a TransientError or a PermanentError.
+   */
   get(keys: readonly string[]): Promise<Map<string, NodeMetadata | undefined>>;
 }
 
@@ -60,9 +70,24 @@ export interface MetadataReaderOptions {
   maxDocuments?: number;
   /** Receives items that could not be decoded. @default ignored (they count as missing documents) */
   onBadItem?: (key: string, reason: string) => void;
-  /** @default Date.now and setTimeout */
+  /** Receives keys DynamoDB refused (left out of the answer). @default ignored */
+  onRejectedKey?: (key: string, reason: string) => void;
+  /** @default Date.now, setTimeout and Math.random (full jitter of the backoff) */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const TABLE_REFUSED = new Set(['AccessDeniedException', 'ResourceNotFoundException', 'UnrecognizedClientException']);
+const nameOf = (error: unknown): string => (error as { name?: string })?.name ?? '';
+
+/** What a BatchGetItem error means: a refused key, a refused table, or (anything else) worth trying again. */
+function toDynamoErrorKind(error: unknown): 'key' | 'table' | 'transient' {
+  const name = nameOf(error);
+  if (name === 'ValidationException') return 'key';
+  if (TABLE_REFUSED.has(name)) return 'table';
+  // Throttling, 5xx, network errors and errors not known here: worth trying again.
+  return 'transient';
 }
 
 /** Creates a cached BatchGetItem reader of node metadata documents. */
@@ -77,14 +102,51 @@ export function createMetadataReader(options: MetadataReaderOptions): CachingMet
   const cache = new Map<string, { doc: NodeMetadata | undefined; expiresAt: number }>();
   const lastDocs = new Map<string, { hash: string; doc: NodeMetadata }>();
 
+  const random = options.random ?? Math.random;
+  const backoff = (attempt: number) => sleep(random() * baseDelayMs * 2 ** (attempt - 1));
+
+  /** One BatchGetItem of `keys`, retried while throttled or failing for a reason not known here. */
+  async function send(keys: string[]): Promise<BatchGetCommandOutput> {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      try {
+        return await options.client.send(new BatchGetCommand({ RequestItems: { [options.tableName]: { Keys: keys.map((k) => ({ [METADATA_TABLE_KEY]: k })) } } }));
+      } catch (error) {
+        const kind = toDynamoErrorKind(error);
+        if (kind !== 'transient') throw error;
+        if (attempt >= maxRetries) {
+          throw new TransientError(`BatchGetItem on ${options.tableName} failed ${attempt + 1} times (${nameOf(error) || 'Error'}: ${(error as Error).message}); the records will be retried`, { cause: error });
+        }
+      }
+    }
+  }
+
   async function fetch(keys: string[], into: Map<string, NodeMetadata | undefined>): Promise<void> {
-    let pending: Record<string, unknown>[] = keys.map((k) => ({ [METADATA_TABLE_KEY]: k }));
+    let pending = keys;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > maxRetries) {
         throw new TransientError(`BatchGetItem on ${options.tableName} left ${pending.length} key(s) unprocessed after ${maxRetries} retries (throttled table?); the records will be retried`);
       }
-      if (attempt > 0) await sleep(baseDelayMs * 2 ** (attempt - 1));
-      const out = await options.client.send(new BatchGetCommand({ RequestItems: { [options.tableName]: { Keys: pending } } }));
+      if (attempt > 0) await backoff(attempt);
+      let out: BatchGetCommandOutput;
+      try {
+        out = await send(pending);
+      } catch (error) {
+        const kind = toDynamoErrorKind(error);
+        if (kind === 'table') {
+          throw new PermanentError(`BatchGetItem on ${options.tableName} is refused (${nameOf(error)}: ${(error as Error).message}); check the table name and the enricher's dynamodb:BatchGetItem permission`, { cause: error });
+        }
+        if (kind !== 'key') throw error;
+        // A key DynamoDB refuses fails the whole call: halve until it stands alone, answer the others.
+        if (pending.length === 1) {
+          options.onRejectedKey?.(pending[0], `${nameOf(error)}: ${(error as Error).message}`);
+          return;
+        }
+        const half = Math.ceil(pending.length / 2);
+        await fetch(pending.slice(0, half), into);
+        await fetch(pending.slice(half), into);
+        return;
+      }
       const t = now();
       for (const item of out.Responses?.[options.tableName] ?? []) {
         const key = String(item[METADATA_TABLE_KEY]);
@@ -104,9 +166,16 @@ export function createMetadataReader(options: MetadataReaderOptions): CachingMet
             if (lastDocs.size >= maxDocuments && !lastDocs.has(key)) lastDocs.clear();
             lastDocs.set(key, { hash: item.hash, doc });
           }
-        } else options.onBadItem?.(key, parsed.error);
+        } else {
+          into.set(key, undefined);
+          options.onBadItem?.(key, parsed.error);
+        }
       }
-      pending = (out.UnprocessedKeys?.[options.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      const unprocessed = (out.UnprocessedKeys?.[options.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      const answered = new Set(pending);
+      for (const k of unprocessed) answered.delete(String(k[METADATA_TABLE_KEY]));
+      for (const key of answered) if (!into.has(key)) into.set(key, undefined);
+      pending = unprocessed.map((k) => String(k[METADATA_TABLE_KEY]));
     }
   }
 
@@ -128,6 +197,8 @@ export function createMetadataReader(options: MetadataReaderOptions): CachingMet
       if (cache.size > maxAnswers) for (const [key, entry] of cache) if (entry.expiresAt <= t) cache.delete(key);
       const expiresAt = now() + ttl;
       for (const key of missing) {
+        // A refused key is not an answer: it is left out, and not cached.
+        if (!fetched.has(key)) continue;
         const doc = fetched.get(key);
         cache.set(key, { doc, expiresAt });
         result.set(key, doc);

@@ -88,8 +88,12 @@ export interface CloudWatchLogsServer {
   logStreams(logGroup: string): string[];
   /** Every request received, in order. */
   readonly requests: readonly LogsRequest[];
-  /** Makes the next `count` calls of `operation` fail with the given error type (default ThrottlingException). */
-  failNext(operation: string, count: number, errorType?: string): void;
+  /**
+   * Makes the next `count` calls of `operation` fail with the given error type (default
+   * ThrottlingException); with `where`, only the calls about that log group (and stream). `count`
+   * may be Infinity (a permission the caller lacks).
+   */
+  failNext(operation: string, count: number, errorType?: string, where?: { logGroup?: string; logStream?: string }): void;
   close(): Promise<void>;
 }
 
@@ -133,7 +137,7 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
   const retain = options.retainEvents ?? true;
   const groups = new Map<string, { creationTime: number; streams: Map<string, Stream> }>();
   const requests: LogsRequest[] = [];
-  const failures = new Map<string, { count: number; type: string }[]>();
+  const failures = new Map<string, { count: number; type: string; where?: { logGroup?: string; logStream?: string } }[]>();
 
   function group(name: string) {
     const g = groups.get(name);
@@ -287,10 +291,11 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
       const op = operations[operation];
       if (!op || !isRecord(body)) throw new ApiError('UnknownOperationException', `operation ${target} is not supported by the local CloudWatch Logs endpoint`);
       const queued = failures.get(operation);
-      if (queued && queued.length > 0) {
-        const next = queued[0];
+      const at = queued?.findIndex((f) => (f.where?.logGroup === undefined || f.where.logGroup === body.logGroupName) && (f.where?.logStream === undefined || f.where.logStream === body.logStreamName)) ?? -1;
+      if (queued && at >= 0) {
+        const next = queued[at];
         next.count -= 1;
-        if (next.count <= 0) queued.shift();
+        if (next.count <= 0) queued.splice(at, 1);
         throw new ApiError(next.type, next.type === 'ThrottlingException' ? 'Rate exceeded' : `injected ${next.type}`);
       }
       reply(200, await op(body, record));
@@ -313,9 +318,9 @@ export async function startCloudWatchLogsServer(options: CloudWatchLogsServerOpt
     events: (g, s) => [...(groups.get(g)?.streams.get(s)?.events ?? [])],
     logGroups: () => [...groups.keys()].sort(),
     logStreams: (g) => [...(groups.get(g)?.streams.keys() ?? [])].sort(),
-    failNext(operation, count, errorType = 'ThrottlingException') {
+    failNext(operation, count, errorType = 'ThrottlingException', where) {
       const list = failures.get(operation) ?? [];
-      list.push({ count, type: errorType });
+      list.push({ count, type: errorType, where });
       failures.set(operation, list);
     },
     async close() {

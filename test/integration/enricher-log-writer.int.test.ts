@@ -49,11 +49,48 @@ describe('log writer against the local CloudWatch Logs endpoint', () => {
     expect(logs.events(g, 'n')).toHaveLength(25_000);
   });
 
-  it('splits at 1,048,576 bytes counting 26 bytes per event', async () => {
+  it('splits at 1,048,576 bytes counting 26 bytes per event: two events of 524,262 bytes in one call, of 524,278 in two', async () => {
+    // 2 x (524,262 + 26) = 1,048,576: exactly the limit. 2 x 524,278 = 1,048,556 fits without the
+    // 26 bytes, 2 x (524,278 + 26) = 1,048,608 does not: only the per-event bytes make it two calls.
     const g = group();
-    const message = 'x'.repeat(300_000);
-    const result = await writer().write(g, 'n', Array.from({ length: 5 }, (_, i) => ({ timestamp: NOW - 10 + i, message })));
-    expect(result).toMatchObject({ written: 5, calls: 2 });
+    const from = logs.requests.length;
+    const fits = await writer().write(g, 'at-limit', [0, 1].map((i) => ({ timestamp: NOW - 10 + i, message: 'x'.repeat(524_262) })));
+    expect(fits).toMatchObject({ written: 2, calls: 1 });
+    const over = await writer().write(g, 'over', [0, 1].map((i) => ({ timestamp: NOW - 10 + i, message: 'x'.repeat(524_278) })));
+    expect(over).toMatchObject({ written: 2, calls: 2 });
+    // The local endpoint counts the same 26 bytes and accepted every call.
+    expect(logs.requests.slice(from).filter((r) => r.operation === 'PutLogEvents').map((r) => [r.eventCount, r.error])).toEqual([
+      [undefined, 'ResourceNotFoundException'],
+      [2, undefined],
+      [undefined, 'ResourceNotFoundException'],
+      [1, undefined],
+      [1, undefined],
+    ]);
+    expect(logs.events(g, 'at-limit')).toHaveLength(2);
+    expect(logs.events(g, 'over')).toHaveLength(2);
+  });
+
+  it('counts the events the service rejects as too old in rejectedLogEventsInfo, and writes the others (a clock 3 h behind the service)', async () => {
+    const g = group();
+    // This clock is 3 h behind the service's: events 14 days and 1 h old by the service pass the writer's own check.
+    const result = await writer({ now: () => NOW - 3 * HOUR }).write(g, 'n', [
+      { timestamp: NOW - 14 * 24 * HOUR - 2 * HOUR, message: 'old-1' },
+      { timestamp: NOW - 14 * 24 * HOUR - HOUR, message: 'old-2' },
+      { timestamp: NOW - 14 * 24 * HOUR + HOUR, message: 'kept' },
+    ]);
+    expect(result).toMatchObject({ written: 1, rejected: 2, droppedTooOld: 0, calls: 1 });
+    expect(logs.events(g, 'n').map((e) => e.message)).toEqual(['kept']);
+  });
+
+  it('counts the events the service rejects as too new in rejectedLogEventsInfo, and writes the others (a clock 3 h ahead of the service)', async () => {
+    const g = group();
+    const result = await writer({ now: () => NOW + 3 * HOUR }).write(g, 'n', [
+      { timestamp: NOW + HOUR, message: 'kept' },
+      { timestamp: NOW + 2 * HOUR + 60_000, message: 'new-1' },
+      { timestamp: NOW + 2 * HOUR + 120_000, message: 'new-2' },
+    ]);
+    expect(result).toMatchObject({ written: 1, rejected: 2, droppedTooNew: 0, calls: 1 });
+    expect(logs.events(g, 'n').map((e) => e.message)).toEqual(['kept']);
   });
 
   it('splits a batch that would span more than 24 hours', async () => {

@@ -50,6 +50,7 @@ function toHandler(logger: Captured, writerOptions: Partial<Parameters<typeof cr
     logger,
     writer: createLogWriter({ client: logsClient, sleep: async () => undefined, ...writerOptions }),
     metadata: createMetadataReader({ client: DynamoDBDocumentClient.from(dynamoClient), tableName: TABLE }),
+    requireSignature: false,
   });
 }
 
@@ -103,14 +104,14 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     const group = '/aws/containerinsights/prod/performance';
     expect(logs.logStreams(group)).toEqual([nodeName(0), nodeName(1)]);
     const events = logs.events(group, nodeName(0));
-    expect(events).toHaveLength(2 * 11); // 11 events per record of the fixture node
+    expect(events).toHaveLength(2 * 13); // 13 events per record of the fixture node
     expect(events.map((e) => e.timestamp)).toEqual([...events.map((e) => e.timestamp)].sort((a, b) => a - b));
     const docs = events.map((e) => expectValidEmf(e.message));
     const node = docs.find((d) => d.Type === 'Node');
     expect(node).toMatchObject({ ClusterName: 'prod', NodeName: nodeName(0), InstanceId: 'i-0123456789abcdef0', node_cpu_utilization: 50, Version: '1' });
     const pod = docs.find((d) => d.Type === 'Pod' && d.PodName === 'web');
     expect(pod).toMatchObject({ Namespace: 'shop', Service: 'web-svc', pod_cpu_utilization: 12.5 });
-    expect(logger.summaries[0]).toMatchObject({ records: 3, poison: 0, enriched: 3, eventsWritten: 33, nodesWithoutMetadata: 0 });
+    expect(logger.summaries[0]).toMatchObject({ records: 3, poison: 0, enriched: 3, eventsWritten: 39, nodesWithoutMetadata: 0 });
   });
 
   it('writes a node without metadata with what the host knows, and counts it', async () => {
@@ -148,7 +149,7 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     logs.failNext('PutLogEvents', 2);
     const source = createKinesisEventSource({ client: kinesisClient, streamName, handler: toHandler(logger) });
     await source.drain();
-    expect(logger.summaries[0]).toMatchObject({ throttleRetries: 2, eventsWritten: 11, failedRecords: 0 });
+    expect(logger.summaries[0]).toMatchObject({ throttleRetries: 2, eventsWritten: 13, failedRecords: 0 });
     expect(source.stats.invocations).toBe(1);
   });
 
@@ -172,12 +173,61 @@ describe('enricher end to end: kinesalite -> event source -> handler (+ dynalite
     expect(source.stats).toMatchObject({ invocations: 2, partialFailures: 1, recordsFailed: 0 });
   });
 
-  it('fails the whole batch (FullBatchFailureError) when every record failed, so the event source retries it', async () => {
+  it('reports every record of a batch whose first write failed, without throwing, so the event source retries it whole', async () => {
     const logger = toLogger();
     const event: KinesisStreamEvent = {
       Records: [toKinesisEventRecord({ Data: encode(recordOf('flaky', 3, 7)), SequenceNumber: '1', PartitionKey: 'k' }, 'shardId-000000000000', 'arn', 'us-east-1')],
     };
     logs.failNext('PutLogEvents', 1, 'ServiceUnavailableException');
-    await expect(toHandler(logger, { maxRetries: 0 })(event)).rejects.toThrow(/All records failed/);
+    expect(await toHandler(logger, { maxRetries: 0 })(event)).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+  });
+});
+
+describe('node-local identity and the receiver rules, through kinesalite, the event source, dynalite and CloudWatch Logs', () => {
+  it('names a pod the document does not list from the agent (PodName by the fallback rule), takes restarts from the agent, cuts a huge label map to the budget, and writes a pod nobody names under [ClusterName] only', async () => {
+    // The node's document lists only "web", with 2,000 labels; "report" started after the poller's last run.
+    const web = { ...toMetadataFixture().pods[0], labels: Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`label-${i}`, 'v'.repeat(60)])) };
+    await DynamoDBDocumentClient.from(dynamoClient).send(
+      new BatchWriteCommand({ RequestItems: { [TABLE]: [{ PutRequest: { Item: toMetadataItem({ ...toMetadataFixture(), cluster: 'ident', node: nodeName(0), pods: [web] }, NOW, 3600) } }] } }),
+    );
+    // The agent names every pod and container from the kubelet's log layout, with restart increases.
+    const named = recordOf('ident', 0, 2);
+    named.pods[0] = { ...named.pods[0], namespace: 'shop', name: 'web-7d9f8b6c5-x2x4q', restartsDelta: 1 };
+    named.pods[0].containers = named.pods[0].containers.map((c, i) => ({ ...c, name: i === 0 ? 'app' : 'sidecar', restartsDelta: i === 0 ? 1 : 0 }));
+    named.pods[1] = { ...named.pods[1], namespace: 'batch', name: 'report-28930120-bcdfg', restartsDelta: 0 };
+    named.pods[1].containers = named.pods[1].containers.map((c) => ({ ...c, name: 'job', restartsDelta: 0 }));
+    // A node without a document whose agent could not read the log layout (schema 2.0 pods): nobody names its pods.
+    const unnamed = recordOf('ident', 1, 2);
+    const logger = toLogger();
+    const streamName = await newStream([encode(named), encode(unnamed)]);
+    const source = createKinesisEventSource({ client: kinesisClient, streamName, handler: toHandler(logger) });
+    await source.drain();
+    expect(source.stats).toMatchObject({ invocations: 1, recordsSucceeded: 2, recordsFailed: 0 });
+    expect(logger.summaries[0]).toMatchObject({ enriched: 2, podsWithoutMetadata: 3, podsWithoutIdentity: 2, podsWithLabelsCut: 1 });
+
+    const group = '/aws/containerinsights/ident/performance';
+    const docs = logs.events(group, nodeName(0)).map((e) => expectValidEmf(e.message)) as Record<string, unknown>[];
+    const pod = (name: string) => docs.find((d) => d.Type === 'Pod' && (d.kubernetes as { pod_name?: string }).pod_name === name) as Record<string, unknown>;
+    const report = pod('report-28930120-bcdfg');
+    expect(report).toMatchObject({ Namespace: 'batch', PodName: 'report', pod_number_of_container_restarts: 0 });
+    expect(report.kubernetes).toEqual({ host: nodeName(0), namespace_name: 'batch', pod_name: 'report-28930120-bcdfg', pod_id: 'uid-report' });
+    const dimensionsOf = (d: Record<string, unknown>) => (d._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics.flatMap((m) => m.Dimensions.map((s) => s.join(',')));
+    expect(dimensionsOf(report)).toContain('ClusterName,Namespace,PodName');
+    // The agent's increase (1), not the document's count of 2 restarts since the poller's last run.
+    const webPod = pod('web-7d9f8b6c5-x2x4q');
+    expect(webPod).toMatchObject({ Namespace: 'shop', PodName: 'web', pod_number_of_container_restarts: 1 });
+    expect(Object.keys((webPod.kubernetes as { labels: Record<string, string> }).labels)).toEqual(Array.from({ length: 55 }, (_, i) => `label-${i}`));
+    const restarts = docs.filter((d) => d.Type === 'Container').map((d) => [(d.kubernetes as { container_name: string }).container_name, d.number_of_container_restarts]);
+    expect(restarts).toEqual([
+      ['app', 1],
+      ['sidecar', 0],
+      ['job', 0],
+    ]);
+
+    const anonymous = logs.events(group, nodeName(1)).map((e) => expectValidEmf(e.message)).filter((d) => d.Type === 'Pod') as Record<string, unknown>[];
+    expect(anonymous.map((d) => [d.PodName, d.Namespace, [...new Set(dimensionsOf(d))]])).toEqual([
+      [undefined, undefined, ['ClusterName']],
+      [undefined, undefined, ['ClusterName']],
+    ]);
   });
 });

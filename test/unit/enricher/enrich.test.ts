@@ -42,7 +42,8 @@ describe.each([1, 2] as const)('toCiRecords on cgroup v%s input', (cgroupVersion
 
   it('emits one Node, NodeFS per filesystem, NodeDiskIO per device, NodeNet per interface, Pod/Container per sample, PodNet per pod interface', () => {
     const counts = records.reduce<Record<string, number>>((c, r) => ({ ...c, [r.type]: (c[r.type] ?? 0) + 1 }), {});
-    expect(counts).toEqual({ Node: 1, NodeFS: 1, NodeDiskIO: 1, NodeNet: 2, Pod: 2, PodNet: 1, Container: 3 });
+    // PodNet: web's eth0, and the host's eth0 and eni1 for report, on the host network.
+    expect(counts).toEqual({ Node: 1, NodeFS: 1, NodeDiskIO: 1, NodeNet: 2, Pod: 2, PodNet: 3, Container: 3 });
   });
 
   it('computes the Node CPU, memory, network, request and count metrics by the catalog formulas', () => {
@@ -100,7 +101,7 @@ describe.each([1, 2] as const)('toCiRecords on cgroup v%s input', (cgroupVersion
 
   it('emits the disk operations the cgroup version reports (v2: read and write only)', () => {
     const [disk] = ofType(records, 'NodeDiskIO');
-    expect(disk.attributes.device).toBe('nvme0n1');
+    expect(disk.attributes.device).toBe('/dev/nvme0n1');
     expect(disk.metrics.node_diskio_io_service_bytes_read).toBe(100_000);
     expect(disk.metrics.node_diskio_io_serviced_write).toBe(2);
     if (cgroupVersion === 1) expect(disk.metrics.node_diskio_io_service_bytes_total).toBe(300_000);
@@ -139,12 +140,22 @@ describe('Pod records', () => {
     });
   });
 
-  it('omits limits and over-limit ratios when a container sets no limit, and network on the host network', () => {
+  it('omits limits and over-limit ratios when a container sets no limit', () => {
     const report = podNamed(records, 'report-28930120-abcde');
     expect(report.metrics.pod_cpu_request).toBe(100);
-    for (const absent of ['pod_cpu_limit', 'pod_cpu_utilization_over_pod_limit', 'pod_memory_limit', 'pod_memory_request', 'pod_network_rx_bytes', 'pod_number_of_container_restarts'] as const) {
+    for (const absent of ['pod_cpu_limit', 'pod_cpu_utilization_over_pod_limit', 'pod_memory_limit', 'pod_memory_request', 'pod_number_of_container_restarts'] as const) {
       expect(report.metrics[absent]).toBeUndefined();
     }
+  });
+
+  it('gives a host-network pod the host interfaces as its network, in pod_network_* and PodNet events, as cAdvisor reads them', () => {
+    const report = podNamed(records, 'report-28930120-abcde');
+    expect(report.metrics).toMatchObject({ pod_network_rx_bytes: 110_000, pod_network_tx_bytes: 50_000, pod_network_total_bytes: 160_000, pod_network_rx_dropped: 0.1 });
+    const nets = ofType(records, 'PodNet').filter((r) => r.kubernetes?.pod_id === 'uid-report');
+    expect(nets.map((r) => [r.attributes.interface, r.attributes.PodName, r.metrics.pod_interface_network_rx_bytes])).toEqual([
+      ['eth0', 'report', 100_000],
+      ['eni1', 'report', 10_000],
+    ]);
   });
 
   it('sets PodName from the resolved workload, Namespace, the first Service and pod_status', () => {
@@ -405,5 +416,175 @@ describe('edge cases', () => {
     const again = toCiRecords(toRecordFixture(), after, classic, cache).records;
     expect(podNamed(first, 'web-7d9f8b6c5-x2x4q').attributes.AutoScalingGroupName).toBe('');
     for (const r of again) expect(r.attributes.AutoScalingGroupName).toBe('eks-ng-9');
+  });
+});
+
+describe('node-local identity (the agent names pods the document does not list yet)', () => {
+  /** The fixture record with the agent's identity (schema 2.1) for every pod and container. */
+  function withIdentity(): ReturnType<typeof toRecordFixture> {
+    const record = toRecordFixture();
+    record.pods[0] = { ...record.pods[0], namespace: 'shop', name: 'web-7d9f8b6c5-x2x4q', restartsDelta: 1 };
+    record.pods[0].containers = record.pods[0].containers.map((c, i) => ({ ...c, name: i === 0 ? 'app' : 'sidecar', restartsDelta: i === 0 ? 1 : 0 }));
+    record.pods[1] = { ...record.pods[1], namespace: 'batch', name: 'report-28930120-bcdfg', restartsDelta: 0 };
+    record.pods[1].containers = record.pods[1].containers.map((c) => ({ ...c, name: 'job', restartsDelta: 0 }));
+    return record;
+  }
+
+  it('names a pod the document does not list from the agent: Namespace, pod_name, container names, PodName by the fallback rule', () => {
+    const result = toCiRecords(withIdentity(), undefined, classic, createEnrichCache());
+    validated(result.records);
+    expect(result).toMatchObject({ podsWithoutMetadata: 2, podsWithoutIdentity: 0 });
+    const web = ofType(result.records, 'Pod').find((r) => r.kubernetes?.pod_id === 'uid-web') as CiRecord<'Pod'>;
+    expect(web.attributes).toMatchObject({ Namespace: 'shop', PodName: 'web' });
+    expect(web.kubernetes).toEqual({ host: 'ip-10-0-0-1.ec2.internal', namespace_name: 'shop', pod_name: 'web-7d9f8b6c5-x2x4q', pod_id: 'uid-web' });
+    const report = ofType(result.records, 'Pod').find((r) => r.kubernetes?.pod_id === 'uid-report') as CiRecord<'Pod'>;
+    expect(report.attributes.PodName).toBe('report');
+    const app = ofType(result.records, 'Container').find((r) => r.kubernetes?.container_name === 'app') as CiRecord<'Container'>;
+    expect(app.attributes).toMatchObject({ Namespace: 'shop', PodName: 'web' });
+    expect(ofType(result.records, 'PodNet')[0].attributes).toMatchObject({ Namespace: 'shop', PodName: 'web', interface: 'eth0' });
+  });
+
+  it('gives such a pod the same dimension sets as a pod of the document (Service aside, which only the document knows)', () => {
+    const encoder = createEmfEncoder(PROFILES.classic);
+    const setsOf = (r: CiRecord) => [...new Set((JSON.parse(encoder.encode(r)) as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } })._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions).map((set) => set.join(',')))].sort();
+    const fromAgent = ofType(toCiRecords(withIdentity(), toMetadataFixture(), classic, createEnrichCache()).records, 'Pod');
+    const noDocPods = ofType(toCiRecords(withIdentity(), { ...toMetadataFixture(), pods: [] }, classic, createEnrichCache()).records, 'Pod');
+    const report = (list: CiRecord<'Pod'>[]) => list.find((r) => r.kubernetes?.pod_id === 'uid-report') as CiRecord<'Pod'>;
+    expect(setsOf(report(noDocPods))).toEqual(setsOf(report(fromAgent)));
+    expect(setsOf(report(noDocPods))).toContain('ClusterName,Namespace,PodName');
+  });
+
+  it('takes restarts from the agent every interval, 0 when nothing restarted, and not from the document as well', () => {
+    const metadata = toMetadataFixture(); // the document says web restarted twice since the poller's last run
+    const { records } = toCiRecords(withIdentity(), metadata, classic, createEnrichCache());
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics.pod_number_of_container_restarts).toBe(1);
+    expect(podNamed(records, 'report-28930120-abcde').metrics.pod_number_of_container_restarts).toBe(0);
+    const restartsOf = (name: string) => ofType(records, 'Container').find((r) => r.kubernetes?.container_name === name)?.metrics.number_of_container_restarts;
+    expect([restartsOf('app'), restartsOf('sidecar'), restartsOf('job')]).toEqual([1, 0, 0]);
+  });
+
+  it('writes no restarts on the first sample of a pod the agent names, and the poller fallback for a record without the log layout', () => {
+    const first = withIdentity();
+    delete first.pods[0].restartsDelta;
+    delete first.pods[0].containers[0].restartsDelta;
+    const { records } = toCiRecords(first, toMetadataFixture(), classic, createEnrichCache());
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics.pod_number_of_container_restarts).toBeUndefined();
+    expect(ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'app')?.metrics.number_of_container_restarts).toBeUndefined();
+    const legacy = toCiRecords(toRecordFixture(), toMetadataFixture(), classic, createEnrichCache()).records;
+    expect(podNamed(legacy, 'web-7d9f8b6c5-x2x4q').metrics.pod_number_of_container_restarts).toBe(2);
+  });
+
+  it('counts the pods neither the document nor the agent names, and writes them under [ClusterName] sets only', () => {
+    const result = toCiRecords(toRecordFixture(), { ...toMetadataFixture(), pods: [] }, classic, createEnrichCache());
+    expect(result).toMatchObject({ podsWithoutMetadata: 2, podsWithoutIdentity: 2 });
+    const pod = ofType(result.records, 'Pod')[0];
+    expect(pod.attributes.PodName).toBeUndefined();
+    expect(pod.kubernetes).toEqual({ host: 'ip-10-0-0-1.ec2.internal', pod_id: 'uid-web' });
+  });
+});
+
+describe('the receiver rules (catalog section 9)', () => {
+  it('caps a pod memory limit at MemTotal, as requests, so the over-limit ratio uses the capped limit', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods[0].containers.forEach((c) => (c.limits = { cpuMillicores: 8_000, memoryBytes: 32 * GiB }));
+    const { records } = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics).toMatchObject({
+      pod_cpu_limit: 4000,
+      pod_cpu_utilization_over_pod_limit: 12.5,
+      pod_memory_limit: 16 * GiB,
+      pod_memory_utilization_over_pod_limit: (512 * MiB) / (16 * GiB) * 100,
+    });
+  });
+
+  it('writes requests, limits and reserved capacity only with the usage they go with: none of the CPU ones on a first sample', () => {
+    const first = toRecordFixture();
+    delete first.elapsedMs;
+    delete first.deltas;
+    first.pods.forEach((p) => {
+      delete p.deltas;
+      p.containers.forEach((c) => delete c.deltas);
+    });
+    const { records } = toCiRecords(first, toMetadataFixture(), classic, createEnrichCache());
+    const [node] = ofType(records, 'Node');
+    expect([node.metrics.node_cpu_request, node.metrics.node_cpu_reserved_capacity, node.metrics.node_cpu_limit]).toEqual([undefined, undefined, 4000]);
+    expect(node.metrics.node_memory_request).toBe(512 * MiB);
+    const web = podNamed(records, 'web-7d9f8b6c5-x2x4q');
+    expect([web.metrics.pod_cpu_request, web.metrics.pod_cpu_limit, web.metrics.pod_cpu_reserved_capacity]).toEqual([undefined, undefined, undefined]);
+    expect([web.metrics.pod_memory_request, web.metrics.pod_memory_limit]).toEqual([512 * MiB, 1024 * MiB]);
+    const app = ofType(records, 'Container').find((r) => r.kubernetes?.container_name === 'app') as CiRecord<'Container'>;
+    expect([app.metrics.container_cpu_limit, app.metrics.container_cpu_request, app.metrics.container_memory_limit]).toEqual([undefined, undefined, 512 * MiB]);
+    const noWorkingSet = toRecordFixture();
+    noWorkingSet.gauges = {};
+    noWorkingSet.pods[0].gauges = {};
+    const out = toCiRecords(noWorkingSet, toMetadataFixture(), classic, createEnrichCache()).records;
+    expect(ofType(out, 'Node')[0].metrics.node_memory_request).toBeUndefined();
+    expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').metrics.pod_memory_limit).toBeUndefined();
+    expect(podNamed(out, 'web-7d9f8b6c5-x2x4q').metrics.pod_cpu_limit).toBe(1000);
+  });
+
+  it('writes memory_max_usage 0 on cgroup v2 where the kernel has no memory.peak, for node, pod and container alike', () => {
+    const record = toRecordFixture(2);
+    delete record.gauges.memoryMaxUsageBytes;
+    record.pods[1].gauges.memoryMaxUsageBytes = 70 * MiB;
+    const { records } = toCiRecords(record, toMetadataFixture(), classic, createEnrichCache());
+    expect(ofType(records, 'Node')[0].metrics.node_memory_max_usage).toBe(0);
+    expect(podNamed(records, 'web-7d9f8b6c5-x2x4q').metrics.pod_memory_max_usage).toBe(0);
+    expect(podNamed(records, 'report-28930120-abcde').metrics.pod_memory_max_usage).toBe(70 * MiB);
+    // A container the agent read no memory usage of, and cgroup v1, get nothing in its place.
+    expect(ofType(records, 'Container')[0].metrics.container_memory_max_usage).toBeUndefined();
+    const v1 = toRecordFixture(1);
+    expect(podNamed(toCiRecords(v1, toMetadataFixture(), classic, createEnrichCache()).records, 'web-7d9f8b6c5-x2x4q').metrics.pod_memory_max_usage).toBeUndefined();
+  });
+
+  it('names NodeDiskIO devices /dev/<name>, and keeps a major:minor device as it is', () => {
+    const record = toRecordFixture();
+    record.disks.push({ device: '259:7', deltas: { serviceBytes: { read: 60 }, serviced: { read: 1 } } });
+    const devices = ofType(toCiRecords(record, toMetadataFixture(), classic, createEnrichCache()).records, 'NodeDiskIO').map((r) => r.attributes.device);
+    expect(devices).toEqual(['/dev/nvme0n1', '259:7']);
+  });
+
+  it('sets EBSVolumeId on NodeFS and NodeDiskIO of EBS devices, from the disk serial or the block device mapping, a partition belonging to its disk', () => {
+    const record = toRecordFixture();
+    record.disks = [
+      { device: 'nvme0n1', serial: 'vol0123456789abcdef0', deltas: { serviceBytes: { read: 60 }, serviced: { read: 1 } } },
+      { device: 'xvdf', deltas: { serviceBytes: { read: 60 }, serviced: { read: 1 } } },
+      { device: 'nvme1n1', serial: 'AWS1234567890ABCDEF', deltas: { serviceBytes: { read: 60 }, serviced: { read: 1 } } },
+    ];
+    record.filesystems = [
+      { ...record.filesystems[0], device: '/dev/nvme0n1p1' },
+      { ...record.filesystems[0], device: '/dev/xvdf', mountpoint: '/data' },
+      { ...record.filesystems[0], device: 'tmpfs', fstype: 'tmpfs', mountpoint: '/run' },
+    ];
+    const metadata = { ...toMetadataFixture(), availabilityZone: 'us-east-1a', ebsVolumes: { '/dev/xvda': 'vol-0aaaaaaaaaaaaaaaa', '/dev/sdf': 'vol-0fffffffffffffff0' } };
+    const { records } = toCiRecords(record, metadata, classic, createEnrichCache());
+    validated(records);
+    expect(ofType(records, 'NodeDiskIO').map((r) => [r.attributes.device, r.attributes.EBSVolumeId])).toEqual([
+      ['/dev/nvme0n1', 'aws://us-east-1a/vol-0123456789abcdef0'],
+      ['/dev/xvdf', 'aws://us-east-1a/vol-0fffffffffffffff0'],
+      ['/dev/nvme1n1', undefined],
+    ]);
+    expect(ofType(records, 'NodeFS').map((r) => [r.attributes.device, r.attributes.EBSVolumeId])).toEqual([
+      ['/dev/nvme0n1p1', 'aws://us-east-1a/vol-0123456789abcdef0'],
+      ['/dev/xvdf', 'aws://us-east-1a/vol-0fffffffffffffff0'],
+      ['tmpfs', undefined],
+    ]);
+    const noZone = toCiRecords(record, { ...metadata, availabilityZone: undefined }, classic, createEnrichCache()).records;
+    expect(ofType(noZone, 'NodeFS').every((r) => r.attributes.EBSVolumeId === undefined)).toBe(true);
+  });
+
+  it('keeps a pod label map within the per-event budget, in the document order, and counts the pod', () => {
+    const metadata = toMetadataFixture();
+    metadata.pods[0].labels = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`label-${i}`, 'v'.repeat(60)]));
+    const result = toCiRecords(toRecordFixture(), metadata, classic, createEnrichCache());
+    expect(result.podsWithLabelsCut).toBe(1);
+    const web = podNamed(result.records, 'web-7d9f8b6c5-x2x4q');
+    const labels = web.kubernetes?.labels as Record<string, string>;
+    expect(Buffer.byteLength(JSON.stringify(labels))).toBeLessThanOrEqual(4096);
+    expect(Object.keys(labels)).toEqual(Array.from({ length: Object.keys(labels).length }, (_, i) => `label-${i}`));
+    // {} and 10 labels of 73 bytes (`"label-0":"v…",`) and 45 of 74 make 4,062 bytes; the 56th would pass 4,096.
+    expect(Object.keys(labels)).toHaveLength(55);
+    const encoder = createEmfEncoder(PROFILES.classic);
+    for (const r of result.records.filter((x) => x.kubernetes?.pod_id === 'uid-web')) expect(Buffer.byteLength(encoder.encode(r))).toBeLessThan(8 * 1024);
+    expect(toCiRecords(toRecordFixture(), toMetadataFixture(), classic, createEnrichCache()).podsWithLabelsCut).toBe(0);
   });
 });

@@ -14,12 +14,14 @@ import { expectValidEmf } from '../../helpers/emf-validator';
 // The same agent records through the real enricher handler (decode, metadata join, enrich, encode,
 // per-node streams) under each profile; what the writer receives is compared.
 
+// Kinesis numbers every record of a shard once: an enricher remembers what it wrote by that number.
+let delivered = 0;
 const eventOf = (records: readonly NodeRecord[]): KinesisStreamEvent => ({
-  Records: records.map((r, i) => ({
-    kinesis: { data: Buffer.from(toRecordData(r)).toString('base64'), sequenceNumber: String(i), partitionKey: `${r.cluster}/${r.node}`, kinesisSchemaVersion: '1.0', approximateArrivalTimestamp: 1 },
+  Records: records.map((r) => ({
+    kinesis: { data: Buffer.from(toRecordData(r)).toString('base64'), sequenceNumber: String(++delivered), partitionKey: `${r.cluster}/${r.node}`, kinesisSchemaVersion: '1.0', approximateArrivalTimestamp: 1 },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
-    eventID: `shardId-0:${i}`,
+    eventID: `shardId-0:${delivered}`,
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: 'arn',
     awsRegion: 'us-east-1',
@@ -41,6 +43,7 @@ function enricherOf(profile: DeclarationProfile, documents: () => ReadonlyMap<st
   };
   const handler = createHandler({
     profile,
+    requireSignature: false,
     writer,
     metadata: { get: async (keys) => new Map(keys.map((k) => [k, documents().get(k)])) },
     logger: { info: () => undefined, warn: () => undefined, error: (message, extra) => { throw new Error(`${message} ${JSON.stringify(extra)}`); } },

@@ -2,7 +2,7 @@ import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
 import { withUnchangedPods } from '../../../core/node-metadata';
 import { toMetadataItem } from '../../../core/node-metadata-item';
-import { TransientError } from '../../../core/errors';
+import { PermanentError, TransientError } from '../../../core/errors';
 import { createEmfEncoder } from '../../../core/emf';
 import { PROFILES } from '../../../core/metrics/profiles';
 import { toCiRecords } from '../../../lambdas/enricher/enrich';
@@ -49,7 +49,7 @@ describe('metadata reader', () => {
   it('retries UnprocessedKeys with backoff until every key is answered', async () => {
     const client = fakeClient(['a', 'b', 'c'], 2);
     const sleeps: number[] = [];
-    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW, sleep: async (ms) => void sleeps.push(ms) });
+    const reader = createMetadataReader({ client: client as never, tableName: TABLE, now: () => NOW, sleep: async (ms) => void sleeps.push(ms), random: () => 1 });
     const docs = await reader.get(['prod#a', 'prod#b', 'prod#c']);
     expect([...docs.values()].map((d) => d?.node)).toEqual(['a', 'b', 'c']);
     expect(client.calls).toEqual([['prod#a', 'prod#b', 'prod#c'], ['prod#b', 'prod#c'], ['prod#c']]);
@@ -195,5 +195,44 @@ describe('withUnchangedPods', () => {
     expect(b?.pods[0]).toBe(a?.pods[0]);
     expect(b?.pods[1]).not.toBe(a?.pods[1]);
     expect(b?.pods[1].restartDelta).toBe(3);
+  });
+
+  it('isolates a key DynamoDB refuses: the other keys are answered, the refused one is left out and reported', async () => {
+    const client = fakeClient(['a', 'b', 'c']);
+    const long = `prod#${'n'.repeat(3_000)}`;
+    const send = client.send;
+    const refusing = {
+      calls: client.calls,
+      send: async (command: BatchGetCommand) => {
+        const keys = (command.input.RequestItems?.[TABLE]?.Keys ?? []).map((k) => String(k.pk));
+        if (keys.includes(long)) throw Object.assign(new Error('One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes'), { name: 'ValidationException' });
+        return send(command);
+      },
+    };
+    const rejected: string[] = [];
+    const reader = createMetadataReader({ client: refusing as never, tableName: TABLE, now: () => NOW, onRejectedKey: (key) => void rejected.push(key) });
+    const docs = await reader.get(['prod#a', 'prod#b', long, 'prod#c']);
+    expect([...docs.keys()].sort()).toEqual(['prod#a', 'prod#b', 'prod#c']);
+    expect(docs.get('prod#c')?.node).toBe('c');
+    expect(rejected).toEqual([long]);
+  });
+
+  it('retries a throttled or failing call with jittered backoff, and fails with a PermanentError when the table is refused', async () => {
+    let failures = 2;
+    const client = fakeClient(['a']);
+    const flaky = {
+      send: async (command: BatchGetCommand) => {
+        if (failures-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+        return client.send(command);
+      },
+    };
+    const sleeps: number[] = [];
+    const reader = createMetadataReader({ client: flaky as never, tableName: TABLE, now: () => NOW, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
+    expect((await reader.get(['prod#a'])).get('prod#a')?.node).toBe('a');
+    expect(sleeps).toEqual([25, 50]);
+    const denied = { send: async () => Promise.reject(Object.assign(new Error('not authorized to perform: dynamodb:BatchGetItem'), { name: 'AccessDeniedException' })) };
+    await expect(createMetadataReader({ client: denied as never, tableName: TABLE, now: () => NOW }).get(['prod#a'])).rejects.toThrow(PermanentError);
+    const down = { send: async () => Promise.reject(Object.assign(new Error('internal'), { name: 'InternalServerError' })) };
+    await expect(createMetadataReader({ client: down as never, tableName: TABLE, now: () => NOW, maxRetries: 2, sleep: async () => undefined }).get(['prod#a'])).rejects.toThrow(TransientError);
   });
 });

@@ -1,5 +1,5 @@
 import type { NodeRecord } from '../../../../core/record';
-import { parseRecord } from '../../../../core/record/parse-record';
+import { parseRecord, RECORD_LIMITS } from '../../../../core/record/parse-record';
 import { RECORD_SCHEMA_VERSION, toWireRecord } from '../../../../core/record/wire-record';
 import { toRecordFixture } from '../../enricher/fixtures';
 
@@ -104,11 +104,12 @@ describe('parseRecord', () => {
     expect(parseRecord({ ...wire, disks: [{ device: 'nvme0n1', serial: 12 }] })).toEqual({ ok: false, error: 'record disks[0].serial must be a string when present, got 12' });
   });
 
-  it('rejects elapsedMs of 0 or below: the delta step sends it only when the monotonic clock advanced', () => {
+  it('rejects elapsedMs below 1 ms: the delta step sends it only when the monotonic clock advanced, and no agent samples faster', () => {
     const wire = overTheWire(toRecordFixture());
-    expect(parseRecord({ ...wire, elapsedMs: 0 })).toEqual({ ok: false, error: 'record elapsedMs must be a number > 0 when present, got 0' });
-    expect(parseRecord({ ...wire, elapsedMs: -60_000 })).toEqual({ ok: false, error: 'record elapsedMs must be a number > 0 when present, got -60000' });
-    expect(parseRecord({ ...wire, elapsedMs: 0.5 })).toEqual({ ok: true, value: { ...toRecordFixture(), elapsedMs: 0.5 } });
+    expect(parseRecord({ ...wire, elapsedMs: 0 })).toEqual({ ok: false, error: 'record elapsedMs must be a number >= 1 (milliseconds) when present, got 0' });
+    expect(parseRecord({ ...wire, elapsedMs: -60_000 })).toEqual({ ok: false, error: 'record elapsedMs must be a number >= 1 (milliseconds) when present, got -60000' });
+    expect(parseRecord({ ...wire, elapsedMs: 0.5 })).toEqual({ ok: false, error: 'record elapsedMs must be a number >= 1 (milliseconds) when present, got 0.5' });
+    expect(parseRecord({ ...wire, elapsedMs: 60_000.25 })).toEqual({ ok: true, value: { ...toRecordFixture(), elapsedMs: 60_000.25 } });
   });
 
   it('rejects disks, filesystems and agent figures of the wrong kind, naming the member', () => {
@@ -148,5 +149,95 @@ describe('parseRecord', () => {
     owner.interfaces.name.push('eth9');
     expect(parseRecord(owner)).toEqual({ ok: false, error: expect.stringMatching(/interfaces\.pod\[\d+\] is invalid: 99/) });
     expect(parseRecord([1, 2])).toEqual({ ok: false, error: expect.stringMatching(/not a JSON object/) });
+  });
+});
+
+describe('parseRecord: rules on values (record validation)', () => {
+  const wire = () => overTheWire(toRecordFixture()) as Record<string, any>;
+  const errorOf = (doc: unknown): string => {
+    const result = parseRecord(doc);
+    return result.ok ? 'accepted' : result.error;
+  };
+  /** A schema 1.x document of the fixture (one object per pod and container), with a change. */
+  const legacy = (change: (r: Record<string, any>) => void): unknown => {
+    const doc = JSON.parse(JSON.stringify({ ...toRecordFixture(), schemaVersion: '1.0' }));
+    change(doc);
+    return doc;
+  };
+
+  it('rejects cluster names EKS does not allow and node names Kubernetes does not allow', () => {
+    expect(errorOf({ ...wire(), cluster: 'pay:ments' })).toBe('record cluster "pay:ments" is not a cluster name EKS allows (1-100 letters, digits, - or _, starting with a letter or digit)');
+    expect(errorOf({ ...wire(), cluster: 'c'.repeat(101) })).toMatch(/^record cluster "c{79}… is not a cluster name EKS allows/);
+    expect(errorOf({ ...wire(), cluster: '-leading' })).toMatch(/is not a cluster name EKS allows/);
+    expect(errorOf({ ...wire(), node: 'ip-10-0-0-1:8080' })).toBe('record node "ip-10-0-0-1:8080" is not a node name Kubernetes allows (a DNS-1123 subdomain: lower-case letters, digits, - and ., at most 253 characters)');
+    expect(errorOf({ ...wire(), node: 'n'.repeat(3_000) })).toMatch(/^record node "n{79}… is not a node name Kubernetes allows/);
+    expect(errorOf({ ...wire(), node: 'IP-10-0-0-1' })).toMatch(/is not a node name Kubernetes allows/);
+    expect(errorOf({ ...wire(), node: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}` })).toBe('accepted');
+    expect(errorOf({ ...wire(), cluster: `Prod_EU-1${'x'.repeat(91)}` })).toBe('accepted');
+  });
+
+  it('rejects negative or implausible node figures: cores, MemTotal, a figure beyond 2^53', () => {
+    expect(errorOf({ ...wire(), cores: -4 })).toBe('record cores must be an integer from 1 to 4096, got -4');
+    expect(errorOf({ ...wire(), cores: 0 })).toBe('record cores must be an integer from 1 to 4096, got 0');
+    expect(errorOf({ ...wire(), cores: 2.5 })).toBe('record cores must be an integer from 1 to 4096, got 2.5');
+    expect(errorOf({ ...wire(), memTotalBytes: -1 })).toBe(`record memTotalBytes must be an integer from 1 to ${2 ** 48}, got -1`);
+    const huge = wire();
+    huge.cgroups.gauges.memoryUsageBytes[1] = 1e300;
+    expect(errorOf(huge)).toBe(`record pods[0].gauges.memoryUsageBytes must be a number from 0 to ${Number.MAX_SAFE_INTEGER} when present, got 1e+300`);
+    const negative = wire();
+    negative.cgroups.deltas.cpuUsageNs[0] = -5;
+    expect(errorOf(negative)).toBe(`record node.deltas.cpuUsageNs must be a number from 0 to ${Number.MAX_SAFE_INTEGER} when present, got -5`);
+    const fs = wire();
+    fs.filesystems[0].capacityBytes = -80;
+    expect(errorOf(fs)).toBe(`record filesystems[0].capacityBytes must be a number from 0 to ${Number.MAX_SAFE_INTEGER} when present, got -80`);
+  });
+
+  it('rejects more pods, containers, interfaces, disks or filesystems than a node has, and too many host-network pod interfaces', () => {
+    const many = (n: number) => {
+      const record = toRecordFixture();
+      record.pods = Array.from({ length: n }, (_, i) => ({ uid: `uid-${i}`, qos: 'BestEffort' as const, gauges: {}, containers: [] }));
+      return overTheWire(record);
+    };
+    expect(errorOf(many(RECORD_LIMITS.maxPods))).toBe('accepted');
+    expect(errorOf(many(10_000))).toBe('record has 10000 pods; a node has at most 1000');
+    const disks = toRecordFixture();
+    disks.disks = Array.from({ length: 257 }, (_, i) => ({ device: `nvme${i}n1` }));
+    expect(errorOf(overTheWire(disks))).toBe('record has 257 disks; a node has at most 256');
+    const containers = toRecordFixture();
+    containers.pods[0].containers = Array.from({ length: 5_001 }, (_, i) => ({ id: `c${i}`, gauges: {} }));
+    expect(errorOf(overTheWire(containers))).toBe('record has 5002 containers; a node has at most 5000');
+    const hostNet = toRecordFixture();
+    hostNet.net = Array.from({ length: 1_100 }, (_, i) => ({ name: `eni${i}` }));
+    hostNet.pods = Array.from({ length: 30 }, (_, i) => ({ uid: `uid-${i}`, qos: 'BestEffort' as const, hostNetwork: true, gauges: {}, containers: [] }));
+    expect(errorOf(overTheWire(hostNet))).toBe('record has 30 host-network pods and 1100 host interfaces, 33000 pod interfaces in all; a node has at most 32768');
+  });
+
+  it('rejects pod and container names Kubernetes does not allow, and overlong identifiers', () => {
+    const record = toRecordFixture();
+    record.pods[0].namespace = 'Shop';
+    expect(errorOf(overTheWire(record))).toBe('record pods[0].namespace "Shop" is not a namespace Kubernetes allows (a DNS-1123 label)');
+    record.pods[0].namespace = 'shop';
+    record.pods[0].name = 'web_1';
+    expect(errorOf(overTheWire(record))).toBe('record pods[0].name "web_1" is not a pod name Kubernetes allows (a DNS-1123 subdomain)');
+    record.pods[0].name = 'web-1';
+    record.pods[0].containers[0].name = 'a'.repeat(64);
+    expect(errorOf(overTheWire(record))).toMatch(/^record pods\[0\]\.containers\[0\]\.name "a{64}" is not a container name Kubernetes allows/);
+    record.pods[0].containers[0].name = 'app';
+    record.pods[0].uid = 'u'.repeat(129);
+    expect(errorOf(overTheWire(record))).toMatch(/^record pods\[0\]\.uid must be a string of 1 to 128 characters/);
+    record.pods[0].uid = 'uid-web';
+    expect(errorOf(overTheWire(record))).toBe('accepted');
+  });
+
+  it('checks every member of a schema 1.x record, which has no columns to check them', () => {
+    expect(errorOf(legacy(() => undefined))).toBe('accepted');
+    expect(errorOf(legacy((r) => (r.pods[0].containers[0].gauges = { memoryUsageBytes: '1' })))).toBe(
+      `record pods[0].containers[0].gauges.memoryUsageBytes must be a number from 0 to ${Number.MAX_SAFE_INTEGER} when present, got "1"`,
+    );
+    expect(errorOf(legacy((r) => (r.pods[0].containers[0] = 'c1')))).toBe('record pods[0].containers[0] must be an object, got "c1"');
+    expect(errorOf(legacy((r) => (r.pods[1].qos = 'Gold')))).toBe('record pods[1].qos must be Guaranteed, Burstable or BestEffort, got "Gold"');
+    expect(errorOf(legacy((r) => (r.pods[0].net[0].deltas = { rxBytes: -1 })))).toBe(`record pods[0].net[0].deltas.rxBytes must be a number from 0 to ${Number.MAX_SAFE_INTEGER} when present, got -1`);
+    expect(errorOf(legacy((r) => (r.net = [{ name: '' }])))).toBe('record net[0].name must be a string of 1 to 128 characters, got ""');
+    expect(errorOf(legacy((r) => (r.pods[1].hostNetwork = 'yes')))).toBe('record pods[1].hostNetwork must be a boolean when present, got "yes"');
   });
 });

@@ -213,13 +213,38 @@ describe('record JSON Schema and parseRecord', () => {
     ['a negative interface owner', 'both reject', (d) => (d.interfaces.pod[2] = -1)],
     ['a figure given as text', 'both reject', (d) => (d.cgroups.gauges.memoryUsageBytes[1] = '1024')],
     ['a null agent', 'both reject', (d) => (d.agent = null)],
-    // Rules on values come with record validation, into both at once; until then both accept these.
-    ['a negative figure', 'both accept', (d) => (d.cgroups.deltas.cpuUsageNs[0] = -5)],
+    // Rules on values (record validation): where JSON Schema can state them, both hold them.
+    ['a negative figure', 'both reject', (d) => (d.cgroups.deltas.cpuUsageNs[0] = -5)],
+    ['a figure beyond 2^53', 'both reject', (d) => (d.cgroups.gauges.memoryUsageBytes[0] = 2 ** 60)],
+    ['an elapsedMs below 1 ms', 'both reject', (d) => (d.elapsedMs = 0.5)],
+    ['negative cores', 'both reject', (d) => (d.cores = -4)],
+    ['fractional cores', 'both reject', (d) => (d.cores = 1.5)],
+    ['a MemTotal of 0', 'both reject', (d) => (d.memTotalBytes = 0)],
+    ['a cluster name with a colon', 'both reject', (d) => (d.cluster = 'pay:ments')],
+    ['a cluster name of 101 characters', 'both reject', (d) => (d.cluster = 'c'.repeat(101))],
+    ['a node name with a colon', 'both reject', (d) => (d.node = 'ip-10-0-0-1:1')],
+    ['a node name of 3,000 characters', 'both reject', (d) => (d.node = 'n'.repeat(3_000))],
+    ['an upper-case node name', 'both reject', (d) => (d.node = 'IP-10-0-0-1')],
+    ['a node name of 253 characters', 'both accept', (d) => (d.node = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`)],
+    ['a namespace that is not a DNS label', 'both reject', (d) => (d.pods.namespace = ['Shop', null])],
+    ['a pod name that is not a DNS subdomain', 'both reject', (d) => (d.pods.name = ['web_1', null])],
+    ['a container name that is not a DNS label', 'both reject', (d) => (d.containers.name[0] = 'Web')],
+    ['a negative restart increase', 'both reject', (d) => (d.containers.restarts = [-1, null, null])],
+    ['a pod UID of 129 characters', 'both reject', (d) => (d.pods.uid[0] = 'u'.repeat(129))],
+    ['an empty interface name', 'both reject', (d) => (d.interfaces.name[0] = '')],
+    ['257 disks', 'both reject', (d) => (d.disks = Array.from({ length: 257 }, (_, i) => ({ device: `xvd${i}` })))],
     ['a pod UID that is not a UUID', 'both accept', (d) => (d.pods.uid[0] = 'static-pod-hash')],
     ['a runtime this agent does not name', 'both accept', (d) => (d.containers.runtime[0] = 'podman')],
     // Rules between members.
     ['container counts that do not add up', 'only the parser rejects', (d) => (d.pods.containers[0] += 1)],
     ['an interface of a pod that is not there', 'only the parser rejects', (d) => (d.interfaces.pod[2] = 2)],
+    ['30 host-network pods on a node of 1,100 interfaces', 'only the parser rejects', (d) => {
+      d.interfaces = { pod: Array(1_100).fill(null), name: Array.from({ length: 1_100 }, (_, i) => `eni${i}`), deltas: {} };
+      const pods = 30;
+      d.pods = { uid: Array.from({ length: pods }, (_, i) => `u${i}`), qos: Array(pods).fill('BestEffort'), hostNetwork: Array(pods).fill(true), containers: Array(pods).fill(0) };
+      d.containers = { id: [], runtime: [], name: [] };
+      d.cgroups = { gauges: {}, deltas: {} };
+    }],
   ])('on %s: %s', (_name, expected, change) => {
     const doc = toRichDocument() as Record<string, any>;
     change(doc);
