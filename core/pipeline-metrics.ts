@@ -40,6 +40,34 @@ export const POLLER_METRICS = {
   undersized: 'PollUndersized',
 } as const;
 
+/**
+ * The agents' own figures, which the enricher publishes from the `agent` member of each record whose
+ * signature it verified (agent member -> metric name): each value is the record's own figure (a
+ * count since the agent's previous record for drops and retries, a level for the rest), so a sum
+ * over 5 minutes is what the fleet's agents dropped or retried in 5 minutes. The CDK app reads them
+ * whatever their dimensions (Metrics Insights `FROM "kinsight"`): a per-cluster dimension would cost
+ * one custom metric per cluster and name.
+ */
+export const AGENT_METRICS = {
+  /** Records the agent dropped (buffer full, or rejected by Kinesis for good): data lost. Unit Count. */
+  recordsDropped: 'AgentRecordsDropped',
+  /** PutRecords entries the agent sent again. Unit Count. */
+  retries: 'AgentRetries',
+  /** Records waiting in the agent's buffer when it wrote this one. Unit Count. */
+  bufferedRecords: 'AgentBufferedRecords',
+  /** Time the agent took to collect this record. Unit Milliseconds. */
+  collectionMs: 'AgentCollectionMs',
+  /** Resident set size of the agent process. Unit Bytes. */
+  rssBytes: 'AgentRssBytes',
+} as const;
+
+/**
+ * Records the enricher refused because their signature did not verify, their cluster has no key
+ * secret, or they came unsigned while signatures are required (docs/operations.md, threat model).
+ * Published without a dimension: a forged cluster name must not mint a metric of its own.
+ */
+export const ENRICHER_UNVERIFIED_METRIC = 'EnricherUnverified';
+
 /** Every metric name the pipeline publishes. */
 export const PIPELINE_METRIC_NAMES: readonly string[] = [...Object.values(ENRICHER_METRICS), ...Object.values(POLLER_METRICS)];
 
