@@ -21,7 +21,7 @@ ConfigMap holding the agent bundle exceeds).
   --cluster NAME         EKS cluster name (required)
   --stream NAME_OR_ARN   Kinesis stream the agents write to (required)
   --region REGION        AWS region (default: from the stream ARN, else AWS_REGION)
-  --image IMAGE          image with a node binary (default public.ecr.aws/docker/library/node:22-alpine)
+  --image IMAGE          image with a node binary (default: core/node-runtime.json's, pinned by digest)
   --interval DURATION    collection interval (default 60s)
   --namespace NAME       namespace of the agent (default kinsight)
   --irsa-role-arn ARN    annotate the service account for IRSA (default: none, for EKS Pod Identity)

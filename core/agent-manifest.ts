@@ -84,7 +84,7 @@ export interface AgentManifestOptions {
   readonly agentBundle: string;
   /**
    * Container image with a `node` binary.
-   * @default DEFAULT_AGENT_IMAGE (public.ecr.aws/docker/library/node:22-alpine)
+   * @default DEFAULT_AGENT_IMAGE (core/node-runtime.json: node 22 on Alpine, pinned by digest)
    */
   readonly image?: string;
   /**
@@ -107,6 +107,12 @@ export interface AgentManifestOptions {
    * @default none (EKS Pod Identity associates the role through the EKS API instead)
    */
   readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * The Secrets Manager secret holding the cluster's signing key (`toAgentKeySecretName(cluster)`),
+   * set as the agent's KINSIGHT_KEY_SECRET.
+   * @default none (the agent sends unsigned records)
+   */
+  readonly keySecretName?: string;
 }
 
 /** SHA-256 (hex) of the agent bundle: the rollout trigger and the applier's integrity check. */
@@ -188,6 +194,7 @@ function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha
                 { name: 'AWS_REGION', value: options.region },
                 { name: 'KINSIGHT_HEALTH_PORT', value: String(AGENT_HEALTH_PORT) },
                 { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
+                ...(options.keySecretName ? [{ name: 'KINSIGHT_KEY_SECRET', value: options.keySecretName }] : []),
               ],
               // The endpoint listens on loopback only (no port on the pod IP), so the kubelet probes it by exec;
               // busybox wget is in the default alpine image (a custom image needs a wget too).

@@ -79,6 +79,13 @@ export interface FleetConfig {
    * @default none: the profile's declarations
    */
   readonly declarations?: readonly MetricDeclaration[];
+  /**
+   * The enricher refuses records without a valid signature of their cluster's key (isolation between
+   * clusters, docs/operations.md). `false` only for the upgrade of a fleet whose agents do not sign
+   * yet, while they roll: then any agent identity can write as any cluster (a warning at synth).
+   * @default true
+   */
+  readonly requireSignedRecords: boolean;
 }
 
 /**
@@ -98,7 +105,7 @@ const MAX_INTERVAL_SECONDS = 300;
  * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 const MAX_SHARDS = 10_000;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations'];
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'requireSignedRecords'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn', 'nodes'];
 /**
  * Bytes of the enricher's environment the fleet may fill with per-cluster profiles and declarations:
@@ -240,6 +247,8 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
   const install = value.installPodIdentityAgent ?? false;
   if (typeof install !== 'boolean') fail(source, 'installPodIdentityAgent', install, 'true or false');
   if (install && agentIdentity !== 'pod-identity') fail(source, 'installPodIdentityAgent', install, 'false with agentIdentity irsa (the add-on serves EKS Pod Identity only)');
+  const requireSigned = value.requireSignedRecords ?? true;
+  if (typeof requireSigned !== 'boolean') fail(source, 'requireSignedRecords', requireSigned, 'true or false (false only while the agents of an upgraded fleet roll)');
   const image = value.agentImage ?? DEFAULT_AGENT_IMAGE;
   if (typeof image !== 'string' || !/^[a-z0-9][\w./:@-]*$/i.test(image)) fail(source, 'agentImage', image, 'an image reference with a node binary, such as node:22-alpine');
   const profile = oneOf(source, 'profile', value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME);
@@ -262,5 +271,6 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
     installPodIdentityAgent: install as boolean,
     ...(declarations === undefined ? {} : { declarations }),
+    requireSignedRecords: requireSigned as boolean,
   };
 }

@@ -13,18 +13,27 @@ describe('parseFleetConfig', () => {
     expect(fleet.clusters[1].profile).toBe('lean');
   });
 
-  it('fills in the defaults: 60s, 7 days, on-demand, classic, node:22-alpine, Pod Identity, rbac-group', () => {
+  it('fills in the defaults: 60s, 7 days, on-demand, classic, node 22 pinned by digest, Pod Identity, rbac-group, signed records required', () => {
     expect(parseFleetConfig(base)).toEqual({
       clusters: [{ name: 'prod-eu' }],
       interval: '60s',
       logRetentionDays: 7,
       streamMode: 'on-demand',
       profile: 'classic',
-      agentImage: 'public.ecr.aws/docker/library/node:22-alpine',
+      agentImage: 'public.ecr.aws/docker/library/node:22.22.1-alpine3.23@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00',
       agentIdentity: 'pod-identity',
       applierAccess: 'rbac-group',
       installPodIdentityAgent: false,
+      requireSignedRecords: true,
     });
+  });
+
+  it('accepts requireSignedRecords false, for the upgrade window of a fleet whose agents do not sign yet', () => {
+    expect(parseFleetConfig({ ...base, requireSignedRecords: false }).requireSignedRecords).toBe(false);
+  });
+
+  it('rejects requireSignedRecords that is not a boolean', () => {
+    expect(() => parseFleetConfig({ ...base, requireSignedRecords: 'no' })).toThrow(/requireSignedRecords is no; expected true or false \(false only while the agents of an upgraded fleet roll\)/);
   });
 
   it('accepts installPodIdentityAgent with Pod Identity', () => {

@@ -55,7 +55,7 @@ describe('kinsight manifest', () => {
   it('prints the applier RBAC bootstrap with --applier-rbac', async () => {
     const { code, stdout } = await run(['--applier-rbac']);
     expect(code).toBe(0);
-    expect((loadAllYaml(stdout) as any[]).map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['ClusterRole/kinsight-applier', 'ClusterRoleBinding/kinsight-applier']);
+    expect((loadAllYaml(stdout) as any[]).map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['ClusterRole/kinsight-applier', 'ClusterRoleBinding/kinsight-applier', 'ClusterRole/kinsight-poller', 'ClusterRoleBinding/kinsight-poller']);
   });
 
   it('fails clearly when the bundle is missing', async () => {
