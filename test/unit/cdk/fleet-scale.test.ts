@@ -170,8 +170,8 @@ describe.each([
     expect(writes.map((s: any) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining(':log-group:/aws/containerinsights/*/performance:*')]);
   });
 
-  it('keeps the alarms to six, whatever the fleet size', () => {
-    expect(fleet.ofType('AWS::CloudWatch::Alarm')).toHaveLength(6);
+  it('keeps the alarms to eight, whatever the fleet size', () => {
+    expect(fleet.ofType('AWS::CloudWatch::Alarm')).toHaveLength(8);
   });
 });
 

@@ -324,12 +324,39 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
     });
 
     it('alarms on failed and cut-short polls with one alarm each, every cluster a contributor named by its Cluster dimension', () => {
-      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics).map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.TreatMissingData]);
+      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics?.[0].Expression.includes('SCHEMA')).map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.TreatMissingData]);
       expect(queries).toEqual([
         ['SELECT SUM(PollFailures) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
         ['SELECT SUM(PollPartial) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
       ]);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    });
+
+    it('alarms on records the agents dropped and on records refused for their signature, whatever dimensions the enricher gives them', () => {
+      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics && !a.Metrics[0].Expression.includes('SCHEMA'));
+      expect(queries.map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.ComparisonOperator, a.TreatMissingData])).toEqual([
+        ['SELECT SUM(AgentRecordsDropped) FROM "kinsight"', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+        ['SELECT SUM(EnricherUnverified) FROM "kinsight"', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+      ]);
+    });
+
+    it('charts the agents\' own figures: drops, retries, buffered records, collection time and memory', () => {
+      // The body is a Fn::Join of escaped JSON: without its backslashes the queries read as written.
+      const body = JSON.stringify(fleet.ofType('AWS::CloudWatch::Dashboard')[0].DashboardBody).replaceAll('\\', '');
+      for (const query of [
+        'SUM(AgentRecordsDropped)',
+        'SUM(AgentRetries)',
+        'MAX(AgentBufferedRecords)',
+        'AVG(AgentBufferedRecords)',
+        'MAX(AgentCollectionMs)',
+        'AVG(AgentCollectionMs)',
+        'MAX(AgentRssBytes)',
+        'AVG(AgentRssBytes)',
+        'SUM(EnricherUnverified)',
+      ]) {
+        expect([query, body.includes(`"SELECT ${query} FROM "kinsight""`)]).toEqual([query, true]);
+      }
+      expect(body).toContain(`{"value":${128 * 1024 * 1024},"label":"the DaemonSet's memory limit (128Mi)","yAxis":"left"}`);
     });
 
     it('draws the pipeline on one dashboard: stream, enricher and its counters, failure queue, polls of the fleet and the worst clusters, pollers, alarms', () => {

@@ -1,4 +1,4 @@
-import { PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
+import { AGENT_METRICS, ENRICHER_UNVERIFIED_METRIC, PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
 import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
 import { toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import fleetExample from '../../../fleet.example.json';
@@ -10,10 +10,21 @@ function publishedBy(line: string): string[] {
   return doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => `${d.Namespace}/${m.Name}`));
 }
 
-/** Every `namespace/metric` a Metrics Insights query of the pipeline namespace in `text` reads (`SELECT SUM(PollFailures) FROM SCHEMA("kinsight", ...)`). */
+/**
+ * Every `namespace/metric` a Metrics Insights query of the pipeline namespace in `text` reads
+ * (`SELECT SUM(PollFailures) FROM SCHEMA("kinsight", ...)`, `SELECT MAX(AgentRssBytes) FROM "kinsight"`).
+ */
 function queriedIn(text: string, into: Set<string>): void {
-  for (const m of text.matchAll(/SELECT [A-Z]+\((\w+)\) FROM SCHEMA\((?:\\)*"kinsight(?:\\)*"/g)) into.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
+  for (const m of text.matchAll(/SELECT [A-Z]+\((\w+)\) FROM (?:SCHEMA\()?(?:\\)*"kinsight(?:\\)*"/g)) into.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
 }
+
+/**
+ * Names the CDK app reads that the enricher of this tree does not publish yet: the agents' own
+ * figures and the records refused for their signature, which the enricher's signature and agent
+ * figures work publishes. Until then they are held to core/pipeline-metrics.ts; the last test below
+ * fails as soon as the enricher publishes one, and this list goes.
+ */
+const PENDING: readonly string[] = [...Object.values(AGENT_METRICS), ENRICHER_UNVERIFIED_METRIC].map((name) => `${PIPELINE_NAMESPACE}/${name}`);
 
 /** Every `namespace/metric` pair a value of the template names (alarms and dashboard bodies alike). */
 function readIn(value: unknown, into: Set<string>): void {
@@ -75,13 +86,22 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
     expect([...dashboard]).toEqual(expect.arrayContaining(['kinsight/PollFailures', 'kinsight/PollPartial', 'kinsight/PollUndersized']));
   });
 
-  it('alarms only on pipeline metrics that the enricher or the poller publishes', () => {
+  it('alarms only on pipeline metrics that the enricher or the poller publishes, or that are pending', () => {
     expect(alarms.size).toBeGreaterThan(0);
-    for (const name of alarms) expect(published).toContain(name);
+    for (const name of alarms) expect([name, published.has(name) || PENDING.includes(name)]).toEqual([name, true]);
   });
 
-  it('charts only pipeline metrics that the enricher or the poller publishes', () => {
+  it('charts only pipeline metrics that the enricher or the poller publishes, or that are pending', () => {
     expect(dashboard.size).toBeGreaterThan(5);
-    for (const name of dashboard) expect(published).toContain(name);
+    for (const name of dashboard) expect([name, published.has(name) || PENDING.includes(name)]).toEqual([name, true]);
+  });
+
+  it('alarms on the agents\' drops and on refused records, and charts every agent figure', () => {
+    expect([...alarms]).toEqual(expect.arrayContaining([`kinsight/${AGENT_METRICS.recordsDropped}`, `kinsight/${ENRICHER_UNVERIFIED_METRIC}`]));
+    expect([...dashboard]).toEqual(expect.arrayContaining(PENDING));
+  });
+
+  it('holds the pending names to names the enricher does not publish yet (when it does, remove them from PENDING)', () => {
+    for (const name of PENDING) expect([name, published.has(name)]).toEqual([name, false]);
   });
 });
