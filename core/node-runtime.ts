@@ -17,7 +17,7 @@ export const LAMBDA_RUNTIME_NAME = `nodejs${DEPLOYED_NODE_MAJOR}.x`;
 
 /**
  * The DaemonSet's default image: a stock Node.js image of the deployed major (its tag names that
- * major; its `@sha256:` digest follows).
+ * major), pinned by digest so that every node runs the same bytes whatever the tag points to later.
  */
 export const DEPLOYED_AGENT_IMAGE: string = runtime.agentImage;
 

@@ -25,8 +25,27 @@ export interface AgentConfig {
   healthPort?: number;
   /** @default 60 */
   bufferRecords: number;
-  /** Time the final flush may take after SIGTERM. @default 5000 */
+  /**
+   * Time the agent may take after SIGTERM: the final flush keeps its backoff, and a request still
+   * in flight at the end is aborted. The DaemonSet sets its terminationGracePeriodSeconds minus 5 s.
+   * @default 5000
+   */
   shutdownMs: number;
+  /**
+   * The Secrets Manager secret (name or ARN) holding the cluster's record signing key.
+   * @default undefined (records are sent unsigned; a fleet's enricher rejects them)
+   */
+  keySecret?: string;
+  /** Region of the secret: the ARN's, else `region`. */
+  keyRegion?: string;
+  /** Time between two reads of the signing key (a rotation is picked up within it). @default 3600000 */
+  keyRefreshMs?: number;
+  /**
+   * The kubelet's pod log directory (its `podLogsDir`) on the host, read below the host root for the
+   * pods' node-local identity (directory names only).
+   * @default '/var/log/pods'
+   */
+  podLogsDir?: string;
 }
 
 /** Usage text of `kinsight agent` (and of the standalone bundle). */
@@ -44,11 +63,18 @@ Options (flag, environment variable, default):
   --region REGION       AWS_REGION                        AWS region (AWS_DEFAULT_REGION also read)
   --health-port PORT    KINSIGHT_HEALTH_PORT    (none)  GET http://127.0.0.1:PORT/healthz
   --buffer-records N    KINSIGHT_BUFFER_RECORDS 60      records kept through a Kinesis outage (>= 15)
+  --key-secret NAME|ARN KINSIGHT_KEY_SECRET     (none)  Secrets Manager secret of the cluster's record signing key
+                                                        ({"key": "..."}); without it records are sent unsigned
+  --key-refresh DURATION KINSIGHT_KEY_REFRESH   1h      how often the signing key is read again (>= 1m)
+  --shutdown-timeout DURATION KINSIGHT_SHUTDOWN_TIMEOUT 5s  time to flush the buffer after SIGTERM (>= 1s)
+  --pod-logs-dir DIR    KINSIGHT_POD_LOGS_DIR   /var/log/pods  the kubelet's podLogsDir on the host
   --dry-run                                             print each record as JSON on stdout instead of sending
   --once                                                one cycle, then exit
+
+The Secrets Manager endpoint is https://secretsmanager.<region>.amazonaws.com, or AWS_ENDPOINT_URL_SECRETS_MANAGER.
 `;
 
-const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records'] as const;
+const VALUE_FLAGS = ['host-root', 'cluster', 'node', 'interval', 'stream', 'endpoint', 'region', 'health-port', 'buffer-records', 'key-secret', 'key-refresh', 'shutdown-timeout', 'pod-logs-dir'] as const;
 const BOOLEAN_FLAGS = ['dry-run', 'once'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
@@ -77,6 +103,26 @@ function parseFlags(argv: string[]): { values: Partial<Record<ValueFlag, string>
 /** The text of a setting, trimmed; undefined when absent or blank. */
 export const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/**
+ * A Secrets Manager secret id, a name or an ARN, with the ARN's region.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html (SecretId)
+ */
+function parseSecretId(value: string): { secretId: string; region?: string } {
+  const arn = SECRET_ARN.exec(value);
+  if (arn) return { secretId: value, region: arn[1] };
+  if (SECRET_NAME.test(value) && !value.startsWith('arn:')) return { secretId: value };
+  throw new ConfigError(`key secret "${value.slice(0, 120)}" is neither a Secrets Manager secret name (1-512 of A-Z a-z 0-9 /_+=.@-) nor a secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); set --key-secret or KINSIGHT_KEY_SECRET`);
+}
+
+function parseDurationSetting(text: string, what: string, minMs: number): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok || parsed.value < minMs) throw new ConfigError(`${what} "${text.slice(0, 40)}" is not a duration of at least ${minMs / 1000}s; expected e.g. 30s, 5m, 1h`);
+  return parsed.value;
+}
+
 function parsePositiveInt(text: string, what: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${what} "${text.slice(0, 40)}" is not an integer from ${min} to ${max}`);
@@ -86,7 +132,8 @@ function parsePositiveInt(text: string, what: string, min: number, max: number):
 /**
  * Builds the agent configuration from command-line flags and the environment. Throws a
  * ConfigError with one clear line for a missing or invalid setting: no cluster or node name, no
- * stream outside dry-run, an interval that is not a duration, a bad port.
+ * stream outside dry-run, an interval that is not a duration, a bad port, a key secret that is
+ * neither a secret name nor an ARN.
  */
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
   const { values, booleans } = parseFlags(argv);
@@ -110,6 +157,15 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
   if (!dryRun && !region) throw new ConfigError('no AWS region; set --region, AWS_REGION or AWS_DEFAULT_REGION');
   const healthText = pick('health-port', 'KINSIGHT_HEALTH_PORT');
   const bufferText = pick('buffer-records', 'KINSIGHT_BUFFER_RECORDS');
+  const keySecretText = pick('key-secret', 'KINSIGHT_KEY_SECRET');
+  const keySecret = keySecretText === undefined ? undefined : parseSecretId(keySecretText);
+  const keyRegion = keySecret?.region ?? region;
+  const keyRefreshText = pick('key-refresh', 'KINSIGHT_KEY_REFRESH');
+  const shutdownText = pick('shutdown-timeout', 'KINSIGHT_SHUTDOWN_TIMEOUT');
+  const podLogsDir = pick('pod-logs-dir', 'KINSIGHT_POD_LOGS_DIR') ?? '/var/log/pods';
+  if (!podLogsDir.startsWith('/') || podLogsDir.split('/').includes('..')) {
+    throw new ConfigError(`pod logs directory "${podLogsDir.slice(0, 80)}" is not an absolute host path without ..; expected e.g. /var/log/pods (--pod-logs-dir or KINSIGHT_POD_LOGS_DIR)`);
+  }
   return {
     hostRoot: pick('host-root', 'KINSIGHT_HOST_ROOT') ?? '/',
     cluster,
@@ -122,6 +178,10 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentC
     ...(region ? { region } : {}),
     ...(healthText ? { healthPort: parsePositiveInt(healthText, 'health port (--health-port or KINSIGHT_HEALTH_PORT)', 1, 65535) } : {}),
     bufferRecords: bufferText ? parsePositiveInt(bufferText, 'buffer size (--buffer-records or KINSIGHT_BUFFER_RECORDS)', MIN_BUFFER_RECORDS, 100_000) : 60,
-    shutdownMs: 5000,
+    shutdownMs: shutdownText ? parseDurationSetting(shutdownText, 'shutdown timeout (--shutdown-timeout or KINSIGHT_SHUTDOWN_TIMEOUT)', 1000) : 5000,
+    ...(keySecret ? { keySecret: keySecret.secretId } : {}),
+    ...(keySecret && keyRegion ? { keyRegion } : {}),
+    keyRefreshMs: keyRefreshText ? parseDurationSetting(keyRefreshText, 'signing key refresh (--key-refresh or KINSIGHT_KEY_REFRESH)', 60_000) : 3_600_000,
+    podLogsDir,
   };
 }

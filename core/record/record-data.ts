@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { toSnippet } from '../errors';
+import { KINESIS_MAX_PARTITION_KEY_CHARS } from '../limits';
 import { err, ok, type Result } from '../result';
 import type { NodeRecord } from './index';
 import { parseRecord } from './parse-record';
@@ -26,8 +27,31 @@ import { toWireRecord } from './wire-record';
  */
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-/** The partition key of a node's records: every record of a node lands on the same shard, in order. */
-export const toPartitionKey = (cluster: string, node: string): string => `${cluster}/${node}`;
+/** Hex characters of the digest that stands for the end of a partition key too long for Kinesis (128 bits). */
+const PARTITION_KEY_DIGEST_CHARS = 32;
+
+/**
+ * The partition key of a node's records, `<cluster>/<node>`: every record of a node lands on the same
+ * shard, in order. Kinesis refuses a key over 256 characters, which a 100-character cluster name and a
+ * node name near Kubernetes' 253 make: such a key keeps its first 223 characters (the cluster name,
+ * the slash and the start of the node name) and ends in `~` and 32 hex characters of the SHA-256 of
+ * the whole key, so that it stays one key per node. Keys within the limit are unchanged (so are the
+ * shards their records go to).
+ * @see https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsRequestEntry.html
+ */
+export function toPartitionKey(cluster: string, node: string): string {
+  const key = `${cluster}/${node}`;
+  // Counted in UTF-16 units, never fewer than characters: within the limit however Kinesis counts.
+  if (key.length <= KINESIS_MAX_PARTITION_KEY_CHARS) return key;
+  const room = KINESIS_MAX_PARTITION_KEY_CHARS - PARTITION_KEY_DIGEST_CHARS - 1;
+  let head = '';
+  for (const char of key) {
+    // Whole characters only: a surrogate pair cut in two would not survive UTF-8.
+    if (head.length + char.length > room) break;
+    head += char;
+  }
+  return `${head}~${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, PARTITION_KEY_DIGEST_CHARS)}`;
+}
 
 /** A record as its wire document in JSON text, as it is compressed and as `kinsight replay` reads it. */
 export const toRecordJson = (record: NodeRecord): string => JSON.stringify(toWireRecord(record));
@@ -103,11 +127,20 @@ const hmac = (secret: Uint8Array, header: Uint8Array, payload: Uint8Array): Buff
 
 /** Encodes a record as signed data with `key`: the envelope names the record's cluster and the key's id. */
 export function toSignedRecordData(record: NodeRecord, key: RecordSigningKey): Uint8Array {
-  if (!isAsciiName(record.cluster, MAX_ENVELOPE_CLUSTER_CHARS)) throw new RangeError(`cluster name ${toSnippet(record.cluster)} cannot be signed: expected 1-${MAX_ENVELOPE_CLUSTER_CHARS} printable ASCII characters`);
+  return signRecordData(record.cluster, toRecordData(record), key);
+}
+
+/**
+ * Wraps data that `toRecordData` made for a record of `cluster` in the signed envelope, with `key`:
+ * what `toSignedRecordData` does, for a sender that keeps the data and signs it later (the agent
+ * signs a buffered record with the key that is current when it sends it). The record inside must
+ * name `cluster`, or openRecordData rejects it.
+ */
+export function signRecordData(cluster: string, data: Uint8Array, key: RecordSigningKey): Uint8Array {
+  if (!isAsciiName(cluster, MAX_ENVELOPE_CLUSTER_CHARS)) throw new RangeError(`cluster name ${toSnippet(cluster)} cannot be signed: expected 1-${MAX_ENVELOPE_CLUSTER_CHARS} printable ASCII characters`);
   if (!isAsciiName(key.id, MAX_KEY_ID_CHARS)) throw new RangeError(`key id ${toSnippet(key.id)} cannot be signed: expected 1-${MAX_KEY_ID_CHARS} printable ASCII characters`);
-  const payload = toRecordData(record);
-  const header = Buffer.concat([Buffer.from(ENVELOPE_MAGIC), Buffer.from([record.cluster.length]), Buffer.from(record.cluster, 'ascii'), Buffer.from([key.id.length]), Buffer.from(key.id, 'ascii')]);
-  return Buffer.concat([header, hmac(key.secret, header, payload), payload]);
+  const header = Buffer.concat([Buffer.from(ENVELOPE_MAGIC), Buffer.from([cluster.length]), Buffer.from(cluster, 'ascii'), Buffer.from([key.id.length]), Buffer.from(key.id, 'ascii')]);
+  return Buffer.concat([header, hmac(key.secret, header, data), data]);
 }
 
 /** Reads the envelope of a record's data (signed or not); a malformed envelope is an error. Nothing is verified yet. */

@@ -89,7 +89,7 @@ export function toAppliedObjects(config: ApplierConfig, cluster: string, bundle:
     image: config.image,
     interval: config.interval,
     agentBundle: bundle,
-    keySecretName: toAgentKeySecretName(cluster),
+    keySecret: toAgentKeySecretName(cluster),
     ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
   });
   return config.applierAccess === 'rbac-group' ? objects.filter((o) => !isPollerRbac(o)) : objects;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, TransientError, toSnippet } from '../../core/errors';
 import { nonEmpty } from '../agent-config';
 import { toAwsEndpoint } from './aws-endpoint';
-import { sendHttpRequest } from './http-request';
+import { sendHttpRequest, type HttpResponse } from './http-request';
 import type { SigV4Credentials } from './sigv4';
 
 /** Credentials with the time they stop working (none for long-term keys). */
@@ -18,6 +18,8 @@ export interface CredentialProvider {
   /** The source found in the environment; undefined when none is configured (then `get` rejects). */
   readonly source: CredentialSourceName | undefined;
   get(): Promise<AwsCredentials>;
+  /** Asks the source again whatever the cache holds (a service said the session token expired); concurrent callers share the request. */
+  refresh(): Promise<AwsCredentials>;
 }
 
 /** What the provider reads and needs. */
@@ -54,9 +56,25 @@ const xmlTag = (xml: string, name: string): string | undefined => {
 
 function toExpiresAtMs(text: unknown, what: string): number {
   const ms = typeof text === 'string' ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new TransientError(`${what} returned an Expiration that is not a date: ${toSnippet(text)}`);
+  // A date is no secret, but a field that is not one may be anything: its size only.
+  if (Number.isNaN(ms)) throw new TransientError(`${what} returned an Expiration that is not a date (${typeof text === 'string' ? `${text.length} characters` : typeof text})`);
   return ms;
 }
+
+/**
+ * A credentials answer, described without a byte of it: status, size and content type. Its body
+ * holds a secret key when it succeeds, and a truncated one is still part of a key.
+ */
+const describeAnswer = (res: HttpResponse): string => {
+  const type = res.headers['content-type'];
+  return `HTTP ${res.status}, ${Buffer.byteLength(res.body)} bytes, content-type ${(Array.isArray(type) ? type[0] : type) ?? 'none'}`;
+};
+
+/** An STS error code (`InvalidIdentityToken`): an identifier, so safe to log; anything else is left out. */
+const toStsErrorCode = (xml: string): string | undefined => {
+  const code = xmlTag(xml, 'Code');
+  return code !== undefined && /^[A-Za-z.]{1,64}$/.test(code) ? code : undefined;
+};
 
 type LoadCredentials = () => Promise<AwsCredentials>;
 
@@ -93,12 +111,13 @@ function fromWebIdentity(options: CredentialProviderOptions): LoadCredentials | 
       throw new TransientError(`${what} failed: ${(error as Error).message}`, { cause: error });
     });
     if (res.status !== 200) {
-      throw new TransientError(`${what} failed: HTTP ${res.status} ${xmlTag(res.body, 'Code') ?? ''}: ${xmlTag(res.body, 'Message') ?? toSnippet(res.body)}`);
+      const code = toStsErrorCode(res.body);
+      throw new TransientError(`${what} failed: ${code ? `${code} (${describeAnswer(res)})` : describeAnswer(res)}`);
     }
     const accessKeyId = xmlTag(res.body, 'AccessKeyId');
     const secretAccessKey = xmlTag(res.body, 'SecretAccessKey');
     const sessionToken = xmlTag(res.body, 'SessionToken');
-    if (!accessKeyId || !secretAccessKey || !sessionToken) throw new TransientError(`${what} returned no Credentials: ${toSnippet(res.body)}`);
+    if (!accessKeyId || !secretAccessKey || !sessionToken) throw new TransientError(`${what} returned no complete Credentials (${describeAnswer(res)})`);
     return { accessKeyId, secretAccessKey, sessionToken, expiresAtMs: toExpiresAtMs(xmlTag(res.body, 'Expiration'), what) };
   };
 }
@@ -124,22 +143,23 @@ function fromPodIdentity(options: CredentialProviderOptions): LoadCredentials | 
     const res = await sendHttpRequest({ method: 'GET', url, headers: token ? { authorization: token } : {}, timeoutMs: options.timeoutMs }).catch((error: unknown) => {
       throw new TransientError(`${what} failed: ${(error as Error).message}`, { cause: error });
     });
-    if (res.status !== 200) throw new TransientError(`${what} failed: HTTP ${res.status}: ${toSnippet(res.body)}`);
-    let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown; Token?: unknown; Expiration?: unknown };
+    if (res.status !== 200) throw new TransientError(`${what} failed: ${describeAnswer(res)}`);
+    let parsed: { AccessKeyId?: unknown; SecretAccessKey?: unknown; Token?: unknown; Expiration?: unknown } | null;
     try {
       parsed = JSON.parse(res.body) as typeof parsed;
-    } catch (error) {
-      throw new TransientError(`${what} returned a body that is not JSON: ${toSnippet(res.body)}`, { cause: error });
+    } catch {
+      // The parser's message quotes the text around the error: it stays out of the log too.
+      throw new TransientError(`${what} returned a body that is not JSON (${describeAnswer(res)})`);
     }
-    const { AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken } = parsed;
+    const { AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, Token: sessionToken } = parsed ?? {};
     if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) {
-      throw new TransientError(`${what} returned no AccessKeyId and SecretAccessKey: ${toSnippet(res.body)}`);
+      throw new TransientError(`${what} returned no AccessKeyId and SecretAccessKey (${describeAnswer(res)})`);
     }
     return {
       accessKeyId,
       secretAccessKey,
       ...(typeof sessionToken === 'string' && sessionToken ? { sessionToken } : {}),
-      ...(parsed.Expiration !== undefined ? { expiresAtMs: toExpiresAtMs(parsed.Expiration, what) } : {}),
+      ...(parsed?.Expiration !== undefined ? { expiresAtMs: toExpiresAtMs(parsed.Expiration, what) } : {}),
     };
   };
 }
@@ -150,7 +170,8 @@ function fromPodIdentity(options: CredentialProviderOptions): LoadCredentials | 
  * EC2 instance metadata service is never contacted: a node role would give every pod the node's
  * permissions. Credentials are cached and refreshed `refreshMarginMs` before they expire;
  * concurrent callers share one refresh; while a refresh fails, the cached credentials serve until
- * they expire. Throws a ConfigError for a source configured badly.
+ * they expire. No error message quotes a credentials answer (status, size and content type only).
+ * Throws a ConfigError for a source configured badly.
  */
 export function createCredentialProvider(options: CredentialProviderOptions): CredentialProvider {
   const now = options.now ?? Date.now;
@@ -164,17 +185,19 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
   const load: LoadCredentials = found?.[1] ?? (async () => Promise.reject(new ConfigError(NO_CREDENTIALS_MESSAGE)));
   let cached: AwsCredentials | undefined;
   let refreshing: Promise<AwsCredentials> | undefined;
+  const refresh = (): Promise<AwsCredentials> =>
+    (refreshing ??= load()
+      .then((credentials) => (cached = credentials))
+      .finally(() => {
+        refreshing = undefined;
+      }));
   return {
     source: found?.[0],
+    refresh,
     async get() {
       if (cached && (cached.expiresAtMs === undefined || now() < cached.expiresAtMs - marginMs)) return cached;
-      refreshing ??= load()
-        .then((credentials) => (cached = credentials))
-        .finally(() => {
-          refreshing = undefined;
-        });
       try {
-        return await refreshing;
+        return await refresh();
       } catch (error) {
         // An early refresh that failed leaves the cached credentials good until they expire: use
         // them, and try again on the next call.

@@ -13,6 +13,8 @@ export interface HttpRequestOptions {
   readonly connectTimeoutMs?: number;
   /** Time for the whole exchange, connection included. @default 10000 */
   readonly timeoutMs?: number;
+  /** Aborts the exchange, wherever it is (the shutdown deadline). @default none */
+  readonly signal?: AbortSignal;
 }
 
 /** A response read to its end. */
@@ -22,19 +24,31 @@ export interface HttpResponse {
   readonly body: string;
 }
 
+const toReason = (signal: AbortSignal | undefined): string => {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+};
+
 /**
  * Sends a request with node:http or node:https (not fetch: undici's memory is a fifth of the
- * agent's budget) and reads the response body as UTF-8. Rejects on a network error or a timeout;
- * any HTTP status resolves.
+ * agent's budget) and reads the response body as UTF-8. Rejects on a network error, a timeout or
+ * when `signal` aborts (the socket is destroyed at once); any HTTP status resolves.
  */
 export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const { url, connectTimeoutMs = 3000, timeoutMs = 10_000 } = options;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<HttpResponse>((resolve, reject) => {
     const target = `${options.method} ${url.origin}${url.pathname}`;
+    const { signal } = options;
+    if (signal?.aborted) {
+      reject(new Error(`${target} aborted before it was sent (${toReason(signal)})`));
+      return;
+    }
     const req = send(url, { method: options.method, headers: options.headers, agent: options.agent });
     const fail = (message: string) => req.destroy(new Error(`${target} ${message}`));
     const overall = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const onAbort = () => fail(`aborted (${toReason(signal)})`);
+    signal?.addEventListener('abort', onAbort, { once: true });
     let connecting: NodeJS.Timeout | undefined;
     req.on('socket', (socket) => {
       // A socket reused by the keep-alive agent is already connected.
@@ -45,6 +59,7 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
     const done = () => {
       clearTimeout(overall);
       clearTimeout(connecting);
+      signal?.removeEventListener('abort', onAbort);
     };
     const onError = (error: Error) => {
       done();

@@ -1,9 +1,8 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { TransientError, toSnippet } from '../../core/errors';
+import { createAwsJsonClient, type AwsJsonClientOptions } from './aws-json-client';
 import { toAwsEndpoint } from './aws-endpoint';
-import { sendHttpRequest } from './http-request';
-import { signRequest, type SigV4Credentials } from './sigv4';
+import { createSigningClock, type SigningClock } from './signing-clock';
+import type { SigV4Credentials } from './sigv4';
 
 /** One record to put: its bytes and partition key. */
 export interface PutRecordsEntry {
@@ -19,7 +18,8 @@ export interface PutRecordsResultEntry {
 
 /** The one Kinesis call the producer makes. Throws when the call as a whole fails (network, auth, throttling); the producer retries it. */
 export interface PutRecordsPort {
-  putRecords(entries: PutRecordsEntry[]): Promise<PutRecordsResultEntry[]>;
+  /** `signal` aborts the call in flight (the shutdown deadline). */
+  putRecords(entries: PutRecordsEntry[], signal?: AbortSignal): Promise<PutRecordsResultEntry[]>;
 }
 
 /** A PutRecords port over its own keep-alive connection. */
@@ -38,12 +38,18 @@ export interface KinesisPortOptions {
   readonly endpoint?: string;
   /** Valid credentials for each call (the credential provider's `get`). */
   readonly credentials: () => Promise<SigV4Credentials>;
+  /** Fresh credentials when Kinesis says the session token expired (the provider's `refresh`). @default credentials */
+  readonly refreshCredentials?: () => Promise<SigV4Credentials>;
   /** @default 3000 */
   readonly connectTimeoutMs?: number;
   /** @default 10000 */
   readonly requestTimeoutMs?: number;
-  /** The signing time. @default () => new Date() */
+  /** The signing clock the agent's clients share. @default a clock of its own over `now` */
+  readonly clock?: SigningClock;
+  /** The local time, when no clock is given. @default () => new Date() */
   readonly now?: () => Date;
+  /** @see AwsJsonClientOptions.onRetry */
+  readonly onRetry?: AwsJsonClientOptions['onRetry'];
 }
 
 /** JSON 1.1 protocol target of PutRecords. @see https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html */
@@ -53,54 +59,38 @@ interface PutRecordsOutput {
   Records?: { ErrorCode?: string; ErrorMessage?: string }[];
 }
 
-/** `com.amazonaws.kinesis.v20131202#ResourceNotFoundException` -> `ResourceNotFoundException`; the message key is `message` or `Message`. */
-function toServiceError(status: number, body: string, streamName: string): TransientError {
-  let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    // A proxy or load balancer page, not a Kinesis error: the body itself goes into the message.
-    parsed = { message: toSnippet(body) };
-  }
-  const type = typeof parsed.__type === 'string' ? parsed.__type.replace(/^.*#/, '') : 'UnknownError';
-  const message = String(parsed.message ?? parsed.Message ?? '');
-  return new TransientError(`PutRecords to stream ${streamName} failed: HTTP ${status} ${type}: ${toSnippet(message, 200)}`);
-}
-
 /**
- * Puts records into one Kinesis stream with a signed JSON 1.1 request on node:http(s): the agent's
- * only AWS call, made without the AWS SDK, whose modules cost the agent 7-8 MiB of RSS.
- * Non-200 answers throw with the error type and message; per-entry errors come back in order.
+ * Puts records into one Kinesis stream with a signed JSON 1.1 request on node:http(s)
+ * (aws-json-client.ts), made without the AWS SDK, whose modules cost the agent 7-8 MiB of RSS.
+ * Non-200 answers throw with the error type and message (after the client's one retry for a
+ * corrected clock or an expired token); per-entry errors come back in order.
  */
 export function createKinesisPort(options: KinesisPortOptions): KinesisPort {
-  const url = new URL('/', options.endpoint ?? toAwsEndpoint('kinesis', options.region));
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const now = options.now ?? (() => new Date());
+  const client = createAwsJsonClient({
+    service: 'kinesis',
+    region: options.region,
+    endpoint: options.endpoint ?? toAwsEndpoint('kinesis', options.region),
+    credentials: options.credentials,
+    ...(options.refreshCredentials ? { refreshCredentials: options.refreshCredentials } : {}),
+    clock: options.clock ?? createSigningClock(() => now().getTime()),
+    connectTimeoutMs: options.connectTimeoutMs,
+    timeoutMs: options.requestTimeoutMs,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
+  const what = `PutRecords to stream ${options.streamName}`;
   return {
-    async putRecords(entries) {
+    async putRecords(entries, signal) {
       const body = JSON.stringify({
         StreamName: options.streamName,
         Records: entries.map((e) => ({ Data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString('base64'), PartitionKey: e.partitionKey })),
       });
-      const headers = signRequest(
-        { method: 'POST', host: url.host, path: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': TARGET }, body },
-        { credentials: await options.credentials(), region: options.region, service: 'kinesis', date: now() },
-      );
-      const res = await sendHttpRequest({
-        method: 'POST',
-        url,
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        body,
-        agent,
-        connectTimeoutMs: options.connectTimeoutMs,
-        timeoutMs: options.requestTimeoutMs,
-      });
-      if (res.status !== 200) throw toServiceError(res.status, res.body, options.streamName);
+      const text = await client.call(TARGET, body, what, signal);
       let out: PutRecordsOutput;
       try {
-        out = JSON.parse(res.body) as PutRecordsOutput;
+        out = JSON.parse(text) as PutRecordsOutput;
       } catch (error) {
-        throw new TransientError(`PutRecords to stream ${options.streamName} returned a body that is not JSON: ${toSnippet(res.body)}`, { cause: error });
+        throw new TransientError(`${what} returned a body that is not JSON: ${toSnippet(text)}`, { cause: error });
       }
       const records = Array.isArray(out.Records) ? out.Records : [];
       return entries.map((_e, i) => {
@@ -110,7 +100,7 @@ export function createKinesisPort(options: KinesisPortOptions): KinesisPort {
       });
     },
     close() {
-      agent.destroy();
+      client.close();
     },
   };
 }

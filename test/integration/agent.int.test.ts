@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { URL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { NodeRecord } from '../../core/record';
-import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, parseRecordJson } from '../../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope } from '../../core/record/record-data';
 import schema from '../../core/record/record.schema.json';
 import { runCli } from '../../cli/run-cli';
 import { collectNode } from '../../node-agent/collect/collect-node';
@@ -23,6 +23,11 @@ import { startAgent } from '../../node-agent/start-agent';
 import { startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { createClusterModel, toPodsOnHost } from '../../sim/cluster/cluster-model';
 import { createHostTree } from '../../sim/node/host-tree';
+import { startSecretsManagerServer, type LocalSecretsManager } from '../../sim/aws/secrets-manager-server';
+import { createAwsJsonClient } from '../../node-agent/ship/aws-json-client';
+import { createSigningClock } from '../../node-agent/ship/signing-clock';
+import { createSigningKeySource } from '../../node-agent/ship/signing-key';
+import { signRecordData } from '../../core/record/record-data';
 
 const ROOT = join(__dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/hosts/al2023-v2-containerd-systemd');
@@ -152,6 +157,137 @@ describe('node agent against kinesalite', () => {
   });
 });
 
+describe('signed records: each cluster\'s agent signs with its own cluster\'s key', () => {
+  const KEY_A = 'a'.repeat(64);
+  const KEY_B = 'b'.repeat(64);
+  const AGENT_A = { accessKeyId: 'AKIDAGENTA', secretAccessKey: 'agent-a', secrets: ['kinsight/cluster-a'] };
+  const AGENT_B = { accessKeyId: 'AKIDAGENTB', secretAccessKey: 'agent-b', secrets: ['kinsight/cluster-b'] };
+  let kinesis: LocalService;
+  let client: KinesisClient;
+  let sm: LocalSecretsManager;
+  let versionA: string;
+  let versionB: string;
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+    client = kinesisClient(kinesis.endpoint);
+    sm = await startSecretsManagerServer({ principals: [AGENT_A, AGENT_B] });
+    ({ versionId: versionA } = sm.createSecret('kinsight/cluster-a', JSON.stringify({ key: KEY_A })));
+    ({ versionId: versionB } = sm.createSecret('kinsight/cluster-b', JSON.stringify({ key: KEY_B })));
+  });
+  afterAll(async () => {
+    client.destroy();
+    await kinesis.close();
+    await sm.close();
+  });
+
+  /** The agent of `cluster`, once, as the DaemonSet configures it (env), with the given identity and key secret. */
+  const runOnce = async (cluster: string, identity: { accessKeyId: string; secretAccessKey: string }, secret: string, stream: string) => {
+    const { out, io } = captureIo({
+      KINSIGHT_KEY_SECRET: secret,
+      AWS_ACCESS_KEY_ID: identity.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    });
+    const code = await startAgent(['--once', '--host-root', FIXTURE, '--cluster', cluster, '--node', 'ip-10-0-1-2', '--stream', stream, '--endpoint', kinesis.endpoint, '--region', 'us-east-1'], io);
+    return { code, logs: out.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>), stderr: out.stderr };
+  };
+  /** The enricher's view: the fleet knows cluster-a's key only. */
+  const keyOfFleetA = (cluster: string, keyId: string) => (cluster === 'cluster-a' && keyId === versionA ? Buffer.from(KEY_A) : undefined);
+
+  it('ships records that open with the cluster\'s key, and a record of another cluster\'s agent does not open with it', async () => {
+    await createStream(client, 'signed-1');
+    const a = await runOnce('cluster-a', AGENT_A, 'kinsight/cluster-a', 'signed-1');
+    const b = await runOnce('cluster-b', AGENT_B, 'kinsight/cluster-b', 'signed-1');
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.logs.map((l) => l.message)).toEqual(['agent started', 'signing key fetched', 'cycle completed', 'agent stopped']);
+    const got = await readStream(client, 'signed-1');
+    expect(got.map((r) => r.partitionKey)).toEqual(['cluster-a/ip-10-0-1-2', 'cluster-b/ip-10-0-1-2']);
+    const [fromA, fromB] = got.map((r) => r.data);
+    expect(readRecordEnvelope(fromA)).toMatchObject({ ok: true, value: { signed: true, cluster: 'cluster-a', keyId: versionA } });
+    const opened = openRecordData(fromA, { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: keyOfFleetA });
+    expect(opened).toMatchObject({ ok: true, value: { cluster: 'cluster-a', node: 'ip-10-0-1-2', cores: 4 } });
+    // Cluster b's record names its own key, which is not one of cluster a's ...
+    expect(openRecordData(fromB, { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: keyOfFleetA })).toEqual({ ok: false, error: `record is signed for cluster cluster-b with key ${versionB}, which is not a key of that cluster in this fleet` });
+    // ... and does not verify with cluster a's key even where that key is taken for cluster b's.
+    expect(openRecordData(fromB, { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: () => Buffer.from(KEY_A) })).toMatchObject({ ok: false, error: expect.stringMatching(/^record signature does not verify with key/) });
+    expect(`${a.stderr}${b.stderr}`).not.toMatch(/aaaaaaaa|bbbbbbbb/);
+  });
+
+  it('keeps the records buffered and sends nothing when the agent may not read the key secret it is given', async () => {
+    await createStream(client, 'signed-2');
+    const b = await runOnce('cluster-b', AGENT_B, 'kinsight/cluster-a', 'signed-2');
+    expect(b.code).toBe(1);
+    expect(b.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'signing key not fetched; records wait in the buffer', error: expect.stringContaining('AccessDeniedException') }));
+    expect(b.logs.at(-2)).toMatchObject({ level: 'error', message: 'stopping with unsent records', unsent: 1, lastError: 'no signing key yet from secret kinsight/cluster-a; records wait in the buffer' });
+    expect(await readStream(client, 'signed-2')).toEqual([]);
+    expect(b.stderr).not.toMatch(/aaaaaaaa/);
+  });
+
+  it('signs with the rotated key once the refresh picked it up, each record opening with the key it names', async () => {
+    await createStream(client, 'signed-3');
+    const dir = mkdtempSync(join(tmpdir(), 'kinsight-signed-'));
+    try {
+      const tree = createHostTree(dir, { cgroupVersion: 2, driver: 'systemd', runtime: 'containerd', cores: 2, memTotalBytes: 2 ** 33, pods: toPodsOnHost(createClusterModel({ name: 'c', nodeCount: 1, podsPerNode: 2, containersPerNode: 3, allRunning: true }).nodeState(0).pods) });
+      const host = createHostReader(dir);
+      let clock = 0;
+      const credentials = async () => AGENT_A;
+      const secrets = createAwsJsonClient({ service: 'secretsmanager', region: 'us-east-1', endpoint: sm.endpoint, credentials, clock: createSigningClock() });
+      const log = createLogger(() => undefined);
+      const keys = createSigningKeySource({ secretId: 'kinsight/cluster-a', client: secrets, now: () => clock, refreshMs: 3_600_000, log });
+      const port = createKinesisPort({ streamName: 'signed-3', region: 'us-east-1', endpoint: kinesis.endpoint, credentials });
+      const producer = createProducer({
+        port,
+        random: () => 0,
+        sleep: async () => undefined,
+        now: () => clock,
+        seal: (data) => {
+          const key = keys.current();
+          return key ? { ok: true, value: signRecordData('cluster-a', data, key) } : { ok: false, error: 'no key' };
+        },
+      });
+      const controller = new AbortController();
+      let cycle = 0;
+      let rotated = '';
+      const secretsByVersion = new Map<string, Buffer>([[versionA, Buffer.from(KEY_A)]]);
+      await runAgent(
+        { hostRoot: dir, cluster: 'cluster-a', node: 'n', dryRun: false, once: false, intervalMs: 30 * 60_000, streamName: 'signed-3', bufferRecords: 15, shutdownMs: 1000 },
+        {
+          collect: (nowMs) => collectNode(host, nowMs),
+          producer,
+          signingKey: keys,
+          print: () => undefined,
+          log,
+          now: () => 1_700_000_000_000 + clock,
+          monotonic: () => clock,
+          rssBytes: () => 1,
+          stopSignal: controller.signal,
+          sleep: async (ms) => {
+            clock += ms;
+            tree.advance(ms / 1000);
+            cycle += 1;
+            if (cycle === 1) {
+              const key = 'r'.repeat(64);
+              rotated = sm.rotate('kinsight/cluster-a', JSON.stringify({ key }));
+              secretsByVersion.set(rotated, Buffer.from(key));
+            }
+            if (cycle === 3) controller.abort();
+          },
+        },
+      );
+      secrets.close();
+      port.close();
+      const got = await readStream(client, 'signed-3');
+      // Records 1 and 2 (half an hour later) go out with the first key, record 3 (an hour later) with the rotated one.
+      expect(got.map((r) => (readRecordEnvelope(r.data) as { value: { keyId: string } }).value.keyId)).toEqual([versionA, versionA, rotated]);
+      for (const r of got) {
+        expect(openRecordData(r.data, { maxBytes: DEFAULT_MAX_RECORD_BYTES, keyOf: (cluster, keyId) => (cluster === 'cluster-a' ? secretsByVersion.get(keyId) : undefined) })).toMatchObject({ ok: true, value: { cluster: 'cluster-a' } });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the standalone agent process', () => {
   let kinesis: LocalService;
   let client: KinesisClient;
@@ -183,8 +319,9 @@ describe('the standalone agent process', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    expect(lines.map((l) => l.message)).toEqual(['agent started', 'cycle completed', 'agent stopped']);
-    expect(lines[2]).toMatchObject({ level: 'info', cycles: 1, failedCycles: 0, unsent: 0 });
+    expect(lines.map((l) => l.message)).toEqual(['agent started', 'records are sent unsigned', 'cycle completed', 'agent stopped']);
+    expect(lines[1]).toMatchObject({ level: 'warn', fix: expect.stringContaining('KINSIGHT_KEY_SECRET') });
+    expect(lines[3]).toMatchObject({ level: 'info', cycles: 1, failedCycles: 0, unsent: 0 });
     const got = await readStream(client, 'records-3');
     expect(got).toHaveLength(1);
     expectValidData(got[0].data);

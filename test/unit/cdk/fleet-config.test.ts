@@ -20,7 +20,7 @@ describe('parseFleetConfig', () => {
       logRetentionDays: 7,
       streamMode: 'on-demand',
       profile: 'classic',
-      agentImage: 'public.ecr.aws/docker/library/node:22.22.1-alpine3.23@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00',
+      agentImage: 'public.ecr.aws/docker/library/node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00',
       agentIdentity: 'pod-identity',
       applierAccess: 'rbac-group',
       installPodIdentityAgent: false,

@@ -7,6 +7,7 @@ import {
   type KubeObject,
 } from '../../../core/agent-manifest';
 import { toApplierRbac, APPLIER_GROUP } from '../../../core/applier-rbac';
+import { isPinnedImage } from '../../../core/image-ref';
 import { POLLER_CLUSTER_ROLE, POLLER_GROUP, POLLER_RULES } from '../../../core/poller-rbac';
 
 const options: AgentManifestOptions = {
@@ -39,7 +40,7 @@ describe('toAgentManifest', () => {
     expect(find(objects, 'ConfigMap').data).toEqual({ 'agent.js': options.agentBundle });
     const c = container();
     expect(c.image).toBe(DEFAULT_AGENT_IMAGE);
-    expect(c.command).toEqual(['node', '--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '/opt/kinsight/agent.js']);
+    expect(c.command).toEqual(['node', '--max-semi-space-size=1', '--max-old-space-size=32', '--single-threaded', '--lite-mode', '/opt/kinsight/agent.js']);
     expect(c.volumeMounts).toContainEqual({ name: 'agent-bundle', mountPath: '/opt/kinsight', readOnly: true });
     expect(daemonSet().spec.template.spec.volumes).toContainEqual({
       name: 'agent-bundle',
@@ -60,7 +61,7 @@ describe('toAgentManifest', () => {
     expect(spec.hostPID).toBe(true);
     expect(spec.hostNetwork).toBeUndefined();
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
+    expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65529, runAsGroup: 65529, seccompProfile: { type: 'RuntimeDefault' } });
     const c = container();
     expect(c.securityContext).toEqual({
       readOnlyRootFilesystem: true,
@@ -69,12 +70,63 @@ describe('toAgentManifest', () => {
       capabilities: { drop: ['ALL'] },
     });
     const hostPaths = Object.fromEntries(spec.volumes.filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path]));
-    expect(Object.values(hostPaths).sort()).toEqual(['/', '/proc', '/sys/fs/cgroup']);
+    expect(Object.values(hostPaths).sort()).toEqual(['/', '/proc', '/sys/fs/cgroup', '/var/log/containers', '/var/log/pods']);
     for (const mount of c.volumeMounts) expect(mount.readOnly).toBe(true);
     const mountOf = (name: string): string => c.volumeMounts.find((m: any) => m.name === name).mountPath;
     expect(mountOf('host-proc')).toBe('/host/proc');
     expect(mountOf('host-cgroup')).toBe('/host/sys/fs/cgroup');
     expect(mountOf('host-root')).toBe('/host');
+    expect(mountOf('host-pod-logs')).toBe('/host/var/log/pods');
+    expect(mountOf('host-container-logs')).toBe('/host/var/log/containers');
+  });
+
+  it('runs as a dedicated uid and gid, 65529 unless told another', () => {
+    expect(daemonSet().spec.template.spec.securityContext).toMatchObject({ runAsUser: 65529, runAsGroup: 65529 });
+    expect(daemonSet({ ...options, runAsUser: 42424, runAsGroup: 42425 }).spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 42424, runAsGroup: 42425 });
+    expect(daemonSet().spec.template.spec.securityContext).not.toHaveProperty('fsGroup');
+  });
+
+  it.each([
+    ['root', { runAsUser: 0 }, /runAsUser is "0"; expected an integer from 1 to 2147483647 \(not 0/],
+    ['a fraction', { runAsGroup: 1.5 }, /runAsGroup is "1.5"; expected an integer/],
+    ['a uid beyond 31 bits', { runAsUser: 2 ** 31 }, /runAsUser is "2147483648"/],
+  ])('rejects %s as the agent\'s uid or gid', (_name, ids, message) => {
+    expect(() => toAgentManifest({ ...options, ...ids })).toThrow(message);
+  });
+
+  it('runs the default image pinned by its digest, and another image as given', () => {
+    expect(container().image).toBe('public.ecr.aws/docker/library/node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00');
+    expect(isPinnedImage(container().image)).toBe(true);
+    expect(container({ ...options, image: 'registry.example.com/node:22' }).image).toBe('registry.example.com/node:22');
+  });
+
+  it('is node-critical, so that a full node schedules it instead of leaving it Pending', () => {
+    expect(daemonSet().spec.template.spec.priorityClassName).toBe('system-node-critical');
+  });
+
+  it('gives the agent the grace period less 5 s to flush after SIGTERM', () => {
+    const spec = daemonSet().spec.template.spec;
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(container().env).toContainEqual({ name: 'KINSIGHT_SHUTDOWN_TIMEOUT', value: '25s' });
+  });
+
+  it('passes the signing key secret when given, and mounts the kubelet\'s pod log directory it is told', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kinsight/prod-eu/record-key-AbC123';
+    const c = container({ ...options, keySecret: arn, podLogsDir: '/data/kubelet/pods' });
+    expect(c.env).toContainEqual({ name: 'KINSIGHT_KEY_SECRET', value: arn });
+    expect(c.env).toContainEqual({ name: 'KINSIGHT_POD_LOGS_DIR', value: '/data/kubelet/pods' });
+    expect(c.volumeMounts).toContainEqual({ name: 'host-pod-logs', mountPath: '/host/data/kubelet/pods', readOnly: true });
+    expect(daemonSet({ ...options, podLogsDir: '/data/kubelet/pods' }).spec.template.spec.volumes).toContainEqual({ name: 'host-pod-logs', hostPath: { path: '/data/kubelet/pods', type: 'Directory' } });
+    expect(container().env.map((e: any) => e.name)).not.toContain('KINSIGHT_KEY_SECRET');
+  });
+
+  it('rejects a key secret that is not a secret name or ARN', () => {
+    expect(() => toAgentManifest({ ...options, keySecret: 'my key' })).toThrow(/keySecret is "my key"; expected a Secrets Manager secret name or ARN/);
+  });
+
+  it('rejects a pod log directory that is not an absolute host path', () => {
+    expect(() => toAgentManifest({ ...options, podLogsDir: 'var/log/pods' })).toThrow(/podLogsDir is "var\/log\/pods"; expected an absolute host path/);
+    expect(() => toAgentManifest({ ...options, podLogsDir: '/var/log/../../etc' })).toThrow(/podLogsDir/);
   });
 
   it('passes identity and settings through the environment, the node name from the downward API', () => {

@@ -38,12 +38,12 @@ describe('kinsight manifest', () => {
   it('takes the image, interval, region and IRSA role from flags', async () => {
     const { stdout } = await run([
       '--cluster', 'c1', '--stream', 'kinsight', '--region', 'us-west-2', '--image', 'node:22-slim', '--interval', '30s',
-      '--irsa-role-arn', 'arn:aws:iam::111111111111:role/agent', '--bundle', bundle,
+      '--irsa-role-arn', 'arn:aws:iam::111111111111:role/agent', '--key-secret', 'kinsight/c1/record-key', '--bundle', bundle,
     ]);
     const docs = loadAllYaml(stdout) as any[];
     const container = docs[5].spec.template.spec.containers[0];
     expect(container.image).toBe('node:22-slim');
-    expect(container.env).toEqual(expect.arrayContaining([{ name: 'KINSIGHT_INTERVAL', value: '30s' }, { name: 'AWS_REGION', value: 'us-west-2' }]));
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'KINSIGHT_INTERVAL', value: '30s' }, { name: 'AWS_REGION', value: 'us-west-2' }, { name: 'KINSIGHT_KEY_SECRET', value: 'kinsight/c1/record-key' }]));
     expect(docs[1].metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/agent' });
   });
 

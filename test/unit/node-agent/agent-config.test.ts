@@ -6,8 +6,21 @@ describe('parseAgentConfig', () => {
   it('reads the DaemonSet environment with defaults', () => {
     expect(parseAgentConfig([], env)).toEqual({
       hostRoot: '/', cluster: 'prod', node: 'ip-10-0-1-2', dryRun: false, once: false, intervalMs: 60_000,
-      streamName: 'records', region: 'eu-west-1', bufferRecords: 60, shutdownMs: 5000,
+      streamName: 'records', region: 'eu-west-1', bufferRecords: 60, shutdownMs: 5000, keyRefreshMs: 3_600_000, podLogsDir: '/var/log/pods',
     });
+  });
+
+  it('reads the signing key secret, its refresh and the shutdown budget, the secret ARN naming its own region', () => {
+    expect(parseAgentConfig([], { ...env, KINSIGHT_KEY_SECRET: 'kinsight/prod/record-key', KINSIGHT_KEY_REFRESH: '15m', KINSIGHT_SHUTDOWN_TIMEOUT: '25s' })).toMatchObject({
+      keySecret: 'kinsight/prod/record-key',
+      keyRegion: 'eu-west-1',
+      keyRefreshMs: 900_000,
+      shutdownMs: 25_000,
+    });
+    const arn = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:kinsight/prod/record-key-a1B2c3';
+    expect(parseAgentConfig(['--key-secret', arn], env)).toMatchObject({ keySecret: arn, keyRegion: 'us-west-2' });
+    expect(parseAgentConfig(['--dry-run', '--cluster', 'c', '--node', 'n'], {})).not.toHaveProperty('keySecret');
+    expect(parseAgentConfig(['--pod-logs-dir', '/data/kubelet/pods'], env).podLogsDir).toBe('/data/kubelet/pods');
   });
 
   it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, or us-east-1 for a local endpoint', () => {
@@ -42,6 +55,12 @@ describe('parseAgentConfig', () => {
     [['--stream'], env, /--stream needs a value/],
     [['stray'], env, /unexpected argument "stray"/],
     [['--once=yes'], env, /--once takes no value/],
+    [['--key-secret', 'my secret'], env, /key secret "my secret" is neither a Secrets Manager secret name .* nor a secret ARN/],
+    [['--key-secret', 'arn:aws:kms:us-east-1:123456789012:key/k'], env, /key secret .* is neither/],
+    [['--key-refresh', '10s'], env, /signing key refresh .*"10s" is not a duration of at least 60s/],
+    [['--shutdown-timeout', '25'], env, /shutdown timeout .*"25" is not a duration/],
+    [['--pod-logs-dir', 'var/log/pods'], env, /pod logs directory "var\/log\/pods" is not an absolute host path/],
+    [[], { ...env, KINSIGHT_POD_LOGS_DIR: '/var/log/../../etc' }, /pod logs directory .* without \.\./],
   ])('rejects bad configuration %j with one clear line', (argv, environment, message) => {
     expect(() => parseAgentConfig(argv as string[], environment as NodeJS.ProcessEnv)).toThrow(message);
   });

@@ -129,6 +129,48 @@ describe('collectNode on a hybrid host (v1 controllers plus an empty unified cgr
   });
 });
 
+describe('collectNode without readable namespace links (the agent as its own uid, without CAP_SYS_PTRACE)', () => {
+  // Measured on a Linux host (node-agent/README.md): /proc/<pid>/ns/net of root's pause processes and of
+  // the host's init is EACCES to the agent's uid; net/dev, comm and cgroup.procs stay readable. The fixture
+  // host has no ns links at all, and its host-network sandbox sees the host's interfaces.
+  const denied = (host: HostReader): HostReader => ({
+    ...host,
+    readLink: (path) => {
+      if (/^proc\/\d+\/ns\//.test(path)) throw Object.assign(new Error(`EACCES: permission denied, readlink '${path}'`), { code: 'EACCES' });
+      return host.readLink(path);
+    },
+  });
+  const withLinks = collectNode(fixture('al2023-v2-containerd-systemd'), 5);
+
+  it.each([
+    ['a host whose links are absent', () => fixture('al2023-v2-no-netns-links')],
+    ['a host whose links deny the agent (EACCES)', () => denied(fixture('al2023-v2-no-netns-links'))],
+  ])('tells pod networks from the host network by their counters on %s, as with the links', (_name, host) => {
+    const sample = collectNode(host(), 5);
+    expect(sample.readErrors).toBe(0);
+    expect(sample.pods).toEqual(withLinks.pods);
+    expect(sample.pods.find((p) => p.uid === POD_BE)).toMatchObject({ hostNetwork: true });
+    expect(sample.pods.find((p) => p.uid === POD_BE)).not.toHaveProperty('net');
+    expect(sample.pods.find((p) => p.uid === POD_G)).toMatchObject({ hostNetwork: false, net: [{ name: 'eth0' }] });
+    expect(sample.net).toEqual(withLinks.net);
+  });
+
+  it('remembers no sandbox verdict without links, so each cycle finds the pause processes again through cgroup.procs', () => {
+    const host = fixture('al2023-v2-no-netns-links');
+    const reads: string[] = [];
+    const counting: HostReader = { ...host, readText: (path) => (reads.push(path), host.readText(path)) };
+    const memory = createCollectMemory();
+    collectNode(counting, 1, memory);
+    expect(memory.sandboxIds).toEqual(new Set([id('1'), id('3'), id('6')]));
+    expect(memory.sandboxes).toEqual(new Map());
+    reads.length = 0;
+    const second = collectNode(counting, 2, memory);
+    expect(reads.filter((p) => p.endsWith('/cgroup.procs'))).toHaveLength(3);
+    expect(reads.filter((p) => /^proc\/\d+\/net\/dev$/.test(p)).sort()).toEqual(['proc/1/net/dev', 'proc/2101/net/dev', 'proc/3201/net/dev', 'proc/4301/net/dev']);
+    expect(second.pods).toEqual(withLinks.pods);
+  });
+});
+
 describe('collectNode across cycles', () => {
   it('probes each container for the sandbox once and remembers the verdict, forgetting containers that are gone', () => {
     const host = fixture('al2023-v2-containerd-systemd');

@@ -14,7 +14,7 @@ interface Seen {
 }
 
 /** A local credentials endpoint (Pod Identity agent or STS): answers with `reply`, records each request. */
-async function startEndpoint(reply: (seen: Seen, n: number) => { status: number; body: string }): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+async function startEndpoint(reply: (seen: Seen, n: number) => { status: number; body: string; contentType?: string }): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -22,8 +22,8 @@ async function startEndpoint(reply: (seen: Seen, n: number) => { status: number;
     req.on('end', () => {
       const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       seen.push(request);
-      const { status, body } = reply(request, seen.length);
-      res.writeHead(status).end(body);
+      const { status, body, contentType } = reply(request, seen.length);
+      res.writeHead(status, contentType ? { 'content-type': contentType } : {}).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -147,27 +147,59 @@ describe('createCredentialProvider', () => {
     await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD1' });
     expect(pod.seen).toHaveLength(2);
     clock.ms = T0 + HOUR;
-    await expect(provider.get()).rejects.toThrow(/HTTP 503: agent restarting/);
+    await expect(provider.get()).rejects.toThrow(/failed: HTTP 503, 16 bytes, content-type none$/);
     await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD4', expiresAtMs: T0 + 2 * HOUR });
   });
 
-  it('fails with the STS error code and message, and tries again on the next call', async () => {
+  it('fails with the STS error code, status, size and content type, and tries again on the next call', async () => {
     const sts = await endpoint((_seen, n) =>
       n === 1
-        ? { status: 400, body: '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token &quot;expired&quot;</Message></Error></ErrorResponse>' }
+        ? { status: 400, body: '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token &quot;expired&quot;</Message></Error></ErrorResponse>', contentType: 'text/xml' }
         : { status: 200, body: stsBody(n, T0 + HOUR) },
     );
     const provider = createCredentialProvider(options({ AWS_WEB_IDENTITY_TOKEN_FILE: file('irsa-token-3', 't'), AWS_ROLE_ARN: 'arn:aws:iam::1:role/r', AWS_ENDPOINT_URL_STS: sts.url }));
-    await expect(provider.get()).rejects.toThrow(/AssumeRoleWithWebIdentity .* failed: HTTP 400 InvalidIdentityToken: Token "expired"/);
+    await expect(provider.get()).rejects.toThrow(/AssumeRoleWithWebIdentity .* failed: InvalidIdentityToken \(HTTP 400, 142 bytes, content-type text\/xml\)$/);
     await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIASTS2' });
   });
 
-  it('fails with the status and body of a Pod Identity error, and when the endpoint is unreachable', async () => {
-    const pod = await endpoint(() => ({ status: 500, body: 'agent not ready' }));
-    await expect(createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.url })).get()).rejects.toThrow(/container credentials endpoint .* failed: HTTP 500: agent not ready/);
+  it('fails with the status, size and content type of a Pod Identity error, and when the endpoint is unreachable', async () => {
+    const pod = await endpoint(() => ({ status: 500, body: 'agent not ready', contentType: 'text/plain' }));
+    await expect(createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.url })).get()).rejects.toThrow(/container credentials endpoint .* failed: HTTP 500, 15 bytes, content-type text\/plain$/);
     const gone = await startEndpoint(() => ({ status: 200, body: '' }));
     await gone.close();
     await expect(createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: gone.url })).get()).rejects.toThrow(/container credentials endpoint .* failed: .*ECONNREFUSED/);
+  });
+
+  it.each([
+    ['cut short', (body: string) => body.slice(0, body.indexOf('secret1') + 5)],
+    ['without a session token and with a bad Expiration', () => JSON.stringify({ SecretAccessKey: 'secret1', Expiration: 'secret1-not-a-date' })],
+    ['with a bad Expiration', () => JSON.stringify({ AccessKeyId: 'ASIAPOD1', SecretAccessKey: 'secret1', Expiration: 'secret1-not-a-date' })],
+  ])('fails without quoting a byte of a Pod Identity answer %s', async (_name, mangle) => {
+    const body = mangle(podIdentityBody(1, T0 + HOUR));
+    const pod = await endpoint(() => ({ status: 200, body, contentType: 'application/json' }));
+    const failure = await createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.url })).get().then(
+      () => new Error('resolved'),
+      (error: Error) => error,
+    );
+    expect(failure.message).toMatch(/container credentials endpoint .* (returned|failed)/);
+    expect(failure.message).not.toMatch(/secre|ASIAPOD|token1/);
+    expect(JSON.stringify(failure)).not.toMatch(/secre/);
+  });
+
+  it('fails without quoting an STS answer that lacks the credentials', async () => {
+    const sts = await endpoint(() => ({ status: 200, body: stsBody(1, T0 + HOUR).replace(/<SessionToken>.*<\/SessionToken>/, ''), contentType: 'text/xml' }));
+    const provider = createCredentialProvider(options({ AWS_WEB_IDENTITY_TOKEN_FILE: file('irsa-token-4', 't'), AWS_ROLE_ARN: 'arn:aws:iam::1:role/r', AWS_ENDPOINT_URL_STS: sts.url }));
+    await expect(provider.get()).rejects.toThrow(/returned no complete Credentials \(HTTP 200, \d+ bytes, content-type text\/xml\)$/);
+  });
+
+  it('asks the source again on refresh whatever the cache holds, one request for concurrent callers', async () => {
+    const pod = await endpoint((_seen, n) => ({ status: 200, body: podIdentityBody(n, T0 + HOUR) }));
+    const provider = createCredentialProvider(options({ AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.url }));
+    await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD1' });
+    const refreshed = await Promise.all([provider.refresh(), provider.refresh()]);
+    expect(refreshed.map((c) => c.accessKeyId)).toEqual(['ASIAPOD2', 'ASIAPOD2']);
+    await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'ASIAPOD2' });
+    expect(pod.seen).toHaveLength(2);
   });
 
   it('fails naming the token file when it cannot be read', async () => {

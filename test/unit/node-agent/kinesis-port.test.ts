@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKinesisPort, type KinesisPort, type KinesisPortOptions } from '../../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../../node-agent/ship/producer';
+import { createSigningClock } from '../../../node-agent/ship/signing-clock';
 import { signRequest, type SigV4Credentials } from '../../../node-agent/ship/sigv4';
 
 interface Seen {
@@ -118,6 +119,45 @@ describe('createKinesisPort against a local Kinesis JSON endpoint', () => {
     const port = portFor(k.endpoint, { credentials: async () => Promise.reject(new Error('STS AssumeRoleWithWebIdentity failed: HTTP 400 InvalidIdentityToken')) });
     await expect(port.putRecords([{ data: Buffer.from([1]), partitionKey: 'k' }])).rejects.toThrow(/InvalidIdentityToken/);
     expect(k.seen).toEqual([]);
+  });
+
+  it('signs again at once with the service time when Kinesis refuses a clock 9 minutes slow ("Signature expired")', async () => {
+    // Kinesis' own answer to a request dated outside its 5-minute window, with its Date header.
+    const serviceMs = DATE.getTime() + 9 * 60_000;
+    const toAmz = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const amzDate = String(req.headers['x-amz-date']);
+        seen.push(amzDate);
+        const signedMs = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+        const headers = { 'content-type': 'application/x-amz-json-1.1', date: new Date(serviceMs).toUTCString() };
+        if (Math.abs(signedMs - serviceMs) > 5 * 60_000) {
+          res.writeHead(400, headers).end(JSON.stringify({ __type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is now earlier than ${toAmz(serviceMs - 5 * 60_000)} (${toAmz(serviceMs)} - 5 min.)` }));
+        } else {
+          res.writeHead(200, headers).end(JSON.stringify({ FailedRecordCount: 0, Records: [stored(1)] }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const clock = createSigningClock(() => DATE.getTime());
+    const retries: unknown[] = [];
+    const port = portFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { clock, onRetry: (e) => retries.push(e) });
+    await expect(port.putRecords([{ data: Buffer.from([1]), partitionKey: 'k' }])).resolves.toEqual([{}]);
+    expect(seen).toEqual(['20261129T181249Z', '20261129T182149Z']);
+    expect(clock.offsetMs()).toBe(9 * 60_000);
+    expect(retries).toEqual([{ reason: 'clock-skew', service: 'kinesis', offsetMs: 9 * 60_000 }]);
+  });
+
+  it('asks for fresh credentials once on ExpiredTokenException and sends again', async () => {
+    const k = await kinesis((_body, n) =>
+      n === 1 ? { status: 400, json: { __type: 'ExpiredTokenException', message: 'The security token included in the request is expired' } } : { status: 200, json: { FailedRecordCount: 0, Records: [stored(1)] } },
+    );
+    const port = portFor(k.endpoint, { refreshCredentials: async () => ({ ...CREDENTIALS, sessionToken: 'fresh-session' }) });
+    await expect(port.putRecords([{ data: Buffer.from([1]), partitionKey: 'k' }])).resolves.toEqual([{}]);
+    expect(k.seen.map((s) => s.headers['x-amz-security-token'])).toEqual(['local-session', 'fresh-session']);
   });
 
   it('fails the call within the request timeout when the endpoint does not answer', async () => {

@@ -124,6 +124,94 @@ describe('createProducer', () => {
     expect(producer.stats()).toMatchObject({ dropped: 1, sent: 1 });
   });
 
+  it('tells of every drop when it happens: the oldest to make room, and an entry too large to send', async () => {
+    const drops: unknown[] = [];
+    const producer = createProducer({ port: fakePort(() => []), ...deps, capacityRecords: 15, limits: { maxRecords: 500, maxBytes: 5000, maxRecordBytes: 100 }, onDrop: (e) => drops.push(e) });
+    for (let i = 1; i <= 16; i += 1) producer.enqueue(entry(i));
+    expect(drops).toEqual([{ reason: 'buffer-full', records: 1, buffered: 15 }]);
+    producer.enqueue(entry(17, 200));
+    expect(drops).toHaveLength(2);
+    await producer.flush();
+    expect(drops).toEqual([
+      { reason: 'buffer-full', records: 1, buffered: 15 },
+      { reason: 'buffer-full', records: 1, buffered: 15 },
+      { reason: 'too-large', records: 1, buffered: 0 },
+    ]);
+    expect(producer.stats()).toMatchObject({ dropped: 3, sent: 14, buffered: 0 });
+  });
+
+  it('seals each entry when it sends it, with what is current then, and keeps the entry as buffered', async () => {
+    let down = true;
+    const sent: number[][] = [];
+    const port: PutRecordsPort = {
+      async putRecords(entries) {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
+        sent.push(...entries.map((e) => [...e.data]));
+        return entries.map(() => ({}));
+      },
+    };
+    let keyByte = 0xa1;
+    const producer = createProducer({ port, ...deps, maxAttempts: 1, seal: (data) => ({ ok: true, value: Buffer.from([keyByte, ...data]) }) });
+    producer.enqueue({ data: Buffer.from([1]), partitionKey: 'c/n' });
+    await expect(producer.flush()).resolves.toMatchObject({ sent: 0, remaining: 1 });
+    // The key rotated while the entry waited: it goes out sealed with the new one.
+    keyByte = 0xa2;
+    down = false;
+    producer.enqueue({ data: Buffer.from([2]), partitionKey: 'c/n' });
+    await expect(producer.flush()).resolves.toEqual({ sent: 2, remaining: 0 });
+    expect(sent).toEqual([[0xa2, 1], [0xa2, 2]]);
+  });
+
+  it('keeps every entry buffered, without a call, while sealing is not possible', async () => {
+    const port = fakePort(() => []);
+    const producer = createProducer({ port, ...deps, seal: () => ({ ok: false, error: 'no signing key yet from secret kinsight/prod' }) });
+    producer.enqueue(entry(1));
+    await expect(producer.flush()).resolves.toEqual({ sent: 0, remaining: 1, lastError: 'no signing key yet from secret kinsight/prod' });
+    expect(port.calls).toEqual([]);
+    expect(producer.stats()).toMatchObject({ dropped: 0, buffered: 1 });
+  });
+
+  it('packs batches by the size of what is sent: a sealed entry over the record limit is dropped', async () => {
+    const drops: unknown[] = [];
+    const port = fakePort(() => []);
+    const producer = createProducer({ port, ...deps, limits: { maxRecords: 500, maxBytes: 5000, maxRecordBytes: 100 }, seal: (data) => ({ ok: true, value: Buffer.concat([Buffer.alloc(60), data]) }), onDrop: (e) => drops.push(e) });
+    producer.enqueue(entry(1, 30));
+    producer.enqueue(entry(2, 40));
+    await expect(producer.flush()).resolves.toEqual({ sent: 1, remaining: 0 });
+    expect(port.calls).toEqual([[0]]);
+    expect(drops).toEqual([{ reason: 'too-large', records: 1, buffered: 0 }]);
+  });
+
+  it('waits its backoff with the flush signal, and stops at once when the signal aborts: no more waits or attempts', async () => {
+    const controller = new AbortController();
+    const waits: [number, AbortSignal | undefined][] = [];
+    const port = fakePort((_e, call) => {
+      if (call === 2) controller.abort(new Error('shutdown budget of 25000 ms spent'));
+      return 'throw';
+    });
+    const producer = createProducer({ port, ...deps, maxAttempts: 10, sleep: async (ms, signal) => void waits.push([ms, signal]) });
+    producer.enqueue(entry(1));
+    await expect(producer.flush({ signal: controller.signal })).resolves.toMatchObject({ sent: 0, remaining: 1, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(port.calls).toHaveLength(2);
+    expect(waits).toEqual([[100, controller.signal]]);
+    await expect(producer.flush({ signal: controller.signal })).resolves.toEqual({ sent: 0, remaining: 1 });
+    expect(port.calls).toHaveLength(2);
+  });
+
+  it('passes the flush signal to the call in flight and keeps its entries when it is aborted', async () => {
+    const controller = new AbortController();
+    const port: PutRecordsPort = {
+      putRecords: (_entries, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(new Error(`POST http://127.0.0.1:4567/ aborted (${(signal.reason as Error).message})`)));
+          controller.abort(new Error('shutdown budget of 25000 ms spent'));
+        }),
+    };
+    const producer = createProducer({ port, ...deps });
+    producer.enqueue(entry(1));
+    await expect(producer.flush({ signal: controller.signal })).resolves.toEqual({ sent: 0, remaining: 1, lastError: 'Error: POST http://127.0.0.1:4567/ aborted (shutdown budget of 25000 ms spent)' });
+  });
+
   it('rejects a buffer smaller than 15 intervals of records', () => {
     expect(() => createProducer({ port: fakePort(() => []), ...deps, capacityRecords: 14 })).toThrow(/capacityRecords 14.*>= 15/);
   });

@@ -5,9 +5,13 @@ import type { NodeSample } from '../../../node-agent/collect/node-sample';
 import { createLogger } from '../../../node-agent/log';
 import { runAgent, type AgentDeps } from '../../../node-agent/run-agent';
 import type { PutRecordsEntry } from '../../../node-agent/ship/kinesis-port';
+import { createKinesisPort } from '../../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../../node-agent/ship/producer';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const config: AgentConfig = { hostRoot: '/fixture', cluster: 'c1', node: 'n1', dryRun: true, once: false, intervalMs: 60_000, bufferRecords: 60, shutdownMs: 5000 };
+const sending: AgentConfig = { ...config, dryRun: false, streamName: 's', shutdownMs: 25_000 };
 
 function sampleAt(monotonicMs: number, cpuNs: number): NodeSample {
   return {
@@ -115,5 +119,73 @@ describe('runAgent', () => {
     const result = await runAgent({ ...config, dryRun: false, streamName: 's' }, h.deps);
     expect(result.unsent).toBe(1);
     expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'stopping with unsent records', unsent: 1 }));
+  });
+
+  it('keeps the backoff between attempts of the shutdown flush and starts none past the budget', async () => {
+    // Kinesis is down; the stop comes during the wait after the first cycle.
+    const waits: number[] = [];
+    let clock = 0;
+    const producer = createProducer({
+      port: { putRecords: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4567')) },
+      random: () => 0.99,
+      maxAttempts: 100,
+      backoff: { baseDelayMs: 1000, maxDelayMs: 8000 },
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+      now: () => clock,
+    });
+    const budgets: number[] = [];
+    const h = harness(1, { producer, timeout: (ms) => (budgets.push(ms), new AbortController().signal) });
+    h.deps.monotonic = () => clock;
+    h.deps.sleep = async (ms) => {
+      clock += ms;
+      h.controller.abort();
+    };
+    const result = await runAgent({ ...sending, intervalMs: 10_000 }, h.deps);
+    expect(result).toEqual({ cycles: 1, failedCycles: 0, unsent: 1 });
+    expect(budgets).toEqual([25_000]);
+    // The cycle's flush: waits within 80 % of its 10 s interval. The shutdown flush after the stop at 10 s: its own
+    // waits, none skipped, the last one ending before 10 s + 25 s.
+    expect(waits).toEqual([990, 1980, 3960, 990, 1980, 3960, 7920, 7920]);
+    expect(clock).toBe(10_000 + 990 + 1980 + 3960 + 7920 + 7920);
+    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'stopping with unsent records', unsent: 1, shutdownMs: 25_000, lastError: 'Error: connect ECONNREFUSED 127.0.0.1:4567' }));
+  });
+
+  it('aborts the request in flight when the shutdown budget is spent, against a Kinesis that never answers', async () => {
+    const budget = new AbortController();
+    const h = harness(100, { timeout: () => budget.signal });
+    let closedByClient: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (closedByClient = resolve));
+    // The stop comes while the first PutRecords hangs; then the budget runs out.
+    const server = createServer((req) => {
+      req.socket.on('close', () => closedByClient());
+      h.controller.abort();
+      setImmediate(() => budget.abort(new Error('shutdown budget of 25000 ms spent')));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = createKinesisPort({ streamName: 's', region: 'us-east-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }), requestTimeoutMs: 600_000 });
+    h.deps.producer = createProducer({ port, random: () => 0, sleep: async () => undefined, now: () => 0 });
+    try {
+      await expect(runAgent(sending, h.deps)).resolves.toEqual({ cycles: 1, failedCycles: 0, unsent: 1 });
+      // The agent closed the connection: the server sees it go without having answered.
+      await closed;
+    } finally {
+      port.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'stopping with unsent records', unsent: 1, lastError: expect.stringMatching(/^Error: POST http:\/\/127\.0\.0\.1:\d+\/ aborted \(shutdown budget of 25000 ms spent\)$/) }),
+    );
+  });
+
+  it('asks the signing key source before each flush and before the shutdown flush', async () => {
+    const asked: string[] = [];
+    const producer = createProducer({ port: { putRecords: async () => Promise.reject(new Error('down')) }, random: () => 0, sleep: async () => undefined, now: () => 0, maxAttempts: 1 });
+    const h = harness(2, { producer, signingKey: { refreshIfDue: async () => void asked.push('refresh') }, timeout: () => new AbortController().signal });
+    await runAgent(sending, h.deps);
+    expect(asked).toEqual(['refresh', 'refresh', 'refresh']);
   });
 });

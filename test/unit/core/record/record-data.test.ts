@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { NodeRecord } from '../../../../core/record';
-import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, signRecordData, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
 import { toWireRecord } from '../../../../core/record/wire-record';
 import { toRecordFixture } from '../../enricher/fixtures';
 
@@ -62,6 +62,36 @@ describe('record codec', () => {
 
   it('builds the partition key from cluster and node', () => {
     expect(toPartitionKey('prod', 'n1')).toBe('prod/n1');
+    expect(toPartitionKey('prod-eu', 'ip-10-0-1-2.eu-west-1.compute.internal')).toBe('prod-eu/ip-10-0-1-2.eu-west-1.compute.internal');
+  });
+
+  it('keeps a key of exactly 256 characters unchanged', () => {
+    const cluster = 'c'.repeat(100);
+    const node = 'n'.repeat(155);
+    expect(toPartitionKey(cluster, node)).toBe(`${cluster}/${node}`);
+  });
+
+  it('fits a 100-character cluster and a 253-character node in 256 characters, one key per node', () => {
+    const cluster = `prod-${'c'.repeat(95)}`;
+    const node = (label: string) => `${'a'.repeat(63)}.${'b'.repeat(63)}.${'d'.repeat(63)}.${label}`;
+    expect(node('x'.repeat(61))).toHaveLength(253);
+    const key = toPartitionKey(cluster, node('x'.repeat(61)));
+    expect(key).toHaveLength(256);
+    expect(key.startsWith(`${cluster}/${'a'.repeat(63)}.`)).toBe(true);
+    expect(key).toMatch(/^[^~]{223}~[0-9a-f]{32}$/);
+    expect(toPartitionKey(cluster, node('x'.repeat(61)))).toBe(key);
+    // Two nodes that share every character the key keeps still get their own key.
+    const other = toPartitionKey(cluster, node(`${'x'.repeat(60)}y`));
+    expect(other).toHaveLength(256);
+    expect(other.slice(0, 223)).toBe(key.slice(0, 223));
+    expect(other).not.toBe(key);
+  });
+
+  it('counts UTF-16 units, never fewer than characters, and never cuts a character in two', () => {
+    const key = toPartitionKey('c', '\u{1F600}'.repeat(200));
+    expect(key).toMatch(/^c\/(\u{1F600}){110}~[0-9a-f]{32}$/u);
+    expect(key.length).toBe(2 + 220 + 33);
+    expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key);
   });
 });
 
@@ -80,6 +110,14 @@ describe('signed record data', () => {
     expect(envelope).toMatchObject({ ok: true, value: { signed: true, cluster: 'cluster-a', keyId: 'v-a1' } });
     // The payload is exactly the unsigned data.
     expect(Buffer.from((envelope as { value: { payload: Uint8Array } }).value.payload).equals(Buffer.from(toRecordData(recordOf('cluster-a'))))).toBe(true);
+  });
+
+  it('signs data kept from toRecordData into the same bytes as toSignedRecordData', () => {
+    const data = toRecordData(recordOf('cluster-a'));
+    const signed = signRecordData('cluster-a', data, keyA);
+    expect(Buffer.from(signed).equals(Buffer.from(toSignedRecordData(recordOf('cluster-a'), keyA)))).toBe(true);
+    expect(openRecordData(signed, options)).toEqual({ ok: true, value: recordOf('cluster-a') });
+    expect(() => signRecordData('cluster-a', data, { id: 'v 1', secret: keyA.secret })).toThrow(/key id "?v 1"? cannot be signed/);
   });
 
   it('rejects a record that names another cluster than the one whose key signed it', () => {
