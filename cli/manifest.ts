@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { DEFAULT_AGENT_IMAGE, toAgentManifest } from '../core/agent-manifest';
 import { toApplierRbac } from '../core/applier-rbac';
 import { ConfigError } from '../core/errors';
-import { toYaml } from '../core/to-yaml';
 import type { CliIo, Command } from './io';
+import { toManifestYaml } from './manifest-yaml';
 import { parseFlags } from './parse-flags';
 
 const USAGE = `Usage: kinsight manifest --cluster NAME --stream NAME_OR_ARN [options]
@@ -60,7 +60,7 @@ function run(argv: string[], io: CliIo): number {
     'applier-rbac': { type: 'boolean' },
   });
   if (values['applier-rbac']) {
-    io.stdout(toApplierRbac(values.namespace).map((o) => toYaml(o)).join('---\n'));
+    io.stdout(toManifestYaml(toApplierRbac(values.namespace)));
     return 0;
   }
   if (!values.cluster) throw new ConfigError('no cluster; pass --cluster NAME (the EKS cluster name)');
@@ -82,7 +82,7 @@ function run(argv: string[], io: CliIo): number {
     ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
     ...(values['key-secret'] ? { keySecret: values['key-secret'] } : {}),
   });
-  io.stdout(objects.map((o) => toYaml(o)).join('---\n'));
+  io.stdout(toManifestYaml(objects));
   return 0;
 }
 
