@@ -24,6 +24,12 @@ export interface ApplierSettingsFile {
   readonly agentIdentity: 'pod-identity' | 'irsa';
   /** What the appliers' access entries hold: with `rbac-group` the poller's RBAC comes from the bootstrap. */
   readonly applierAccess: 'rbac-group' | 'cluster-admin';
+  /** The uid the agents run as. Absent: the manifest's default (AGENT_USER_ID). */
+  readonly runAsUser?: number;
+  /** The gid the agents run as. Absent: the manifest's default (AGENT_GROUP_ID). */
+  readonly runAsGroup?: number;
+  /** The kubelets' pod log directory. Absent: the manifest's default (DEFAULT_POD_LOGS_DIR). */
+  readonly podLogsDir?: string;
   /** SHA-256 of the agent bundle shipped beside the file. */
   readonly bundleSha256: string;
   /** The clusters of each applier, by applier id (`Clusters07/Public`), in the order of its environment's role names. */

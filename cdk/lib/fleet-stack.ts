@@ -1,5 +1,6 @@
 import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { isPinnedImage } from '../../core/image-ref';
 import { toApplierSettings, writeApplierSettings } from './applier-settings';
 import { toClusterGroupId, toClusterGroups } from './cluster-groups';
 import { toClusterProfiles, type FleetConfig } from './fleet-config';
@@ -20,9 +21,6 @@ export interface LambdaEntries {
   readonly applier: string;
   readonly keyRotation: string;
 }
-
-/** An image reference pinned to its content: a container runtime pulls these bytes and no other. */
-const DIGEST = /@sha256:[0-9a-f]{64}$/;
 
 /** Props of {@link FleetStack}. */
 export interface FleetStackProps extends StackProps {
@@ -73,7 +71,7 @@ export class FleetStack extends Stack {
     super(scope, id, props);
     const { fleet } = props;
     this.clusterNames = fleet.clusters.map((c) => c.name);
-    if (!DIGEST.test(fleet.agentImage)) {
+    if (!isPinnedImage(fleet.agentImage)) {
       Annotations.of(this).addWarningV2(
         'kinsight:agentImageWithoutDigest',
         `agentImage ${fleet.agentImage} has no digest: every node pulls whatever the tag names when it starts an agent, and a moved tag runs other code with hostPID and the host's / mounted. Pin it: ${fleet.agentImage}@sha256:<digest> (docker buildx imagetools inspect ${fleet.agentImage})`,

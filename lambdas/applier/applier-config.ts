@@ -18,6 +18,10 @@ export interface ApplierConfig {
   readonly agentIdentity: 'pod-identity' | 'irsa';
   readonly applierAccess: 'rbac-group' | 'cluster-admin';
   readonly bundleSha256: string;
+  /** The uid and gid the agents run as, and the kubelets' pod log directory: the manifest's defaults when absent. */
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly podLogsDir?: string;
   /** The clusters this applier serves: any other is refused. */
   readonly clusters: ReadonlyMap<string, ClusterSettings>;
 }
@@ -34,6 +38,13 @@ function text(file: Record<string, unknown>, key: keyof ApplierSettingsFile): st
   const value = file[key];
   if (typeof value !== 'string' || value === '') fail(`${APPLIER_SETTINGS_FILE} ${key}`, value, 'a non-empty string');
   return value;
+}
+
+function optionalId(file: Record<string, unknown>, key: 'runAsUser' | 'runAsGroup'): { [k in typeof key]?: number } {
+  const value = file[key];
+  if (value === undefined) return {};
+  if (!Number.isInteger(value) || (value as number) < 1) fail(`${APPLIER_SETTINGS_FILE} ${key}`, value, 'a positive integer');
+  return { [key]: value as number };
 }
 
 function oneOf<T extends string>(file: Record<string, unknown>, key: keyof ApplierSettingsFile, allowed: readonly T[]): T {
@@ -89,6 +100,9 @@ export function parseApplierConfig(file: unknown, env: Environment): ApplierConf
     agentIdentity,
     applierAccess: oneOf(file, 'applierAccess', ['rbac-group', 'cluster-admin'] as const),
     bundleSha256,
+    ...optionalId(file, 'runAsUser'),
+    ...optionalId(file, 'runAsGroup'),
+    ...(file.podLogsDir === undefined ? {} : { podLogsDir: text(file, 'podLogsDir') }),
     clusters,
   };
 }

@@ -89,7 +89,11 @@ export function toAppliedObjects(config: ApplierConfig, cluster: string, bundle:
     image: config.image,
     interval: config.interval,
     agentBundle: bundle,
+    // The cluster's own key: its agents may read that secret and no other (cdk/lib/constructs/agent-identity.ts).
     keySecret: toAgentKeySecretName(cluster),
+    ...(config.runAsUser === undefined ? {} : { runAsUser: config.runAsUser }),
+    ...(config.runAsGroup === undefined ? {} : { runAsGroup: config.runAsGroup }),
+    ...(config.podLogsDir === undefined ? {} : { podLogsDir: config.podLogsDir }),
     ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
   });
   return config.applierAccess === 'rbac-group' ? objects.filter((o) => !isPollerRbac(o)) : objects;

@@ -60,7 +60,8 @@ export const APPLIER_BUNDLE_FILE = 'agent.js';
  */
 export function toInstallationHash(settings: ApplierSettingsFile, cluster: string): string {
   const { image, interval, agentIdentity, applierAccess, bundleSha256 } = settings;
-  return createHash('sha256').update(JSON.stringify([image, interval, agentIdentity, applierAccess, bundleSha256, settings.oidcProviders[cluster] ?? null])).digest('hex');
+  const pod = [settings.runAsUser ?? null, settings.runAsGroup ?? null, settings.podLogsDir ?? null];
+  return createHash('sha256').update(JSON.stringify([image, interval, agentIdentity, applierAccess, bundleSha256, settings.oidcProviders[cluster] ?? null, ...pod])).digest('hex');
 }
 
 /**

@@ -44,6 +44,16 @@ describe('parseApplierConfig', () => {
     );
   });
 
+  it('takes the agents\' uid, gid and the kubelets\' pod log directory from the file when the fleet sets them', () => {
+    const config = parseApplierConfig(file({ runAsUser: 61000, runAsGroup: 61001, podLogsDir: '/data/pods' }), env);
+    expect([config.runAsUser, config.runAsGroup, config.podLogsDir]).toEqual([61000, 61001, '/data/pods']);
+  });
+
+  it('rejects a uid of 0 or one that is not an integer', () => {
+    expect(() => parseApplierConfig(file({ runAsUser: 0 }), env)).toThrow(/applier-settings\.json runAsUser is 0; expected a positive integer/);
+    expect(() => parseApplierConfig(file({ runAsGroup: '65529' }), env)).toThrow(/applier-settings\.json runAsGroup is 65529; expected a positive integer/);
+  });
+
   it('rejects an applier id the file does not list', () => {
     expect(() => parseApplierConfig(file(), { ...env, KINSIGHT_APPLIER_ID: 'Clusters09/Public' })).toThrow(
       /^applier settings: the clusters of applier KINSIGHT_APPLIER_ID=Clusters09\/Public is missing; expected a non-empty list of cluster names \(known appliers: Clusters03\/Public, Clusters07\/Public\)/,

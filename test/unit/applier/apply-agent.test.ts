@@ -45,10 +45,10 @@ function fakeCluster() {
   return { calls, applied, client };
 }
 
-function applierOn(cluster: ReturnType<typeof fakeCluster>, logs: string[] = []) {
+function applierOn(cluster: ReturnType<typeof fakeCluster>, logs: string[] = [], baked: ApplierConfig = config) {
   const connected: string[] = [];
   const applier = createApplier({
-    config,
+    config: baked,
     connect: async (name) => {
       connected.push(name);
       return cluster.client;
@@ -125,6 +125,15 @@ describe('createApplier: the event names a cluster, the stack says the rest', ()
     const [, serviceAccount, , daemonSet] = staging.applied as any[];
     expect(serviceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE.replace('prod', 'staging') });
     expect(daemonSet.spec.template.spec.containers[0].env).toContainEqual({ name: 'KINSIGHT_KEY_SECRET', value: 'kinsight/agent-key/staging' });
+  });
+
+  it('runs the agents as the uid and gid the stack baked in, reading the pod log directory it names', async () => {
+    const cluster = fakeCluster();
+    await applierOn(cluster, [], { ...config, runAsUser: 61000, runAsGroup: 61001, podLogsDir: '/data/pods' }).applier(event('Create', { ClusterName: 'prod', RunAsUser: '0' }));
+    const pod = (cluster.applied as any[])[3].spec.template.spec;
+    expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([61000, 61001]);
+    expect(pod.volumes).toContainEqual({ name: 'host-pod-logs', hostPath: { path: '/data/pods', type: 'Directory' } });
+    expect(pod.containers[0].env).toContainEqual({ name: 'KINSIGHT_POD_LOGS_DIR', value: '/data/pods' });
   });
 
   it('rejects a cluster that is not one of its own before connecting anywhere', async () => {
