@@ -51,8 +51,8 @@ export interface ApplierDeps {
 /** A cluster misses a prerequisite of kinsight: the custom resource fails with the same words as `kinsight doctor`. */
 export class PrerequisiteError extends KinsightError {}
 
-/** The cluster was deleted: there is nothing left to delete in it. */
-export class ClusterGoneError extends Error {}
+/** The cluster was deleted: there is nothing left to delete in it (a Delete then succeeds; a Create or Update fails with it). */
+export class ClusterGoneError extends KinsightError {}
 
 /** The only properties the applier reads from its event; CloudFormation adds ServiceToken, the stack a revision that only triggers updates. */
 const READ_PROPERTIES = new Set(['ServiceToken', 'ClusterName', 'Revision']);

@@ -1,6 +1,7 @@
 import { toBundleSha256, type KubeObject } from '../../../core/agent-manifest';
 import type { ApplierConfig } from '../../../lambdas/applier/applier-config';
-import { createApplier, type AgentResourceEvent } from '../../../lambdas/applier/apply-agent';
+import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../../lambdas/applier/apply-agent';
+import { KinsightError } from '../../../core/errors';
 import type { KubeObjectClient } from '../../../lambdas/applier/kube-object-client';
 import { toApplierRbac } from '../../../core/applier-rbac';
 
@@ -158,5 +159,35 @@ describe('createApplier: the event names a cluster, the stack says the rest', ()
     const { applier } = applierOn(fakeCluster());
     await expect(applier(event('Create', { Image: 'x' }))).rejects.toThrow(/^custom resource property ClusterName is .*; expected a cluster name$/);
     await expect(applier(event('Create', { ClusterName: ['prod'] }))).rejects.toThrow(/ClusterName is .*expected a cluster name/);
+  });
+});
+
+describe('createApplier: a cluster that is gone', () => {
+  const goneApplier = (logs: string[]) =>
+    createApplier({
+      config,
+      connect: async (name) => {
+        throw new ClusterGoneError(`EKS cluster ${name} does not exist`);
+      },
+      readBundle: () => bundle,
+      log: (message, fields) => logs.push(`${message} ${JSON.stringify(fields)}`),
+      describeCluster: async (name) => ({ name, status: 'ACTIVE', authenticationMode: 'API', oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' }),
+      podIdentityAgent: async () => undefined,
+    });
+
+  it('is a KinsightError named for itself, with its cause', () => {
+    const cause = new Error('ResourceNotFoundException');
+    const error = new ClusterGoneError('EKS cluster prod does not exist', { cause });
+    expect([error instanceof KinsightError, error.name, error.cause]).toEqual([true, 'ClusterGoneError', cause]);
+  });
+
+  it('deletes nothing and succeeds on Delete, saying so', async () => {
+    const logs: string[] = [];
+    await expect(goneApplier(logs)(event('Delete', { ClusterName: 'prod' }, 'kinsight-agent/prod'))).resolves.toEqual({ PhysicalResourceId: 'kinsight-agent/prod' });
+    expect(logs).toEqual(['cluster gone, nothing to delete {"cluster":"prod"}']);
+  });
+
+  it('fails a Create with it', async () => {
+    await expect(goneApplier([])(event('Create', { ClusterName: 'prod' }))).rejects.toThrow(new ClusterGoneError('EKS cluster prod does not exist'));
   });
 });
