@@ -1,10 +1,11 @@
 // aws-embedded-metrics detects its environment when loaded: pin it to Local before anything loads it.
 process.env.AWS_EMF_ENVIRONMENT = 'Local';
 
+import { cpus } from 'node:os';
 import type { CiRecord } from '../core/ci-record';
 import { createEmfEncoder } from '../core/emf';
 import { toMetricSpec } from '../core/metrics/catalog';
-import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile } from '../core/metrics/profiles';
+import { PROFILES, isProfileName, type DeclarationProfile } from '../core/metrics/profiles';
 import type { NodeMetadata } from '../core/node-metadata';
 import type { NodeRecord } from '../core/record';
 import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../core/record/record-data';
@@ -18,10 +19,12 @@ import { toSimNodeRecord } from '../sim/node/sim-node-record';
 
 /**
  * `npm run bench:enricher`: the enricher's CPU cost on one core, on realistic node records (nodes of
- * the simulated cluster of sim/cluster with 30 pods and 60 containers each, 60 s interval), and the
- * EMF encoding compared with aws-embedded-metrics on the very same events. Prints figures; asserts nothing.
+ * the simulated cluster of sim/cluster with 30 pods and 60 containers each, 60 s interval), each
+ * beside its floor measured in the same run: decode + enrich + encode next to decoding the same
+ * record and `JSON.stringify` of the same events (per profile), the EMF encoder next to aws-embedded-metrics on the very same events.
+ * Prints absolute figures with the CPU model, and the ratios to compare between machines; asserts nothing.
  *
- * Env: KINSIGHT_BENCH_SECONDS (per measurement, default 3), KINSIGHT_BENCH_PROFILE (default classic).
+ * Env: KINSIGHT_BENCH_SECONDS (per measurement, default 3), KINSIGHT_BENCH_PROFILE (profiles, comma-separated; default classic,lean).
  */
 
 type EmfContext = import('aws-embedded-metrics/lib/logger/MetricsContext').MetricsContext;
@@ -125,19 +128,15 @@ function encodeWithLibrary(input: LibraryInput, serializer: InstanceType<typeof 
 }
 
 function main(): void {
-  const profile = PROFILES[(process.env.KINSIGHT_BENCH_PROFILE as keyof typeof PROFILES) ?? DEFAULT_PROFILE_NAME] ?? PROFILES.classic;
+  const names = (process.env.KINSIGHT_BENCH_PROFILE ?? 'classic,lean').split(',').map((n) => n.trim());
+  const unknown = names.find((n) => !isProfileName(n));
+  if (unknown !== undefined) throw new Error(`KINSIGHT_BENCH_PROFILE: ${unknown} is not a profile; expected classic, lean or enhanced`);
+  const profiles = names.map((n) => PROFILES[n as keyof typeof PROFILES]);
+  const profile = profiles[0];
   const { records, metadata } = toFixtures();
   const byNode = new Map(metadata.map((m) => [m.node, m]));
   const pairs = records.map((r) => ({ record: r, metadata: byNode.get(r.node) }));
   const encoded = records.map((r) => Buffer.from(toKinesisEntry(r).data).toString('base64'));
-  const encoder = createEmfEncoder(profile);
-  const options = { profile };
-  const cache = createEnrichCache();
-
-  const ciRecords = pairs.flatMap((p) => toCiRecords(p.record, p.metadata, options, cache).records);
-  const messages = ciRecords.map((r) => encoder.encode(r));
-  const eventsPerRecord = ciRecords.length / records.length;
-  const bytesPerRecord = messages.reduce((s, m) => s + Buffer.byteLength(m), 0) / records.length;
   const containers = records[0].pods.reduce((s, p) => s + p.containers.length, 0);
 
   // Every message is consumed as the log writer consumes it (its UTF-8 size): an encoder that builds
@@ -146,15 +145,48 @@ function main(): void {
   const consume = (message: string): void => {
     consumedBytes += Buffer.byteLength(message);
   };
+  const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-  const full = measure(encoded.map((data, i) => ({ data, metadata: pairs[i].metadata })), ({ data, metadata: doc }) => {
-    const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
-    if (!parsed.ok) throw new Error(parsed.error);
-    for (const r of toCiRecords(parsed.value, doc, options, cache).records) consume(encoder.encode(r));
+  // Per profile: the whole path (decode, enrich, encode a node's interval as the handler does) beside
+  // its floor (below), measured on the very events it writes.
+  const perProfile = profiles.map((p) => {
+    const encoder = createEmfEncoder(p);
+    const options = { profile: p };
+    const cache = createEnrichCache();
+    const eventsByRecord = pairs.map((pair) => encoder.encodeEvents(toCiRecords(pair.record, pair.metadata, options, cache).records, pair.record).map((e) => e.message));
+    const objects = eventsByRecord.map((messages) => messages.map((m) => JSON.parse(m) as unknown));
+    const full = measure(encoded.map((data, i) => ({ data, metadata: pairs[i].metadata })), ({ data, metadata: doc }) => {
+      const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+      if (!parsed.ok) throw new Error(parsed.error);
+      for (const e of encoder.encodeEvents(toCiRecords(parsed.value, doc, options, cache).records, parsed.value)) consume(e.message);
+    });
+    // The floor: the same input read and the same output written the simplest way (gunzip and
+    // JSON.parse of the record, JSON.stringify of its events, already built); what the enricher adds
+    // is the join, the formulas and its own encoder.
+    const floor = measure(encoded.map((data, i) => ({ data, events: objects[i] })), ({ data, events }) => {
+      const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+      if (!parsed.ok) throw new Error(parsed.error);
+      for (const event of events) consume(JSON.stringify(event));
+    });
+    const stringify = measure(objects, (events) => {
+      for (const event of events) consume(JSON.stringify(event));
+    });
+    const events = eventsByRecord.reduce((s, m) => s + m.length, 0) / records.length;
+    const bytes = eventsByRecord.reduce((s, m) => s + m.reduce((a, x) => a + Buffer.byteLength(x), 0), 0) / records.length;
+    return { profile: p, full, floor, stringify, events, bytes };
   });
-  const enrichEncode = measure(pairs, (p) => {
-    for (const r of toCiRecords(p.record, p.metadata, options, cache).records) consume(encoder.encode(r));
-  });
+
+  const encoder = createEmfEncoder(profile);
+  const options = { profile };
+  const cache = createEnrichCache();
+  const ciRecords = pairs.flatMap((p) => toCiRecords(p.record, p.metadata, options, cache).records);
+  const messages = ciRecords.map((r) => encoder.encode(r));
+  const eventsPerRecord = ciRecords.length / records.length;
+  const encodeInterval = (recordsOfNode: CiRecord[], record: NodeRecord) => {
+    for (const e of encoder.encodeEvents(recordsOfNode, record)) consume(e.message);
+  };
+
+  const enrichEncode = measure(pairs, (p) => encodeInterval(toCiRecords(p.record, p.metadata, options, cache).records, p.record));
   const enrichOnly = measure(pairs, (p) => void toCiRecords(p.record, p.metadata, options, cache));
   // Cold: fresh, unfrozen attribute and kubernetes objects on every call (the copies are timed too),
   // so no remembered JSON flatters the encoder in the comparison.
@@ -180,7 +212,7 @@ function main(): void {
     if (!parsed.ok) throw new Error(parsed.error);
     node.turn ^= 1;
     node.last = withUnchangedPods(JSON.parse(node.versions[node.turn]) as NodeMetadata, node.last);
-    for (const r of toCiRecords(parsed.value, node.last, options, cache).records) consume(encoder.encode(r));
+    encodeInterval(toCiRecords(parsed.value, node.last, options, cache).records, parsed.value);
   });
   // Every node's metadata document new at every record (the poller rewrote it: a restart, a pod
   // added): parsed as the reader parses a changed document, then no per-pod object or JSON to reuse.
@@ -188,26 +220,31 @@ function main(): void {
   const changed = measure(encoded.map((data, i) => ({ data, json: metadataJson[i] })), ({ data, json }) => {
     const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
     if (!parsed.ok) throw new Error(parsed.error);
-    for (const r of toCiRecords(parsed.value, JSON.parse(json) as NodeMetadata, options, cache).records) consume(encoder.encode(r));
+    encodeInterval(toCiRecords(parsed.value, JSON.parse(json) as NodeMetadata, options, cache).records, parsed.value);
   });
 
-  const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const classicBytes = perProfile.find((p) => p.profile.name === 'classic')?.bytes;
   const lines = [
-    `kinsight enricher benchmark: ${records.length} distinct node records, ${PODS} pods / ${CONTAINERS} containers per node (the first: ${records[0].pods.length} pods / ${containers} containers running), profile ${profile.name}, node ${process.version}, per CPU-second of one core`,
-    `  events per node record                       ${f(eventsPerRecord)}`,
-    `  node records/s  decode+enrich+encode         ${f(full.perSecond)}   (gunzip, JSON.parse, schema check included)`,
-    `  node records/s  same, one pod changed        ${f(onePodChanged.perSecond)}   (every node document rewritten for one pod's restart: parsed, merged)`,
-    `  node records/s  same, all pods changed       ${f(changed.perSecond)}   (every node document new: parsed, per-pod objects and JSON rebuilt)`,
-    `  node records/s  enrich+encode                ${f(enrichEncode.perSecond)}   (warm: the same metadata objects every minute)`,
-    `  node records/s  enrich only                  ${f(enrichOnly.perSecond)}`,
-    `  EMF events/s    kinsight encoder, cold       ${f(ours.perSecond)}   (no reused objects)`,
-    `  EMF events/s    kinsight encoder, warm       ${f(oursWarm.perSecond)}   (per-pod objects reused, as in a warm Lambda)`,
-    `  EMF events/s    aws-embedded-metrics 4.x     ${f(library.perSecond)}   (MetricsContext + LogSerializer, same events)`,
-    `  encoder speed-up vs aws-embedded-metrics     ${f(ours.perSecond / library.perSecond, 1)}x cold, ${f(oursWarm.perSecond / library.perSecond, 1)}x warm`,
-    `  EMF events/s    end to end                   ${f(full.perSecond * eventsPerRecord)}`,
-    `  EMF bytes per node-minute                    ${f(bytesPerRecord)}   (aws-embedded-metrics: ${f(libraryBytes)})`,
-    `  EMF GB per node-month                        ${f((bytesPerRecord * 60 * 24 * 30.4) / 1024 ** 3, 2)}`,
-    `  targets: >= 1,000 node records/s per core; encoding >= 3x aws-embedded-metrics`,
+    `kinsight enricher benchmark: ${records.length} distinct node records, ${PODS} pods / ${CONTAINERS} containers per node (the first: ${records[0].pods.length} pods / ${containers} containers running), node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, per CPU-second of one core`,
+    ...perProfile.flatMap((p) => [
+      `  profile ${p.profile.name}: ${f(p.events, 1)} events, ${f(p.bytes)} EMF bytes per node record${classicBytes && p.profile.name !== 'classic' ? ` (${f((100 * p.bytes) / classicBytes, 1)} % of classic)` : ''}`,
+      `    node records/s  decode+enrich+encode       ${f(p.full.perSecond)}   (gunzip, JSON.parse, schema check included)`,
+      `    node records/s  floor                      ${f(p.floor.perSecond)}   (decode the same record, JSON.stringify its events, already built)`,
+      `    node records/s  JSON.stringify alone       ${f(p.stringify.perSecond)}`,
+      `    time per record, x the floor               ${f(p.floor.perSecond / p.full.perSecond, 2)}x   (the figure to compare between machines)`,
+    ]),
+    `  profile ${profile.name}, the other paths:`,
+    `    node records/s  same, one pod changed      ${f(onePodChanged.perSecond)}   (every node document rewritten for one pod's restart: parsed, merged)`,
+    `    node records/s  same, all pods changed     ${f(changed.perSecond)}   (every node document new: parsed, per-pod objects and JSON rebuilt)`,
+    `    node records/s  enrich+encode              ${f(enrichEncode.perSecond)}   (warm: the same metadata objects every minute)`,
+    `    node records/s  enrich only                ${f(enrichOnly.perSecond)}`,
+    `  encoder, one event per record (${profile.name}):`,
+    `    EMF events/s    kinsight encoder, cold     ${f(ours.perSecond)}   (no reused objects)`,
+    `    EMF events/s    kinsight encoder, warm     ${f(oursWarm.perSecond)}   (per-pod objects reused, as in a warm Lambda)`,
+    `    EMF events/s    aws-embedded-metrics 4.x   ${f(library.perSecond)}   (MetricsContext + LogSerializer, same events: the floor)`,
+    `    ratio to aws-embedded-metrics              ${f(ours.perSecond / library.perSecond, 1)}x cold, ${f(oursWarm.perSecond / library.perSecond, 1)}x warm   (budget: >= 3x)`,
+    `    EMF bytes per record, aws-embedded-metrics ${f(libraryBytes)}`,
+    `  targets: >= 1,000 classic node records/s per core; encoding >= 3x aws-embedded-metrics`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (consumedBytes === 0) throw new Error('no message was consumed: the measurements are void');

@@ -2,7 +2,12 @@
  * Fleet benchmark: a simulated fleet's node records through kinesalite, the real enricher (driven
  * like Lambda's event source mapping) and the CloudWatch Logs file sink, in compressed time.
  *
- *   npm run bench:fleet -- --nodes 2000 --pods-per-node 30 [--minutes 2] [--speed 20] [--shards 4] [--batch-size 500] [--threads 2]
+ *   npm run bench:fleet -- --nodes 2000 --pods-per-node 30 [--minutes 2] [--speed 20] [--shards 4] [--batch-size 500] [--threads 2] [--profile classic|lean|enhanced]
+ *
+ * Its floor, measured first in the same run: the same fleet's records through kinesalite and the
+ * same event source to a handler that only acknowledges them (no decoding, no enrichment, no
+ * writing). What the enricher adds is the difference; the ratio of the two is the figure to compare
+ * between machines.
  *
  * The enricher runs in `--threads` worker threads, shards spread over them: each has its own heap, as
  * each Lambda instance does (one heap for every shard's invocations would make the GC the bottleneck).
@@ -38,6 +43,7 @@ import { advanceClusterState, createClusterState } from '../sim/cluster/cluster-
 import { createMetricStore, type MetricStore } from '../cli/local/dashboard/metric-store';
 import { toMetricSamples } from '../cli/local/dashboard/to-metric-samples';
 import { toMonthlyCost } from '../core/cost-model';
+import { PROFILES, isProfileName } from '../core/metrics/profiles';
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +54,7 @@ const { values } = parseArgs({
     shards: { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '500' },
     threads: { type: 'string', default: '2' },
+    profile: { type: 'string', default: 'classic' },
     /** Internal: run as the emulator process, persisting the sink under this folder. */
     serve: { type: 'string' },
   },
@@ -59,12 +66,16 @@ const SPEED = Number(values.speed);
 const SHARDS = Number(values.shards);
 const BATCH = Number(values['batch-size']);
 const THREADS = Number(values.threads);
+if (!isProfileName(values.profile)) throw new Error(`--profile ${values.profile} is not a profile; expected classic, lean or enhanced`);
+const PROFILE = PROFILES[values.profile];
 for (const [name, v] of Object.entries({ nodes: NODES, 'pods-per-node': PODS, minutes: MINUTES, speed: SPEED, shards: SHARDS, 'batch-size': BATCH, threads: THREADS })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} ${String(v)} is not a positive number`);
 }
 
 const CLUSTER = 'bench-fleet';
 const STREAM = 'bench-records';
+/** The floor's stream: the same records, read by a handler that only acknowledges them. */
+const FLOOR_STREAM = 'bench-floor';
 const TABLE = 'bench-metadata';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
@@ -150,38 +161,64 @@ async function main(): Promise<void> {
 
     const total = NODES * MINUTES;
     const minuteMs = 60_000;
-    console.log(`fleet: ${NODES} nodes x ${PODS} pods, ${MINUTES} simulated minute(s) at ${SPEED}x (a minute in ${(minuteMs / SPEED / 1000).toFixed(1)} s), ${SHARDS} shards, batch ${BATCH}`);
-    const rssBefore = process.memoryUsage().rss;
-    source.start((error) => problems.push(`event source: ${String(error)}`));
-    const started = Date.now();
-    const cpuStart = process.cpuUsage();
-    const generated = await new Promise<GeneratorDone>((resolve, reject) => {
-      const onMessage = (m: FromServices) => {
-        if (m.type === 'puts') {
-          for (const [sequenceNumber, timeMs] of m.samples) {
-            const done = doneTimes.get(sequenceNumber);
-            if (done === undefined) putTimes.set(sequenceNumber, timeMs);
-            else {
-              doneTimes.delete(sequenceNumber);
-              lags.push(done - timeMs);
-            }
+    console.log(
+      `fleet: ${NODES} nodes x ${PODS} pods, ${MINUTES} simulated minute(s) at ${SPEED}x (a minute in ${(minuteMs / SPEED / 1000).toFixed(1)} s), ${SHARDS} shards, batch ${BATCH}, profile ${PROFILE.name}`,
+    );
+    console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, node ${process.version}`);
+
+    /** Puts the fleet's records into `stream` (in the emulator process) while `source` reads them; resolves once every record is handled. */
+    const runPhase = async (stream: string, source: ReturnType<typeof createKinesisEventSource>, onPut: (samples: [string, number][]) => void) => {
+      source.start((error) => problems.push(`event source: ${String(error)}`));
+      const started = Date.now();
+      const cpuStart = process.cpuUsage();
+      const generated = await new Promise<GeneratorDone>((resolve, reject) => {
+        const onMessage = (m: FromServices) => {
+          if (m.type === 'puts') onPut(m.samples);
+          else if (m.type === 'done') {
+            services.off('message', onMessage);
+            resolve(m);
           }
-        } else if (m.type === 'done') {
-          services.off('message', onMessage);
-          resolve(m);
-        }
-      };
-      services.on('message', onMessage);
-      services.once('exit', (code) => reject(new Error(`the emulator process exited with code ${String(code)} while generating; see its error above`)));
-      services.send({ type: 'start' } satisfies ToServices);
+        };
+        services.on('message', onMessage);
+        services.once('exit', (code) => reject(new Error(`the emulator process exited with code ${String(code)} while generating; see its error above`)));
+        services.send({ type: 'start', stream } satisfies ToServices);
+      });
+      problems.push(...generated.problems);
+      const putDoneMs = Date.now() - started;
+      while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
+      const elapsedMs = Date.now() - started;
+      const cpu = process.cpuUsage(cpuStart);
+      await source.stop();
+      return { ...generated, putDoneMs, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, invocations: source.stats.invocations, failed: source.stats.recordsFailed };
+    };
+    const describeRate = (p: { records: number; putDoneMs: number; elapsedMs: number }) => {
+      const backlogMs = p.elapsedMs - p.putDoneMs;
+      return `${(p.records / (p.elapsedMs / 1000)).toFixed(0)} node records/s (offered ${(p.records / (p.putDoneMs / 1000)).toFixed(0)}/s; ${backlogMs < 2_000 ? 'kept up' : `saturated, backlog drained ${(backlogMs / 1000).toFixed(1)} s after the last put`})`;
+    };
+
+    // The floor: the same records through kinesalite and the event source, acknowledged unread.
+    const floorSource = createKinesisEventSource({
+      client: kinesis,
+      streamName: FLOOR_STREAM,
+      batchSize: BATCH,
+      maxBatchingWindowMs: 0,
+      idlePollMs: 20,
+      handler: async () => ({ batchItemFailures: [] }),
     });
-    const { records, kinesisBytes } = generated;
-    problems.push(...generated.problems);
-    const putDoneMs = Date.now() - started;
-    while (source.stats.recordsSucceeded + source.stats.recordsFailed < total) await sleep(50);
-    const elapsedMs = Date.now() - started;
-    const cpu = process.cpuUsage(cpuStart);
-    await source.stop();
+    const floor = await runPhase(FLOOR_STREAM, floorSource, () => undefined);
+
+    const rssBefore = process.memoryUsage().rss;
+    const measured = await runPhase(STREAM, source, (samples) => {
+      for (const [sequenceNumber, timeMs] of samples) {
+        const done = doneTimes.get(sequenceNumber);
+        if (done === undefined) putTimes.set(sequenceNumber, timeMs);
+        else {
+          doneTimes.delete(sequenceNumber);
+          lags.push(done - timeMs);
+        }
+      }
+    });
+    const { records, kinesisBytes, putDoneMs, elapsedMs } = measured;
     await Promise.all(enrichers.map((e) => e.stop()));
     const rssAfter = process.memoryUsage().rss;
 
@@ -195,35 +232,36 @@ async function main(): Promise<void> {
     const logsQuotaBytes = logsBytes + events * LOGS_EVENT_OVERHEAD_BYTES;
     const nodeMinutes = NODES * MINUTES;
     lags.sort((a, b) => a - b);
-    const rate = records / (elapsedMs / 1000);
-    console.log(`records: ${records} put in ${(putDoneMs / 1000).toFixed(1)} s, all enriched after ${(elapsedMs / 1000).toFixed(1)} s (${source.stats.invocations} invocations, ${source.stats.recordsFailed} failed)`);
-    const backlogMs = elapsedMs - putDoneMs;
-    console.log(`sustained node records/s: ${rate.toFixed(0)}  (offered ${(records / (putDoneMs / 1000)).toFixed(0)}/s; backlog drained ${(backlogMs / 1000).toFixed(1)} s after the last put: ${backlogMs < 2_000 ? 'kept up, raise --speed to find the maximum' : 'saturated, this is the maximum here'})`);
+    console.log(`records: ${records} put in ${(putDoneMs / 1000).toFixed(1)} s, all enriched after ${(elapsedMs / 1000).toFixed(1)} s (${measured.invocations} invocations, ${measured.failed} failed)`);
+    console.log(`sustained: enricher ${describeRate(measured)}`);
+    console.log(`           floor    ${describeRate(floor)}  (kinesalite and the event source, records acknowledged unread)`);
+    console.log(
+      `bench process CPU per node record: enricher ${(measured.cpuMs / records).toFixed(2)} ms, floor ${(floor.cpuMs / floor.records).toFixed(2)} ms: ${(measured.cpuMs / records / (floor.cpuMs / floor.records)).toFixed(1)}x the floor` +
+        ` (event source on the main thread, enricher on ${THREADS} thread(s); emulators and generator in a child process)`,
+    );
     console.log(`end-to-end lag (record time -> events written): p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${lags.at(-1)} ms`);
     console.log(`events written: ${events} (${(events / records).toFixed(1)} per node record)`);
     console.log(`bytes per node-minute: Kinesis ${(kinesisBytes / nodeMinutes).toFixed(0)} B, CloudWatch Logs ${(logsBytes / nodeMinutes).toFixed(0)} B of messages (${(logsQuotaBytes / nodeMinutes).toFixed(0)} B with PutLogEvents' 26 B per event)`);
     console.log(`fleet per month (30 days): Kinesis ${((kinesisBytes / nodeMinutes) * 43_200 * NODES / 1024 ** 3).toFixed(1)} GiB, CloudWatch Logs ${((logsBytes / nodeMinutes) * 43_200 * NODES / 1024 ** 3).toFixed(1)} GiB`);
-    const cost = toMonthlyCost(
-      {
-        nodes: NODES,
-        intervalSeconds: 60,
-        customMetrics: store.size(),
-        logsBytes: logsBytes / MINUTES,
-        recordBytes: kinesisBytes / MINUTES,
-        averageRecordBytes: kinesisBytes / records,
-        enrichMsPerRecord: handlerMs / records,
-        metadataItemBytes,
-      },
-      { batchSize: BATCH, shards: SHARDS },
-    );
+    // Priced as deployed (on-demand stream, the CDK app's batching), not as the bench's own settings.
+    const cost = toMonthlyCost({
+      nodes: NODES,
+      intervalSeconds: 60,
+      customMetrics: store.size(),
+      logsBytes: logsBytes / MINUTES,
+      recordBytes: kinesisBytes / MINUTES,
+      averageRecordBytes: kinesisBytes / records,
+      enrichMsPerRecord: handlerMs / records,
+      metadataItemBytes,
+    });
     console.log(`enricher handler wall time per record (its thread's queue included): ${(handlerMs / records).toFixed(2)} ms (waiting on the logs endpoint included); metadata document ${metadataItemBytes.toFixed(0)} B gzip`);
-    console.log(`custom metrics (classic profile): ${store.size()} (${(store.size() / NODES).toFixed(1)} per node)`);
+    console.log(`custom metrics (profile ${PROFILE.name}): ${store.size()} (${(store.size() / NODES).toFixed(1)} per node)`);
     const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
     console.log(
       `monthly cost (core/cost-model.ts): ${usd(cost.totalUsd)} for the fleet, ${usd(cost.perNodeUsd)} per node: ` +
         `metrics ${usd(cost.customMetricsUsd)}, logs ${usd(cost.logsUsd)} (${cost.logsGb.toFixed(0)} GB), Kinesis ${usd(cost.kinesisUsd)}, Lambda ${usd(cost.lambdaUsd)}, DynamoDB ${usd(cost.dynamodbUsd)}; pipeline only ${usd(cost.pipelineUsd / NODES)} per node`,
     );
-    console.log(`bench process (event source on the main thread, enricher on ${THREADS} thread(s)) used ${((cpu.user + cpu.system) / 1000 / elapsedMs).toFixed(2)} CPU; emulators and the fleet generator in a child process; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+    console.log(`bench process used ${(measured.cpuMs / elapsedMs).toFixed(2)} CPU while enriching; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
     console.log(`bench process RSS: ${(rssBefore / 1024 ** 2).toFixed(0)} -> ${(rssAfter / 1024 ** 2).toFixed(0)} MiB`);
     if (problems.length > 0) console.log(`problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`);
   } finally {
@@ -250,7 +288,7 @@ interface ServiceEndpoints {
   /** Average gzip size of the metadata documents written. */
   metadataItemBytes: number;
 }
-type ToServices = { type: 'start' };
+type ToServices = { type: 'start'; stream: string };
 /** Samples are [sequence number, put time in ms]. */
 type FromServices = { type: 'puts'; samples: [string, number][] } | GeneratorDone;
 interface GeneratorDone {
@@ -275,9 +313,11 @@ async function serve(persistDir: string): Promise<void> {
   const kinesis = new KinesisClient({ ...toLocalClientConfig(k.endpoint), requestHandler: new NodeHttpHandler() });
   const dynamo = new DynamoDBClient(toLocalClientConfig(d.endpoint));
   await createLocalStream(kinesis, STREAM, SHARDS);
+  await createLocalStream(kinesis, FLOOR_STREAM, SHARDS);
   await createLocalMetadataTable(dynamo, TABLE);
   const minuteMs = 60_000;
-  let sim = createClusterState({ name: CLUSTER, nodeCount: NODES, podsPerNode: PODS }, Date.now());
+  const first = createClusterState({ name: CLUSTER, nodeCount: NODES, podsPerNode: PODS }, Date.now());
+  let sim = first;
   // The poller's documents, written once: the benchmark measures the record path.
   const documents = DynamoDBDocumentClient.from(dynamo);
   const metadataItems = sim.nodes.map((n) => toMetadataItem(toSimNodeMetadata(CLUSTER, n, Date.now()), Date.now(), 86_400));
@@ -288,42 +328,48 @@ async function serve(persistDir: string): Promise<void> {
   }
   dynamo.destroy();
   const send = (m: FromServices | ServiceEndpoints) => process.send!(m);
-  await new Promise<void>((resolve) => {
-    process.once('message', () => resolve());
-    send({ kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint, metadataItemBytes });
+  process.on('message', (m: ToServices) => {
+    // Each phase puts the same fleet from the same start, into its own stream.
+    sim = first;
+    generate(m.stream).catch((error: unknown) => {
+      console.error(`bench:fleet generator failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    });
   });
+  send({ kinesis: k.endpoint, dynamo: d.endpoint, logs: l.endpoint, metadataItemBytes });
 
-  const problems: string[] = [];
-  let kinesisBytes = 0;
-  let records = 0;
-  const sliceMs = 200;
-  const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
-  for (let m = 0; m < MINUTES; m++) {
-    if (m > 0) sim = advanceClusterState(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
-    const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
-    for (let s = 0; s < slicesPerMinute; s++) {
-      const sliceStart = Date.now();
-      const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
-      // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
-      const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
-      for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
-        const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
-        const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM, Records: chunk.map(({ entry }) => ({ Data: entry.data, PartitionKey: entry.partitionKey })) }));
-        if (out.FailedRecordCount) problems.push(`${out.FailedRecordCount} PutRecords entries failed`);
-        const samples: [string, number][] = [];
-        (out.Records ?? []).forEach((r, j) => {
-          if (r.SequenceNumber !== undefined) samples.push([r.SequenceNumber, chunk[j].timeMs]);
-        });
-        send({ type: 'puts', samples });
-        for (const { entry } of chunk) kinesisBytes += entry.data.length + Buffer.byteLength(entry.partitionKey);
+  async function generate(stream: string): Promise<void> {
+    const problems: string[] = [];
+    let kinesisBytes = 0;
+    let records = 0;
+    const sliceMs = 200;
+    const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
+    for (let m = 0; m < MINUTES; m++) {
+      if (m > 0) sim = advanceClusterState(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
+      const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
+      for (let s = 0; s < slicesPerMinute; s++) {
+        const sliceStart = Date.now();
+        const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
+        // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
+        const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
+        for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
+          const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
+          const out = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: chunk.map(({ entry }) => ({ Data: entry.data, PartitionKey: entry.partitionKey })) }));
+          if (out.FailedRecordCount) problems.push(`${out.FailedRecordCount} PutRecords entries failed`);
+          const samples: [string, number][] = [];
+          (out.Records ?? []).forEach((r, j) => {
+            if (r.SequenceNumber !== undefined) samples.push([r.SequenceNumber, chunk[j].timeMs]);
+          });
+          send({ type: 'puts', samples });
+          for (const { entry } of chunk) kinesisBytes += entry.data.length + Buffer.byteLength(entry.partitionKey);
+        }
+        records += entries.length;
+        const wait = sliceStart + minuteMs / SPEED / slicesPerMinute - Date.now();
+        if (wait > 0) await sleep(wait);
       }
-      records += entries.length;
-      const wait = sliceStart + minuteMs / SPEED / slicesPerMinute - Date.now();
-      if (wait > 0) await sleep(wait);
     }
+    send({ type: 'done', records, kinesisBytes, problems });
   }
-  kinesis.destroy();
-  send({ type: 'done', records, kinesisBytes, problems });
 }
 
 interface EnricherThread {
@@ -365,7 +411,7 @@ function serveEnricher(endpoints: ServiceEndpoints): void {
   const dynamo = new DynamoDBClient(toLocalClientConfig(endpoints.dynamo));
   const logs = new CloudWatchLogsClient(toLocalClientConfig(endpoints.logs));
   const post = (m: FromEnricher) => parentPort!.postMessage(m);
-  const enricher = createLocalEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: 30_000, report: (problem) => post({ problem }) });
+  const enricher = createLocalEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: 30_000, report: (problem) => post({ problem }), profile: PROFILE });
   parentPort!.on('message', ({ id, event }: ToEnricher) => {
     enricher(event).then(
       (result) => post({ id, result }),

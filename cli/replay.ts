@@ -96,8 +96,8 @@ export const replayCommand: Command = {
       const result = toCiRecords(record, metadata.get(toNodeKey(record.cluster, record.node)), { profile }, cache);
       if (result.nodeWithoutMetadata) nodes += 1;
       pods += result.podsWithoutMetadata;
-      for (const ci of result.records) {
-        out.push(encoder.encode(ci));
+      for (const e of encoder.encodeEvents(result.records, record)) {
+        out.push(e.message);
         events += 1;
       }
       if (out.length >= 1000) io.stdout(`${out.splice(0).join('\n')}\n`);

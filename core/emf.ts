@@ -1,5 +1,5 @@
 import type { CiRecord } from './ci-record';
-import { CI_NAMESPACE, EMF_MAX_METRICS_PER_DIRECTIVE } from './limits';
+import { CI_NAMESPACE, EMF_MAX_METRICS_PER_DIRECTIVE, EMF_MAX_VALUES_PER_METRIC } from './limits';
 import { CATALOG, type CiType, type MetricSpec } from './metrics/catalog';
 import type { DeclarationProfile } from './metrics/profiles';
 
@@ -22,18 +22,74 @@ import type { DeclarationProfile } from './metrics/profiles';
  * rather than `"Unit":""`, and `StorageResolution` is omitted (60, the default). Non-finite values are
  * dropped, never written as `null`.
  *
+ * Lean events (a profile with `leanEvents`, such as `lean`) give CloudWatch the same metrics in a
+ * fraction of the bytes:
+ *
+ * - an event carries `Type`, the members its kept dimension sets name, the profile's few extra
+ *   attributes of the Type, the metrics it publishes (no other metric), `"Version":"1"` and `_aws`;
+ *   no `Sources`, `kubernetes` or `Timestamp` member (the log event's timestamp and `_aws.Timestamp`
+ *   say when; the log stream says which node);
+ * - the records of one call to `encodeEvents` (one node's interval) with the same Type, time and
+ *   dimension members become one event whose metrics are value arrays (`"pod_cpu_utilization":[1.5,2.25]`),
+ *   at most 100 values a metric and about 256 KB an event; CloudWatch takes each value of an array as
+ *   one sample, so every statistic (SampleCount, Sum, Average, Minimum, Maximum, percentiles) of every
+ *   (metric, dimension set, dimension values) is the one it computes from one event per record;
+ * - a record that publishes no metric is left out, except on the intervals the profile's
+ *   `logOnlyEveryMs` names, when it is written whole, as the receiver writes it.
+ *
  * Speed: selector matching is done once per (profile, metric name), dimension sets once per
  * (declaration group, attributes present), the JSON of the attributes, Sources and kubernetes once
  * per record memo (CiRecord.memo); encoding a record joins cached pieces into one flat string.
  */
 
+/** One CloudWatch Logs event: what PutLogEvents takes. */
+export interface EmfEvent {
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+/** The interval a batch of records covers: a node record's time and elapsed time. */
+export interface RecordInterval {
+  /** Sample time, epoch ms. */
+  readonly timeMs: number;
+  /** Time since the node's previous record; absent on the first record after its agent started. */
+  readonly elapsedMs?: number;
+}
+
 /** Encodes CiRecords to EMF log event messages for one profile. */
 export interface EmfEncoder {
   readonly profile: DeclarationProfile;
-  /** One record -> one CloudWatch Logs event message (a JSON object on one line). */
+  /**
+   * One record -> one CloudWatch Logs event message (a JSON object on one line). With lean events:
+   * the record's published metrics and what they need, or the whole record when it publishes none.
+   */
   encode(record: CiRecord): string;
+  /**
+   * The events of the records of one interval of one node (the enricher's unit of work): one event
+   * per record, or, with lean events, the merged events of the records that publish metrics and, when
+   * the interval is due, the records that publish none.
+   */
+  encodeEvents(records: readonly CiRecord[], interval: RecordInterval): EmfEvent[];
   /** The metric names of a record that the profile publishes (in record order). */
   declaredMetrics(record: CiRecord): string[];
+}
+
+/**
+ * Largest lean event the encoder builds: the specification's limit before it became 1 MB, so an
+ * event stays within both readings (reference/anchors.md §3.4).
+ */
+export const LEAN_MAX_EVENT_BYTES = 256 * 1024;
+
+/**
+ * Whether the records of a node's interval include its log-only records, for a period `everyMs`
+ * (0: never): when the interval `(timeMs - elapsedMs, timeMs]` holds a multiple of the period, or when
+ * the record is its agent's first (no `elapsedMs`). Stateless: every enricher instance decides the same.
+ */
+export function isLogOnlyDue(interval: RecordInterval, everyMs: number): boolean {
+  if (!(everyMs > 0)) return false;
+  if (interval.elapsedMs === undefined) return true;
+  return Math.floor(interval.timeMs / everyMs) > Math.floor((interval.timeMs - interval.elapsedMs) / everyMs);
 }
 
 interface Group {
@@ -43,6 +99,8 @@ interface Group {
   readonly sets: readonly (readonly string[])[];
   /** Dimensions JSON per bit mask of the sets kept (sets whose keys are all present). */
   readonly dimensionsByMask: Map<number, string>;
+  /** The keys of the sets kept, per bit mask: the members a lean event needs. */
+  readonly keysByMask: Map<number, readonly string[]>;
 }
 
 interface MetricInfo {
@@ -91,7 +149,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
           }
         }
       }
-      group = { key, sets, dimensionsByMask: new Map() };
+      group = { key, sets, dimensionsByMask: new Map(), keysByMask: new Map() };
       groups.set(key, group);
     }
     return group;
@@ -117,7 +175,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     return info;
   }
 
-  function toDimensions(group: Group, attributes: Record<string, string>): string | undefined {
+  function toMask(group: Group, attributes: Record<string, string>): number {
     let mask = 0;
     for (let i = 0; i < group.sets.length; i++) {
       const set = group.sets[i];
@@ -130,6 +188,11 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
       }
       if (present) mask |= 1 << i;
     }
+    return mask;
+  }
+
+  function toDimensions(group: Group, attributes: Record<string, string>): string | undefined {
+    const mask = toMask(group, attributes);
     if (mask === 0) return undefined;
     let json = group.dimensionsByMask.get(mask);
     if (json === undefined) {
@@ -161,7 +224,7 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
   let timestampMs = NaN;
   let timestampMembers = { attribute: '', tail: '' };
 
-  function encode(record: CiRecord): string {
+  function encodeWhole(record: CiRecord): string {
     const attributes = record.attributes;
     if (record.timestampMs !== timestampMs) {
       timestampMs = record.timestampMs;
@@ -229,9 +292,150 @@ export function createEmfEncoder(profile: DeclarationProfile): EmfEncoder {
     return parts.join('');
   }
 
+  const lean = profile.leanEvents;
+
+  /**
+   * A lean event being filled: the records of one Type, time and dimension members. Metrics by
+   * directive group, each with its values in record order.
+   */
+  interface LeanEvent {
+    /** `{"Type":…,<members>` */
+    readonly head: string;
+    readonly timestampMs: number;
+    readonly groups: Map<Group, { dimensions: string; metrics: Map<string, { info: MetricInfo; values: number[] }> }>;
+    /** Approximate bytes so far. */
+    bytes: number;
+    /** True once a metric holds the most values an array may. */
+    full: boolean;
+  }
+
+  /** A record's published metrics, by group, and the lean event key they merge under; undefined when it publishes none. */
+  function toLeanParts(record: CiRecord): { key: string; head: string; groups: Map<Group, { dimensions: string; items: [MetricInfo, number][] }> } | undefined {
+    const attributes = record.attributes;
+    const metrics = record.metrics as Record<string, number | undefined>;
+    const byName = toInfoMap(record.type);
+    let groups: Map<Group, { dimensions: string; items: [MetricInfo, number][] }> | undefined;
+    let keys: Set<string> | undefined;
+    const skipped = new Set<Group>();
+    for (const name in metrics) {
+      const value = metrics[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const info = toInfo(byName, record.type, name);
+      const group = info.group;
+      if (!group || skipped.has(group)) continue;
+      let entry = groups?.get(group);
+      if (!entry) {
+        const mask = toMask(group, attributes);
+        if (mask === 0) {
+          skipped.add(group);
+          continue;
+        }
+        let used = group.keysByMask.get(mask);
+        if (!used) {
+          used = [...new Set(group.sets.filter((_, i) => mask & (1 << i)).flat())];
+          group.keysByMask.set(mask, used);
+        }
+        keys ??= new Set();
+        for (const k of used) keys.add(k);
+        entry = { dimensions: toDimensions(group, attributes) as string, items: [] };
+        (groups ??= new Map()).set(group, entry);
+      }
+      entry.items.push([info, value]);
+    }
+    if (!groups || !keys) return undefined;
+    const members: Record<string, string> = {};
+    for (const k of [...keys].sort()) {
+      // As the whole event: Type and Version are the encoder's own members, Timestamp the time as a string.
+      if (k === 'Type' || k === 'Version') continue;
+      members[k] = k === 'Timestamp' ? String(record.timestampMs) : attributes[k];
+    }
+    for (const k of lean?.attributes[record.type] ?? []) if (typeof attributes[k] === 'string' && !(k in members)) members[k] = attributes[k];
+    const json = JSON.stringify(members);
+    const head = `{"Type":${JSON.stringify(record.type)},${json.slice(1, -1)}`;
+    return { key: `${record.timestampMs}\u0000${head}`, head, groups };
+  }
+
+  function toLeanEvent(head: string, timestampMs: number): LeanEvent {
+    return { head, timestampMs, groups: new Map(), bytes: head.length + 200, full: false };
+  }
+
+  /** Whether a record's metrics still fit an event: no array past 100 values, the event within its size. */
+  const fits = (event: LeanEvent, parts: NonNullable<ReturnType<typeof toLeanParts>>): boolean => {
+    if (event.full) return false;
+    let bytes = event.bytes;
+    for (const entry of parts.groups.values()) for (const [info, value] of entry.items) bytes += info.definition.length + info.member.length + String(value).length + 1;
+    return bytes <= LEAN_MAX_EVENT_BYTES;
+  };
+
+  function addToLeanEvent(event: LeanEvent, parts: NonNullable<ReturnType<typeof toLeanParts>>): void {
+    for (const [group, entry] of parts.groups) {
+      let target = event.groups.get(group);
+      if (!target) event.groups.set(group, (target = { dimensions: entry.dimensions, metrics: new Map() }));
+      for (const [info, value] of entry.items) {
+        const name = info.member;
+        let metric = target.metrics.get(name);
+        if (!metric) {
+          target.metrics.set(name, (metric = { info, values: [] }));
+          event.bytes += info.definition.length + info.member.length;
+        }
+        metric.values.push(value);
+        event.bytes += String(value).length + 1;
+        if (metric.values.length >= EMF_MAX_VALUES_PER_METRIC) event.full = true;
+      }
+    }
+  }
+
+  function toLeanMessage(event: LeanEvent): string {
+    const parts: string[] = [event.head];
+    let directives = '';
+    for (const { dimensions, metrics } of event.groups.values()) {
+      const definitions: string[] = [];
+      for (const { info, values } of metrics.values()) {
+        parts.push(info.member, values.length === 1 ? String(values[0]) : `[${values.join(',')}]`);
+        definitions.push(info.definition);
+      }
+      for (let i = 0; i < definitions.length; i += EMF_MAX_METRICS_PER_DIRECTIVE) {
+        directives += `${directives === '' ? '' : ','}${DIRECTIVE_HEAD}${dimensions},"Metrics":[${definitions.slice(i, i + EMF_MAX_METRICS_PER_DIRECTIVE).join(',')}]}`;
+      }
+    }
+    parts.push(',"Version":"1","_aws":{"CloudWatchMetrics":[', directives, `],"Timestamp":${event.timestampMs}}}`);
+    return parts.join('');
+  }
+
+  function encodeLean(record: CiRecord): string {
+    const parts = toLeanParts(record);
+    if (!parts) return encodeWhole(record);
+    const event = toLeanEvent(parts.head, record.timestampMs);
+    addToLeanEvent(event, parts);
+    return toLeanMessage(event);
+  }
+
+  function encodeLeanEvents(records: readonly CiRecord[], interval: RecordInterval): EmfEvent[] {
+    const logOnly = isLogOnlyDue(interval, lean?.logOnlyEveryMs ?? 0);
+    // In order of each event's first record; a whole record in its own place.
+    const slots: (LeanEvent | EmfEvent)[] = [];
+    const open = new Map<string, LeanEvent>();
+    for (const record of records) {
+      const parts = toLeanParts(record);
+      if (!parts) {
+        if (logOnly) slots.push({ timestamp: record.timestampMs, message: encodeWhole(record) });
+        continue;
+      }
+      let event = open.get(parts.key);
+      if (!event || !fits(event, parts)) {
+        event = toLeanEvent(parts.head, record.timestampMs);
+        open.set(parts.key, event);
+        slots.push(event);
+      }
+      addToLeanEvent(event, parts);
+    }
+    return slots.map((slot) => ('message' in slot ? slot : { timestamp: slot.timestampMs, message: toLeanMessage(slot) }));
+  }
+
   return {
     profile,
-    encode,
+    encode: lean ? encodeLean : encodeWhole,
+    encodeEvents: lean ? encodeLeanEvents : (records) => records.map((r) => ({ timestamp: r.timestampMs, message: encodeWhole(r) })),
     declaredMetrics(record) {
       const names: string[] = [];
       const metrics = record.metrics as Record<string, number | undefined>;

@@ -2,7 +2,7 @@ import { parseDuration } from '../../core/duration';
 import { ConfigError, toSnippet } from '../../core/errors';
 import { DEFAULT_AGENT_IMAGE } from '../../core/agent-manifest';
 import { LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../core/limits';
-import { DEFAULT_PROFILE_NAME, PROFILES, parseDeclarations, type MetricDeclaration, type ProfileName } from '../../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, PROFILES, parseDeclarations, parseLogOnlyEvery, type MetricDeclaration, type ProfileName } from '../../core/metrics/profiles';
 import { MAX_POLLER_NODES } from '../../core/poller-sizing';
 import { MAX_FLEET_CLUSTERS } from './cluster-groups';
 
@@ -96,6 +96,12 @@ export interface FleetConfig {
   readonly agentGroup?: number;
   /** The kubelets' pod log directory (their `podLogsDir` setting), which the agents read pod names from. @default '/var/log/pods' */
   readonly podLogsDir?: string;
+  /**
+   * Lean profiles write their log-only records (Container, PodNet, NodeNet, NodeDiskIO) once per this
+   * duration, such as `10m` (every 10th interval at 60 s), for those who query them in Logs Insights.
+   * @default never
+   */
+  readonly logOnlyEvery?: string;
 }
 
 /**
@@ -117,7 +123,7 @@ const MAX_INTERVAL_SECONDS = 300;
 const MAX_SHARDS = 10_000;
 /** Largest uid and gid of the agent: Linux ids are 32 bits, and 2^32-1 means "unchanged" to the kernel. */
 const MAX_AGENT_ID = 2 ** 31 - 1;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'requireSignedRecords', 'agentUser', 'agentGroup', 'podLogsDir'];
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'requireSignedRecords', 'agentUser', 'agentGroup', 'podLogsDir', 'logOnlyEvery'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn', 'nodes'];
 /**
  * Bytes of the enricher's environment the fleet may fill with per-cluster profiles and declarations:
@@ -281,6 +287,10 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     declarations = parsed.value;
   }
   checkEnvironmentSize(source, clusters, profile, declarations);
+  const logOnlyEvery = value.logOnlyEvery;
+  if (logOnlyEvery !== undefined && (typeof logOnlyEvery !== 'string' || !parseLogOnlyEvery(logOnlyEvery).ok)) {
+    fail(source, 'logOnlyEvery', logOnlyEvery, 'a duration of at least 1s such as 10m (lean profiles write their log-only records that often), or never');
+  }
   return {
     clusters,
     interval: parseInterval(source, value.interval),
@@ -297,5 +307,6 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     ...(value.agentUser === undefined ? {} : { agentUser: value.agentUser as number }),
     ...(value.agentGroup === undefined ? {} : { agentGroup: value.agentGroup as number }),
     ...(podLogsDir === undefined ? {} : { podLogsDir: podLogsDir as string }),
+    ...(logOnlyEvery === undefined ? {} : { logOnlyEvery: logOnlyEvery as string }),
   };
 }

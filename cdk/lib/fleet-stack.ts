@@ -101,6 +101,7 @@ export class FleetStack extends Stack {
       clusterProfiles: toClusterProfiles(fleet.clusters, fleet.profile),
       requireSignedRecords: fleet.requireSignedRecords,
       ...(fleet.declarations ? { declarations: fleet.declarations } : {}),
+      ...(fleet.logOnlyEvery ? { logOnlyEvery: fleet.logOnlyEvery } : {}),
       ...(props.entries?.enricher ? { entry: props.entries.enricher } : {}),
     }));
 

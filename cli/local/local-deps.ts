@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createEmfEncoder } from '../../core/emf';
-import { PROFILES } from '../../core/metrics/profiles';
+import { PROFILES, type DeclarationProfile } from '../../core/metrics/profiles';
 import type { AgentConfig } from '../../node-agent/agent-config';
 import { collectNode } from '../../node-agent/collect/collect-node';
 import { createHostReader } from '../../node-agent/collect/host-reader';
@@ -9,7 +9,7 @@ import { runAgent } from '../../node-agent/run-agent';
 import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
 import { createProducer } from '../../node-agent/ship/producer';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
-import { createLogWriter } from '../../lambdas/common/log-writer';
+import { createLogWriter, type LogWriteResult, type LogWriter } from '../../lambdas/common/log-writer';
 import { createHandler, type EnricherLogger } from '../../lambdas/enricher/create-handler';
 import { createMetadataReader } from '../../lambdas/enricher/metadata-reader';
 import { createHandler as createPollerHandler } from '../../lambdas/poller/create-handler';
@@ -122,37 +122,89 @@ const toLogger = (report: (line: string) => void, component: string): EnricherLo
   error: (message, extra) => report(`${component} error: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
 });
 
-/** The real enricher (classic profile) over the local DynamoDB table and CloudWatch Logs endpoint. */
+const bytesOf = (events: readonly { message: string }[]): number => events.reduce((sum, e) => sum + Buffer.byteLength(e.message, 'utf8'), 0);
+
+/** A writer that only counts the bytes of the events it is given, as if every one was written. */
+function toCountingWriter(count: (bytes: number) => void): LogWriter {
+  const result = (events: number): LogWriteResult => ({ written: events, droppedTooOld: 0, droppedTooNew: 0, droppedTooLarge: 0, rejected: 0, calls: 0, retries: 0, created: 0 });
+  return {
+    write: async (_group, _stream, events) => {
+      count(bytesOf(events));
+      return result(events.length);
+    },
+    writeMany: async (batches) =>
+      batches.map((b) => {
+        count(bytesOf(b.events));
+        return { ok: true as const, result: result(b.events.length) };
+      }),
+  };
+}
+
+/**
+ * The real enricher over the local DynamoDB table and CloudWatch Logs endpoint, with the profile
+ * asked for (classic by default). With `onBytes`, the same batches also go through an enricher of
+ * each other built-in profile whose writer only counts bytes: the dashboard shows what each profile
+ * would write for the same records.
+ */
 export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatchHandler {
-  return createHandler({
-    writer: createLogWriter({ client: options.logs }),
-    metadata: createMetadataReader({
-      client: DynamoDBDocumentClient.from(options.dynamo),
-      tableName: options.tableName,
-      cacheTtlMs: options.metadataCacheTtlMs,
-      onBadItem: (key, reason) => options.report(`enricher: metadata item ${key} unusable: ${reason}`),
-    }),
-    profile: PROFILES.classic,
-    logger: toLogger(options.report, 'enricher'),
+  const profile = options.profile ?? PROFILES.classic;
+  const metadata = createMetadataReader({
+    client: DynamoDBDocumentClient.from(options.dynamo),
+    tableName: options.tableName,
+    cacheTtlMs: options.metadataCacheTtlMs,
+    onBadItem: (key, reason) => options.report(`enricher: metadata item ${key} unusable: ${reason}`),
   });
+  const logger = toLogger(options.report, 'enricher');
+  const onBytes = options.onBytes;
+  const logs = createLogWriter({ client: options.logs });
+  if (!onBytes) return createHandler({ writer: logs, metadata, profile, logger });
+  let bytes: Record<string, number> = {};
+  const add = (name: string) => (n: number) => void (bytes[name] = (bytes[name] ?? 0) + n);
+  const countWritten = add(profile.name);
+  const writer: LogWriter = {
+    write: (group, stream, events) => {
+      countWritten(bytesOf(events));
+      return logs.write(group, stream, events);
+    },
+    writeMany: (batches) => {
+      for (const b of batches) countWritten(bytesOf(b.events));
+      return logs.writeMany(batches);
+    },
+  };
+  const main = createHandler({ writer, metadata, profile, logger });
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const shadows = Object.values(PROFILES)
+    .filter((p: DeclarationProfile) => p.name !== profile.name)
+    .map((p) => ({ name: p.name, handler: createHandler({ writer: toCountingWriter(add(p.name)), metadata, profile: p, logger: quiet }) }));
+  return async (event) => {
+    bytes = {};
+    const response = await main(event);
+    for (const shadow of shadows) {
+      // A measurement only: its failure must not fail (and so re-deliver) a batch the real enricher wrote.
+      await shadow.handler(event).catch((error: unknown) => options.report(`enricher: bytes of profile ${shadow.name} not measured: ${(error as Error).message}`));
+    }
+    onBytes(bytes);
+    return response;
+  };
 }
 
 /** Per-request timeout of the poller's Kubernetes API calls. */
 const KUBE_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * The real poller (its Lambda handler, classic profile) against the local API server: the
+ * The real poller (its Lambda handler, with the pipeline's profile) against the local API server: the
  * connector skips EKS DescribeCluster and the STS token (the local server gives URL, CA and token
  * directly) and the Auto Scaling groups come from the simulation instead of EC2 tags.
  */
 export function createLocalPoller(options: LocalPollerOptions): LocalPoller {
-  const encoder = createEmfEncoder(PROFILES.classic);
+  const profile = options.profile ?? PROFILES.classic;
+  const encoder = createEmfEncoder(profile);
   const poll = createPoller({
     connect: async (cluster) => createKubeLists(toKubeConfig({ ...options.kube, name: cluster }), KUBE_REQUEST_TIMEOUT_MS),
     autoScalingGroups: { resolve: async (instanceIds) => new Map(instanceIds.map((id) => [id, options.toAutoScalingGroup(id)])) },
     store: createMetadataStore({ client: DynamoDBDocumentClient.from(options.dynamo), tableName: options.tableName }),
     writeEvents: createEmfEventWriter({ writer: createLogWriter({ client: options.logs }), encoderOf: () => encoder }),
-    isEnhanced: () => false,
+    isEnhanced: () => profile.enhancedMetrics,
   });
   let nowMs = 0;
   const handler = createPollerHandler({

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors';
 import { parseDuration } from '../../core/duration';
 import { parseFlags } from '../parse-flags';
+import { DEFAULT_PROFILE_NAME, isProfileName, type ProfileName } from '../../core/metrics/profiles';
 
 /** The settings `kinsight local` reads from its flags. */
 export interface LocalFlags {
@@ -15,6 +16,7 @@ export interface LocalFlags {
   readonly localNode: boolean;
   readonly dashboard: boolean;
   readonly seed: number;
+  readonly profile: ProfileName;
 }
 
 /** The usage text of `kinsight local`. */
@@ -36,6 +38,8 @@ Options:
   --out <dir>            output folder of the EMF files (default ./kinsight-out)
   --cluster <name>       cluster name (default kinsight-local)
   --seed <n>             seed of the simulated workload (default 1)
+  --profile <name>       the enricher's and poller's profile: classic (default), lean or enhanced;
+                         the dashboard charts the same metrics and shows the bytes of each profile
   --no-local-node        simulate every node; do not read this machine's /proc
   --no-dashboard         do not serve the dashboard
   --stop-agent NODE[@TIME]  stop that node's agent after TIME (default 3 intervals): the node goes silent (kinsight doctor --local)
@@ -61,6 +65,12 @@ function toDuration(flag: string, text: string | undefined, min: number): number
   return parsed.value;
 }
 
+function toProfileName(text: string | undefined): ProfileName {
+  if (text === undefined) return DEFAULT_PROFILE_NAME;
+  if (!isProfileName(text)) throw new ConfigError(`--profile ${text} is not a profile; expected classic, lean or enhanced`);
+  return text;
+}
+
 /** Reads the flags of `kinsight local`; a bad flag is a ConfigError naming it, its value and what is expected. */
 export function loadLocalFlags(argv: readonly string[]): LocalFlags {
   const values = parseFlags('local', argv, {
@@ -73,6 +83,7 @@ export function loadLocalFlags(argv: readonly string[]): LocalFlags {
     out: { type: 'string' },
     cluster: { type: 'string' },
     seed: { type: 'string' },
+    profile: { type: 'string' },
     'no-local-node': { type: 'boolean' },
     'no-dashboard': { type: 'boolean' },
   });
@@ -90,6 +101,7 @@ export function loadLocalFlags(argv: readonly string[]): LocalFlags {
     port: toInteger('port', values.port, 8787, 0, 65_535),
     outDir: values.out ?? 'kinsight-out',
     seed: toInteger('seed', values.seed, 1, 0, 2 ** 31 - 1),
+    profile: toProfileName(values.profile),
     localNode: !values['no-local-node'],
     dashboard: !values['no-dashboard'],
   };

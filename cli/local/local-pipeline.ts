@@ -7,6 +7,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { ConfigError } from '../../core/errors';
+import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile, type ProfileName } from '../../core/metrics/profiles';
 import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../core/record/record-data';
 import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from '../../sim/aws/kinesis-event-source';
@@ -60,6 +61,8 @@ export interface LocalPollerOptions {
   readonly report: (line: string) => void;
   /** The Auto Scaling group of an instance (what EC2 tags would say). */
   readonly toAutoScalingGroup: (instanceId: string) => string;
+  /** @default classic */
+  readonly profile?: DeclarationProfile;
 }
 
 /** What the enricher of the local pipeline is given. */
@@ -71,6 +74,14 @@ export interface LocalEnricherOptions {
   readonly metadataCacheTtlMs: number;
   /** Where warnings and errors go (the progress output). */
   readonly report: (line: string) => void;
+  /** The profile it writes with. @default classic */
+  readonly profile?: DeclarationProfile;
+  /**
+   * Receives the EMF bytes of each batch by profile: the written profile's, and what the other
+   * built-in profiles would write for the same records (encoded, not written).
+   * @default not measured
+   */
+  readonly onBytes?: (bytesByProfile: Readonly<Record<string, number>>) => void;
 }
 
 /** A local CloudWatch Logs endpoint that persists events under `dir` as log group / log stream `.jsonl`. */
@@ -121,6 +132,8 @@ export interface LocalPipelineOptions {
   readonly maxBatchingWindowMs?: number;
   /** Seed of the simulated workload. @default 1 */
   readonly seed?: number;
+  /** The enricher's and poller's profile. @default 'classic' */
+  readonly profile?: ProfileName;
   /** Where the progress lines go. @default discarded */
   readonly onProgress?: (line: string) => void;
   /** @default Date.now */
@@ -219,6 +232,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
   const progress = options.onProgress ?? (() => undefined);
   const includeLocal = options.localNode ?? true;
   const localName = options.localNodeName ?? 'local-node';
+  const profile = PROFILES[options.profile ?? DEFAULT_PROFILE_NAME];
   mkdirSync(outDir, { recursive: true });
 
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -300,8 +314,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       report: progress,
       // This machine is in no Auto Scaling group; the simulated nodes are in the cluster's node group.
       toAutoScalingGroup: (instanceId) => sim.nodes.find((n) => n.instanceId === instanceId)?.autoScalingGroup ?? '',
+      profile,
     });
-    const enricher = deps.createEnricher({ dynamo, tableName: TABLE, logs, metadataCacheTtlMs: Math.floor(intervalMs / 2), report: progress });
+    const bytesByProfile: Record<string, number> = {};
+    const enricher = deps.createEnricher({
+      dynamo,
+      tableName: TABLE,
+      logs,
+      metadataCacheTtlMs: Math.floor(intervalMs / 2),
+      report: progress,
+      profile,
+      onBytes: (bytes) => {
+        for (const [name, n] of Object.entries(bytes)) bytesByProfile[name] = (bytesByProfile[name] ?? 0) + n;
+      },
+    });
 
     let lastLagMs: number | undefined;
     let cycleLagMs: number | undefined;
@@ -339,6 +365,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       eventsOut,
       lagMs: lastLagMs,
       outDir,
+      profile: profile.name,
+      bytesByProfile: { ...bytesByProfile },
     });
     if (options.dashboard ?? true) {
       const port = options.port ?? 8787;

@@ -28,7 +28,7 @@ export const localCommand: Command = {
     const undoDoctorHooks = startLocalDoctorHooks(pipeline, stop, (line) => io.stdout(`${line}\n`));
     io.stdout(
       [
-        `kinsight local: cluster ${pipeline.cluster}, ${flags.nodes} simulated node(s)${flags.localNode ? ' + this machine' : ''}, ${flags.podsPerNode} pods per node, every ${flags.intervalMs / 1000} s`,
+        `kinsight local: cluster ${pipeline.cluster}, ${flags.nodes} simulated node(s)${flags.localNode ? ' + this machine' : ''}, ${flags.podsPerNode} pods per node, every ${flags.intervalMs / 1000} s, profile ${flags.profile}`,
         `  EMF files:  ${pipeline.outDir}`,
         ...(pipeline.dashboardUrl ? [`  dashboard:  ${pipeline.dashboardUrl}`] : []),
         `  doctor:     kinsight doctor --local ${flags.outDir}`,

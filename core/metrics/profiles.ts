@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../result';
 import { toSnippet } from '../errors';
+import { parseDuration } from '../duration';
 import { EMF_MAX_DIMENSIONS_PER_SET, EMF_MAX_METRICS_PER_DIRECTIVE } from '../limits';
 import { CATALOG, CI_TYPES, type CiType } from './catalog';
 
@@ -28,7 +29,44 @@ export interface DeclarationProfile {
   readonly fullPodName: boolean;
   /** Add the `ContainerName` attribute to Container events (as the CloudWatch agent does in enhanced mode). */
   readonly containerNameAttribute: boolean;
+  /**
+   * Write lean events (core/emf.ts): only what the published metrics need, the values of events
+   * with the same dimension values in one event, log-only records left out.
+   * @default undefined: every record is one event with every attribute and metric (the receiver's events)
+   */
+  readonly leanEvents?: LeanEvents;
 }
+
+/**
+ * How a lean profile writes its events. Each event carries its `Type`, `Version`, the members its
+ * dimension sets name, the metrics it publishes, `_aws`, and the few attributes below; records that
+ * publish no metric (under the classic declarations: Container, PodNet, NodeNet, NodeDiskIO) are left
+ * out, or written whole now and then for those who query them in Logs Insights.
+ */
+export interface LeanEvents {
+  /**
+   * Attributes kept besides the dimension members, by Type: worth their bytes in Logs Insights
+   * because no dimension and no log stream name says what they say.
+   */
+  readonly attributes: Readonly<Partial<Record<CiType, readonly string[]>>>;
+  /**
+   * Records that publish no metric are written, whole (as classic writes them), once per this period:
+   * by a node record whose interval `(timeMs - elapsedMs, timeMs]` holds a multiple of the period
+   * (epoch-aligned, so each node writes them about once per period with no state kept), and by a
+   * node's first record after its agent starts. 0: never.
+   * @default 0
+   */
+  readonly logOnlyEveryMs: number;
+}
+
+/**
+ * What lean events keep besides the dimension members: on Node events the node's instance type and
+ * Auto Scaling group (node utilization by instance type or node group in Logs Insights; about 70
+ * bytes per node and interval). Pod events keep nothing more: the node is the log stream's name, the
+ * workload, namespace and service are dimensions, and one event carries the values of several pods
+ * of a workload, so a per-pod attribute has no place in it.
+ */
+export const LEAN_ATTRIBUTES: LeanEvents['attributes'] = { Node: ['InstanceType', 'AutoScalingGroupName'] };
 
 /** The names of the built-in profiles. */
 export type ProfileName = 'classic' | 'lean' | 'enhanced';
@@ -68,15 +106,6 @@ export const CLASSIC_DECLARATIONS: readonly MetricDeclaration[] = [
   { dimensions: [['Namespace', 'ClusterName'], ['ClusterName']], metricNameSelectors: ['namespace_number_of_running_pods'] },
 ];
 
-/**
- * The classic declarations without any dimension set that names a pod (`PodName`, `FullPodName`):
- * cluster, namespace, service and node level stay, which is what the automatic dashboards chart
- * above the pod drill-down. A declaration left with no set is dropped.
- */
-export const LEAN_DECLARATIONS: readonly MetricDeclaration[] = CLASSIC_DECLARATIONS.map((d) => ({
-  ...d,
-  dimensions: d.dimensions.filter((set) => !set.includes('PodName') && !set.includes('FullPodName')),
-})).filter((d) => d.dimensions.length > 0);
 
 const FULL_POD = ['FullPodName', 'PodName', 'Namespace', 'ClusterName'];
 const POD = ['PodName', 'Namespace', 'ClusterName'];
@@ -160,7 +189,8 @@ export const ENHANCED_DECLARATIONS: readonly MetricDeclaration[] = [
 /** The built-in profiles. `classic` is the default: CloudWatch's automatic dashboards work unchanged. */
 export const PROFILES: Readonly<Record<ProfileName, DeclarationProfile>> = {
   classic: { name: 'classic', declarations: CLASSIC_DECLARATIONS, enhancedMetrics: false, fullPodName: false, containerNameAttribute: false },
-  lean: { name: 'lean', declarations: LEAN_DECLARATIONS, enhancedMetrics: false, fullPodName: false, containerNameAttribute: false },
+  // Classic's declarations, so CloudWatch gets every metric classic gives it: lean changes the events, not the metrics.
+  lean: { name: 'lean', declarations: CLASSIC_DECLARATIONS, enhancedMetrics: false, fullPodName: false, containerNameAttribute: false, leanEvents: { attributes: LEAN_ATTRIBUTES, logOnlyEveryMs: 0 } },
   enhanced: { name: 'enhanced', declarations: ENHANCED_DECLARATIONS, enhancedMetrics: true, fullPodName: true, containerNameAttribute: true },
 };
 
@@ -173,6 +203,25 @@ export const isProfileName = (name: string): name is ProfileName => Object.proto
 /** Looks up a built-in profile; the error lists the valid names. */
 export function parseProfileName(name: string): Result<DeclarationProfile> {
   return isProfileName(name) ? ok(PROFILES[name]) : err(`unknown profile "${toSnippet(name)}"; expected one of ${Object.keys(PROFILES).join(', ')}`);
+}
+
+/**
+ * The profile with its log-only records written once per `everyMs` (see {@link LeanEvents.logOnlyEveryMs});
+ * a profile without lean events writes them every interval already and is returned as it is.
+ */
+export function withLogOnlyEvery(profile: DeclarationProfile, everyMs: number): DeclarationProfile {
+  return profile.leanEvents ? { ...profile, leanEvents: { ...profile.leanEvents, logOnlyEveryMs: everyMs } } : profile;
+}
+
+/**
+ * Reads the period of lean profiles' log-only records: a duration (`10m`: every 10th interval at 60 s),
+ * or `never`.
+ */
+export function parseLogOnlyEvery(text: string): Result<number> {
+  if (text.trim() === 'never') return ok(0);
+  const parsed = parseDuration(text);
+  if (!parsed.ok) return err(`${parsed.error}, or never`);
+  return parsed.value >= 1000 ? ok(parsed.value) : err(`a period of log-only records must be at least 1s, got "${toSnippet(text, 40)}"`);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -168,7 +168,8 @@ export function createHandler(deps: EnricherDeps): EnricherHandler {
           streams.set(key, stream);
         }
         stream.seqs.push(d.seq);
-        for (const ci of enriched.records) stream.events.push({ timestamp: ci.timestampMs, message: encoder.encode(ci) });
+        // The profile decides the events: one per record, or lean's merged ones (core/emf.ts).
+        for (const e of encoder.encodeEvents(enriched.records, d.record)) stream.events.push(e);
       }
       const batches = [...streams.values()];
       const outcomes = await deps.writer.writeMany(batches);

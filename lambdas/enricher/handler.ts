@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError } from '../../core/errors';
-import { DEFAULT_PROFILE_NAME, parseDeclarations, parseProfileName, type DeclarationProfile } from '../../core/metrics/profiles';
+import { DEFAULT_PROFILE_NAME, parseDeclarations, parseLogOnlyEvery, parseProfileName, withLogOnlyEvery, type DeclarationProfile } from '../../core/metrics/profiles';
 import { createLogWriter } from '../common/log-writer';
 import { createHandler, toEnricherMetricsLine } from './create-handler';
 import { createMetadataReader } from './metadata-reader';
@@ -17,6 +17,7 @@ import { createMetadataReader } from './metadata-reader';
  * - `KINSIGHT_PROFILE`: declaration profile, `classic` (default), `lean` or `enhanced`.
  * - `KINSIGHT_CLUSTER_PROFILES`: JSON object of cluster name -> profile name, for clusters that differ.
  * - `KINSIGHT_DECLARATIONS`: JSON array of metric declarations replacing those of the fleet profile (validated).
+ * - `KINSIGHT_LOG_ONLY_EVERY`: lean profiles write their log-only records once per this duration (`10m`); default never.
  * - `KINSIGHT_LOGS_CONCURRENCY`: log streams written in parallel (default 8).
  * - `KINSIGHT_METADATA_CACHE_MS`: metadata cache TTL (default 30000).
  */
@@ -54,6 +55,12 @@ function toClusterProfiles(text: string | undefined): Record<string, Declaration
   return Object.fromEntries(Object.entries(value).map(([cluster, name]) => [cluster, toProfile(String(name), `KINSIGHT_CLUSTER_PROFILES.${cluster}`)]));
 }
 
+function toLogOnlyEveryMs(text: string | undefined): number {
+  const parsed = parseLogOnlyEvery(text || 'never');
+  if (!parsed.ok) throw new ConfigError(`KINSIGHT_LOG_ONLY_EVERY: ${parsed.error}`);
+  return parsed.value;
+}
+
 function toPositiveInt(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
@@ -69,10 +76,12 @@ const logger = new Logger({ serviceName: 'kinsight-enricher' });
 const logsClient = new CloudWatchLogsClient({ maxAttempts: 1 });
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
+const logOnlyEveryMs = toLogOnlyEveryMs(process.env.KINSIGHT_LOG_ONLY_EVERY);
+
 /** The Lambda entry point. */
 export const handler = createHandler({
-  profile: toFleetProfile(process.env.KINSIGHT_PROFILE || DEFAULT_PROFILE_NAME, process.env.KINSIGHT_DECLARATIONS),
-  clusterProfiles: toClusterProfiles(process.env.KINSIGHT_CLUSTER_PROFILES),
+  profile: withLogOnlyEvery(toFleetProfile(process.env.KINSIGHT_PROFILE || DEFAULT_PROFILE_NAME, process.env.KINSIGHT_DECLARATIONS), logOnlyEveryMs),
+  clusterProfiles: Object.fromEntries(Object.entries(toClusterProfiles(process.env.KINSIGHT_CLUSTER_PROFILES)).map(([c, p]) => [c, withLogOnlyEvery(p, logOnlyEveryMs)])),
   writer: createLogWriter({ client: logsClient, concurrency: toPositiveInt(process.env.KINSIGHT_LOGS_CONCURRENCY, 'KINSIGHT_LOGS_CONCURRENCY', 8) }),
   metadata: createMetadataReader({
     client: documentClient,

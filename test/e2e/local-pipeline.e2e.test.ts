@@ -11,6 +11,7 @@ import { CI_NAMESPACE } from '../../core/limits';
 
 const CHROMIUM = process.env.KINSIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-output');
+const SCREENSHOT = join(SCREENSHOT_DIR, 'dashboard.png');
 const LOCAL_NODE = 'e2e-local';
 const CYCLES_BEFORE_BROWSER = 4;
 
@@ -47,6 +48,8 @@ describe('kinsight local: the whole pipeline on this machine', () => {
   const progress: string[] = [];
 
   beforeAll(async () => {
+    // A screenshot left by an earlier run must not pass for this run's.
+    rmSync(SCREENSHOT, { force: true });
     outDir = mkdtempSync(join(tmpdir(), 'kinsight-e2e-'));
     const stop = new AbortController();
     let cycleSeen: () => void = () => undefined;
@@ -84,6 +87,16 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(lines.length).toBeGreaterThanOrEqual(CYCLES_BEFORE_BROWSER);
     expect(lines[0]).toMatch(/cycle 1: 3 records in, \d+ events out, lag [\d.]+ s .*http:\/\/127\.0\.0\.1:\d+\//);
     expect(progress.some((l) => /failed/.test(l))).toBe(false);
+  });
+
+  it('counts the EMF bytes of the profile it writes and of the other profiles for the same records', () => {
+    const { profile, bytesByProfile } = pipeline.status();
+    expect(profile).toBe('classic');
+    const bytes = bytesByProfile ?? {};
+    expect(Object.keys(bytes).sort()).toEqual(['classic', 'enhanced', 'lean']);
+    expect(bytes.lean).toBeGreaterThan(0);
+    expect(bytes.lean).toBeLessThan(bytes.classic);
+    expect(bytes.classic).toBeLessThan(bytes.enhanced);
   });
 
   it('stops cleanly on the stop signal after the cycle in flight', () => {
@@ -155,7 +168,10 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(browserCheck!.chartsWithData).toBeGreaterThanOrEqual(browserCheck!.charts - 2);
     expect(browserCheck!.lines).toBeGreaterThan(browserCheck!.charts);
     expect(browserCheck!.pills).toMatch(/records in\s*\d+/);
-    expect(existsSync(join(SCREENSHOT_DIR, 'dashboard.png'))).toBe(true);
+    expect(browserCheck!.pills).toMatch(/EMF classic written\s*[\d.]+ [KM]?i?B/);
+    expect(browserCheck!.pills).toMatch(/EMF lean would write\s*[\d.]+ [KM]?i?B \([\d.]+% of classic\)/);
+    // Removed before the run: the file is this run's, and its PNG signature says it is an image.
+    expect(readFileSync(SCREENSHOT).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
   });
 });
 
@@ -170,7 +186,7 @@ async function checkDashboard(url: string) {
     await page.goto(url);
     await page.waitForSelector('body[data-updated]', { timeout: 10_000 });
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
     return {
       views: await page.locator('section[data-view]').evaluateAll((els) => els.map((e) => e.getAttribute('data-view') ?? '')),
       charts: await page.locator('.chart').count(),

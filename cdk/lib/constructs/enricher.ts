@@ -44,6 +44,11 @@ export interface EnricherProps {
    */
   readonly requireSignedRecords?: boolean;
   /**
+   * Lean profiles write their log-only records once per this duration (`KINSIGHT_LOG_ONLY_EVERY`).
+   * @default never
+   */
+  readonly logOnlyEvery?: string;
+  /**
    * Handler file, relative to the project root.
    * @default 'lambdas/enricher/handler.ts'
    */
@@ -102,6 +107,7 @@ export class Enricher extends Construct {
         // Fleet membership is "has a key secret": no cluster list here (Lambda's 4 KB at 400 clusters).
         KINSIGHT_REQUIRE_SIGNATURE: String(props.requireSignedRecords ?? true),
         KINSIGHT_KEY_SECRET_PREFIX: AGENT_KEY_SECRET_PREFIX,
+        ...(props.logOnlyEvery ? { KINSIGHT_LOG_ONLY_EVERY: props.logOnlyEvery } : {}),
       },
     });
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {

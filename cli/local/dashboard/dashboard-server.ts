@@ -19,6 +19,10 @@ export interface PipelineStatus {
   /** Last end-to-end lag: agent sample time to EMF file write. */
   readonly lagMs?: number;
   readonly outDir: string;
+  /** The profile the enricher writes with. @default not shown */
+  readonly profile?: string;
+  /** EMF bytes so far by profile: the written profile's, and the other profiles' for the same records (encoded only). @default not shown */
+  readonly bytesByProfile?: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link startDashboardServer}. */

@@ -188,6 +188,14 @@ export const DASHBOARD_HTML = `<!doctype html>
       items = [['cluster', status.cluster], ['nodes', status.nodes], ['pods', status.pods], ['interval', status.intervalMs / 1000 + ' s'],
         ['cycles', status.cycles], ['records in', status.recordsIn], ['events out', status.eventsOut],
         ['lag', status.lagMs === undefined ? '-' : (status.lagMs / 1000).toFixed(1) + ' s']];
+      if (status.profile) items.push(['profile', status.profile]);
+      // The written profile's EMF bytes, then the other profiles' for the same records (encoded, not written).
+      var sizes = status.bytesByProfile || {};
+      var names = Object.keys(sizes).sort(function (a, b) { return (b === status.profile) - (a === status.profile) || sizes[b] - sizes[a]; });
+      names.forEach(function (name) {
+        var share = sizes.classic && name !== 'classic' ? ' (' + (100 * sizes[name] / sizes.classic).toFixed(1) + '% of classic)' : '';
+        items.push(['EMF ' + name + (name === status.profile ? ' written' : ' would write'), format(sizes[name], 'Bytes') + share]);
+      });
     }
     items.push(['period', data.periodMs / 1000 + ' s'], ['metrics', data.metricCount]);
     items.forEach(function (kv) {

@@ -1,8 +1,9 @@
-import { createEmfEncoder } from '../../../core/emf';
+import { createEmfEncoder, isLogOnlyDue, type EmfEvent } from '../../../core/emf';
 import { newEncodingMemo, type CiRecord } from '../../../core/ci-record';
-import { PROFILES, type DeclarationProfile } from '../../../core/metrics/profiles';
+import { PROFILES, withLogOnlyEvery, type DeclarationProfile } from '../../../core/metrics/profiles';
 import { CATALOG } from '../../../core/metrics/catalog';
 import { expectValidEmf, toEmfProblems } from '../../helpers/emf-validator';
+import { toMetricTriples } from '../../helpers/emf-triples';
 
 const T = 1_764_000_000_000;
 const nodeAttributes = { ClusterName: 'prod', NodeName: 'n1', InstanceId: 'i-1', InstanceType: 'm5.large', AutoScalingGroupName: '' };
@@ -130,14 +131,6 @@ describe('EMF encoder limits and other profiles', () => {
     expect(directives(big).map((d) => d.Metrics.length)).toEqual([100, 100, 50]);
   });
 
-  it('lean publishes pod metrics without per-pod dimension sets', () => {
-    const doc = expectValidEmf(createEmfEncoder(PROFILES.lean).encode(pod({ PodName: 'web', Namespace: 'shop', Service: 'svc' })));
-    const sets = directives(doc).flatMap((d) => d.Dimensions);
-    expect(sets.some((s) => s.includes('PodName'))).toBe(false);
-    expect(byMetric(doc, 'pod_cpu_utilization')?.Dimensions).toEqual([['ClusterName', 'Namespace', 'Service'], ['ClusterName', 'Namespace'], ['ClusterName']]);
-    expect(byMetric(doc, 'pod_number_of_container_restarts')).toBeUndefined();
-  });
-
   it('enhanced publishes container metrics per container and node metrics per node', () => {
     const encoder = createEmfEncoder(PROFILES.enhanced);
     const container: CiRecord<'Container'> = {
@@ -158,6 +151,94 @@ describe('EMF encoder limits and other profiles', () => {
 
   it('lists the metrics a profile publishes for a record', () => {
     expect(createEmfEncoder(PROFILES.classic).declaredMetrics(node).sort()).toEqual(['node_cpu_limit', 'node_cpu_usage_total', 'node_cpu_utilization', 'node_number_of_running_pods']);
+  });
+});
+
+describe('EMF encoder (lean events)', () => {
+  const lean = createEmfEncoder(PROFILES.lean);
+  const classic = createEmfEncoder(PROFILES.classic);
+  const interval = { timeMs: T, elapsedMs: 60_000 };
+  const web = (uid: string, cpu: number, extra: Record<string, string> = {}): CiRecord<'Pod'> => ({
+    ...pod({ PodName: 'web', Namespace: 'shop', Service: 'svc', ...extra }),
+    kubernetes: { host: 'n1', pod_id: uid },
+    metrics: { pod_cpu_utilization: cpu, pod_memory_utilization: cpu * 2, pod_cpu_reserved_capacity: 2, pod_number_of_container_restarts: 0, pod_memory_rss: 7 },
+  });
+  const container: CiRecord<'Container'> = { type: 'Container', timestampMs: T, attributes: { ...nodeAttributes, PodName: 'web', Namespace: 'shop' }, sources: [], metrics: { container_cpu_utilization: 3 } };
+  const messages = (events: EmfEvent[]) => events.map((e) => e.message);
+
+  it('writes a pod event with Type, its dimension members, its published metrics, Version and _aws only', () => {
+    const doc = expectValidEmf(lean.encode(web('u1', 1.5)));
+    expect(Object.keys(doc).sort()).toEqual(
+      ['ClusterName', 'Namespace', 'PodName', 'Service', 'Type', 'Version', '_aws', 'pod_cpu_reserved_capacity', 'pod_cpu_utilization', 'pod_memory_utilization', 'pod_number_of_container_restarts'].sort(),
+    );
+    expect(doc).toMatchObject({ Type: 'Pod', ClusterName: 'prod', Namespace: 'shop', PodName: 'web', Service: 'svc', pod_cpu_utilization: 1.5, Version: '1' });
+    expect((doc._aws as { Timestamp: number }).Timestamp).toBe(T);
+    expect(toMetricTriples([lean.encode(web('u1', 1.5))])).toEqual(toMetricTriples([classic.encode(web('u1', 1.5))]));
+  });
+
+  it('keeps the instance type and Auto Scaling group on node events', () => {
+    const doc = expectValidEmf(lean.encode(node));
+    expect(Object.keys(doc).sort()).toEqual(
+      ['AutoScalingGroupName', 'ClusterName', 'InstanceId', 'InstanceType', 'NodeName', 'Type', 'Version', '_aws', 'node_cpu_limit', 'node_cpu_usage_total', 'node_cpu_utilization', 'node_number_of_running_pods'].sort(),
+    );
+    expect(doc).toMatchObject({ InstanceType: 'm5.large', AutoScalingGroupName: '' });
+  });
+
+  it('writes the pods of one workload as one event of value arrays that gives CloudWatch the samples of one event per pod', () => {
+    const records = [web('u1', 1.5), web('u2', 2.25), web('u3', 0)];
+    const events = lean.encodeEvents(records, interval);
+    expect(events).toHaveLength(1);
+    const doc = expectValidEmf(events[0].message);
+    expect(doc.pod_cpu_utilization).toEqual([1.5, 2.25, 0]);
+    expect(doc.pod_number_of_container_restarts).toEqual([0, 0, 0]);
+    expect(events[0].timestamp).toBe(T);
+    expect(toMetricTriples(messages(events))).toEqual(toMetricTriples(records.map((r) => classic.encode(r))));
+  });
+
+  it('keeps pods apart whose dimension values differ, and a pod without metadata publishes under ClusterName only', () => {
+    const bare = { ...web('u4', 4), attributes: { ...nodeAttributes } };
+    const records = [web('u1', 1), web('u2', 2, { Service: 'other' }), web('u3', 3, { PodName: 'db-0' }), bare, { ...bare, metrics: { ...bare.metrics, pod_cpu_utilization: 5 } }];
+    const events = lean.encodeEvents(records, interval);
+    expect(events.map((e) => JSON.parse(e.message) as Record<string, unknown>).map((d) => [d.PodName, d.Service, d.pod_cpu_utilization])).toEqual([
+      ['web', 'svc', 1],
+      ['web', 'other', 2],
+      ['db-0', 'svc', 3],
+      [undefined, undefined, [4, 5]],
+    ]);
+    expect(toMetricTriples(messages(events))).toEqual(toMetricTriples(records.map((r) => classic.encode(r))));
+  });
+
+  it('starts another event when a metric holds 100 values', () => {
+    const records = Array.from({ length: 230 }, (_, i) => web(`u${i}`, i));
+    const events = lean.encodeEvents(records, interval);
+    expect(events.map((e) => (JSON.parse(e.message) as { pod_cpu_utilization: number[] }).pod_cpu_utilization.length)).toEqual([100, 100, 30]);
+    for (const e of events) expectValidEmf(e.message);
+    expect(toMetricTriples(messages(events))).toEqual(toMetricTriples(records.map((r) => classic.encode(r))));
+  });
+
+  it('leaves out records that publish no metric', () => {
+    expect(lean.encodeEvents([container, web('u1', 1)], interval).map((e) => (JSON.parse(e.message) as { Type: string }).Type)).toEqual(['Pod']);
+  });
+
+  it('writes records that publish no metric whole, in their place, on the intervals the period names', () => {
+    const every = createEmfEncoder(withLogOnlyEvery(PROFILES.lean, 600_000));
+    const due = { timeMs: 1_800_010_000, elapsedMs: 60_000 };
+    const events = every.encodeEvents([container, web('u1', 1), container], due);
+    expect(events.map((e) => e.message)).toEqual([classic.encode(container), lean.encode(web('u1', 1)), classic.encode(container)]);
+    expect(every.encodeEvents([container], { timeMs: 1_800_070_000, elapsedMs: 60_000 })).toEqual([]);
+    expect(lean.encode(container)).toBe(classic.encode(container));
+  });
+
+  it('names the due intervals without state: once per period for a node, and the first record of an agent', () => {
+    const times = Array.from({ length: 30 }, (_, i) => 1_800_000_000 + 7_000 + i * 60_000);
+    expect(times.filter((timeMs) => isLogOnlyDue({ timeMs, elapsedMs: 60_000 }, 600_000)).map((t) => (t - 1_800_007_000) / 60_000)).toEqual([0, 10, 20]);
+    expect(isLogOnlyDue({ timeMs: 1_800_007_000 }, 600_000)).toBe(true);
+    expect(isLogOnlyDue({ timeMs: 1_800_007_000 }, 0)).toBe(false);
+  });
+
+  it('writes every record as one event under the classic profile', () => {
+    const records = [web('u1', 1), web('u2', 2), container];
+    expect(classic.encodeEvents(records, interval)).toEqual(records.map((r) => ({ timestamp: T, message: classic.encode(r) })));
   });
 });
 

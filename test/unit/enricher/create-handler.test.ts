@@ -78,10 +78,10 @@ describe('enricher handler', () => {
     const { handler, written } = setup();
     await handler(eventOf([toRecordData({ ...toRecordFixture(), cluster: 'leanCluster' }), toRecordData(toRecordFixture())]));
     const podOf = (i: number) => written[i].events.map((e) => JSON.parse(e.message)).find((d) => d.Type === 'Pod' && d.pod_cpu_utilization !== undefined);
-    const setsOf = (doc: { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }) => doc._aws.CloudWatchMetrics.flatMap((d) => d.Dimensions);
     expect(podOf(0).PodName).toBe('web');
-    expect(setsOf(podOf(0)).some((s) => s.includes('PodName'))).toBe(false);
-    expect(setsOf(podOf(1)).some((s) => s.includes('PodName'))).toBe(true);
+    // lean events carry what the metrics need, classic ones every attribute
+    expect(podOf(0).kubernetes).toBeUndefined();
+    expect(podOf(1).kubernetes).toMatchObject({ pod_name: expect.any(String) });
   });
 
   it('fails the whole batch when the metadata cannot be read, so that it is retried', async () => {

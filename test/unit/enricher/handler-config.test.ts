@@ -22,6 +22,7 @@ describe('enricher composition root', () => {
       KINSIGHT_PROFILE: 'lean',
       KINSIGHT_CLUSTER_PROFILES: '{"big":"classic"}',
       KINSIGHT_DECLARATIONS: '[{"dimensions":[["ClusterName"]],"metricNameSelectors":["^node_cpu_"]}]',
+      KINSIGHT_LOG_ONLY_EVERY: '10m',
     }) as { handler: unknown };
     expect(typeof mod.handler).toBe('function');
   });
@@ -35,5 +36,6 @@ describe('enricher composition root', () => {
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_CLUSTER_PROFILES: '{"a":"nope"}' })).toThrow(/KINSIGHT_CLUSTER_PROFILES\.a: unknown profile "nope"/);
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_DECLARATIONS: '[{"dimensions":[],"metricNameSelectors":["x"]}]' })).toThrow(/KINSIGHT_DECLARATIONS: metric declaration \[0\] dimensions/);
     expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_LOGS_CONCURRENCY: '0' })).toThrow(/KINSIGHT_LOGS_CONCURRENCY must be a positive integer, got "0"/);
+    expect(() => loadWith({ KINSIGHT_TABLE_NAME: 't', KINSIGHT_LOG_ONLY_EVERY: '10' })).toThrow(/KINSIGHT_LOG_ONLY_EVERY: "10" is not a duration/);
   });
 });

@@ -1,4 +1,4 @@
-import { CLASSIC_DECLARATIONS, LEAN_DECLARATIONS, PROFILES, parseDeclarations, parseProfileName, toDeclaredMetricNames } from '../../../../core/metrics/profiles';
+import { CLASSIC_DECLARATIONS, PROFILES, parseDeclarations, parseLogOnlyEvery, parseProfileName, toDeclaredMetricNames, withLogOnlyEvery } from '../../../../core/metrics/profiles';
 import { CATALOG, CI_TYPES } from '../../../../core/metrics/catalog';
 
 describe('declaration profiles', () => {
@@ -10,9 +10,26 @@ describe('declaration profiles', () => {
     expect(toDeclaredMetricNames(PROFILES.classic, 'Container')).toEqual([]);
   });
 
-  it('lean has no dimension set naming a pod and drops the per-pod-only declaration', () => {
-    expect(LEAN_DECLARATIONS.flatMap((d) => d.dimensions).some((s) => s.includes('PodName'))).toBe(false);
-    expect(LEAN_DECLARATIONS.some((d) => d.metricNameSelectors.includes('pod_number_of_container_restarts'))).toBe(false);
+  it('lean declares what classic declares: it changes the events, not the metrics', () => {
+    expect(PROFILES.lean.declarations).toBe(CLASSIC_DECLARATIONS);
+    expect(PROFILES.lean.leanEvents).toEqual({ attributes: { Node: ['InstanceType', 'AutoScalingGroupName'] }, logOnlyEveryMs: 0 });
+    expect(PROFILES.classic.leanEvents).toBeUndefined();
+  });
+
+  it('sets the period of log-only records on lean profiles only', () => {
+    expect(withLogOnlyEvery(PROFILES.lean, 600_000).leanEvents?.logOnlyEveryMs).toBe(600_000);
+    expect(PROFILES.lean.leanEvents?.logOnlyEveryMs).toBe(0);
+    expect(withLogOnlyEvery(PROFILES.classic, 600_000)).toBe(PROFILES.classic);
+  });
+
+  it('reads the period of log-only records as a duration or never', () => {
+    expect(parseLogOnlyEvery('10m')).toEqual({ ok: true, value: 600_000 });
+    expect(parseLogOnlyEvery('never')).toEqual({ ok: true, value: 0 });
+  });
+
+  it('rejects a period of log-only records that is no duration or shorter than a second', () => {
+    expect(parseLogOnlyEvery('10')).toMatchObject({ ok: false, error: expect.stringMatching(/"10" is not a duration.*or never$/) });
+    expect(parseLogOnlyEvery('500ms')).toEqual({ ok: false, error: 'a period of log-only records must be at least 1s, got "500ms"' });
   });
 
   it('every selector of every built-in profile names a catalog metric', () => {
