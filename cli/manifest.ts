@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_AGENT_IMAGE, toAgentManifest } from '../core/agent-manifest';
+import { AGENT_GROUP_ID, AGENT_USER_ID, DEFAULT_AGENT_IMAGE, DEFAULT_POD_LOGS_DIR, toAgentManifest } from '../core/agent-manifest';
 import { toApplierRbac } from '../core/applier-rbac';
 import { ConfigError } from '../core/errors';
-import { toYaml } from '../core/to-yaml';
 import type { CliIo, Command } from './io';
+import { toManifestYaml } from './manifest-yaml';
 import { parseFlags } from './parse-flags';
 
 const USAGE = `Usage: kinsight manifest --cluster NAME --stream NAME_OR_ARN [options]
@@ -26,6 +26,9 @@ ConfigMap holding the agent bundle exceeds).
   --namespace NAME       namespace of the agent (default kinsight)
   --irsa-role-arn ARN    annotate the service account for IRSA (default: none, for EKS Pod Identity)
   --key-secret NAME|ARN  Secrets Manager secret of the cluster's record signing key (default: none, unsigned records)
+  --run-as-user UID      uid the agent runs as, one no other workload uses (default ${AGENT_USER_ID})
+  --run-as-group GID     gid the agent runs as (default ${AGENT_GROUP_ID})
+  --pod-logs-dir DIR     the kubelet's podLogsDir, where the agent reads pod names (default ${DEFAULT_POD_LOGS_DIR})
   --bundle FILE          the agent bundle (default dist/agent.js, built by npm run build)
   --applier-rbac         print instead the one-time RBAC bootstrap of the CDK applier (rbac-group access)
 `;
@@ -46,6 +49,13 @@ function findBundle(explicit: string | undefined): string {
   return found;
 }
 
+/** A uid or gid flag as a number; the manifest checks its range. */
+function toId(flag: string, key: 'runAsUser' | 'runAsGroup', text: string | undefined): { runAsUser?: number } | { runAsGroup?: number } {
+  if (text === undefined) return {};
+  if (!/^[0-9]{1,10}$/.test(text)) throw new ConfigError(`${flag} "${text.slice(0, 80)}" is not a number; expected a uid or gid such as 65529`);
+  return { [key]: Number(text) };
+}
+
 function run(argv: string[], io: CliIo): number {
   const values = parseFlags('manifest', argv, {
     cluster: { type: 'string' },
@@ -56,11 +66,14 @@ function run(argv: string[], io: CliIo): number {
     namespace: { type: 'string' },
     'irsa-role-arn': { type: 'string' },
     'key-secret': { type: 'string' },
+    'run-as-user': { type: 'string' },
+    'run-as-group': { type: 'string' },
+    'pod-logs-dir': { type: 'string' },
     bundle: { type: 'string' },
     'applier-rbac': { type: 'boolean' },
   });
   if (values['applier-rbac']) {
-    io.stdout(toApplierRbac(values.namespace).map((o) => toYaml(o)).join('---\n'));
+    io.stdout(toManifestYaml(toApplierRbac(values.namespace)));
     return 0;
   }
   if (!values.cluster) throw new ConfigError('no cluster; pass --cluster NAME (the EKS cluster name)');
@@ -81,8 +94,11 @@ function run(argv: string[], io: CliIo): number {
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
     ...(values['key-secret'] ? { keySecret: values['key-secret'] } : {}),
+    ...toId('--run-as-user', 'runAsUser', values['run-as-user']),
+    ...toId('--run-as-group', 'runAsGroup', values['run-as-group']),
+    ...(values['pod-logs-dir'] ? { podLogsDir: values['pod-logs-dir'] } : {}),
   });
-  io.stdout(objects.map((o) => toYaml(o)).join('---\n'));
+  io.stdout(toManifestYaml(objects));
   return 0;
 }
 

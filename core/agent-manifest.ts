@@ -3,7 +3,7 @@ import { parseDuration } from './duration';
 import { ConfigError, toSnippet } from './errors';
 import { DEPLOYED_AGENT_IMAGE } from './node-runtime';
 import { POLLER_CLUSTER_ROLE, POLLER_GROUP, POLLER_RULES } from './poller-rbac';
-import type { JsonValue } from './to-yaml';
+import type { JsonValue } from './json-value';
 
 /** A Kubernetes object as plain JSON: what `kubectl apply` and server-side apply take. */
 export interface KubeObject {

@@ -80,6 +80,23 @@ export interface FleetConfig {
    */
   readonly declarations?: readonly MetricDeclaration[];
   /**
+   * The enricher refuses records without a valid signature of their cluster's key (isolation between
+   * clusters, docs/operations.md). `false` only for the upgrade of a fleet whose agents do not sign
+   * yet, while they roll: then any agent identity can write as any cluster (a warning at synth).
+   * @default true
+   */
+  readonly requireSignedRecords: boolean;
+  /**
+   * The uid the agents run as: one no other workload of the fleet's clusters uses (the agent sees
+   * every host process, and a process can read those of its own uid).
+   * @default AGENT_USER_ID (65529)
+   */
+  readonly agentUser?: number;
+  /** The gid the agents run as. @default AGENT_GROUP_ID (65529) */
+  readonly agentGroup?: number;
+  /** The kubelets' pod log directory (their `podLogsDir` setting), which the agents read pod names from. @default '/var/log/pods' */
+  readonly podLogsDir?: string;
+  /**
    * Lean profiles write their log-only records (Container, PodNet, NodeNet, NodeDiskIO) once per this
    * duration, such as `10m` (every 10th interval at 60 s), for those who query them in Logs Insights.
    * @default never
@@ -104,7 +121,9 @@ const MAX_INTERVAL_SECONDS = 300;
  * @see https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 const MAX_SHARDS = 10_000;
-const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'logOnlyEvery'];
+/** Largest uid and gid of the agent: Linux ids are 32 bits, and 2^32-1 means "unchanged" to the kernel. */
+const MAX_AGENT_ID = 2 ** 31 - 1;
+const KNOWN_KEYS = ['clusters', 'interval', 'logRetentionDays', 'streamMode', 'shards', 'profile', 'agentImage', 'agentIdentity', 'applierAccess', 'installPodIdentityAgent', 'declarations', 'requireSignedRecords', 'agentUser', 'agentGroup', 'podLogsDir', 'logOnlyEvery'];
 const CLUSTER_KEYS = ['name', 'private', 'profile', 'oidcProviderArn', 'nodes'];
 /**
  * Bytes of the enricher's environment the fleet may fill with per-cluster profiles and declarations:
@@ -246,6 +265,18 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
   const install = value.installPodIdentityAgent ?? false;
   if (typeof install !== 'boolean') fail(source, 'installPodIdentityAgent', install, 'true or false');
   if (install && agentIdentity !== 'pod-identity') fail(source, 'installPodIdentityAgent', install, 'false with agentIdentity irsa (the add-on serves EKS Pod Identity only)');
+  const requireSigned = value.requireSignedRecords ?? true;
+  if (typeof requireSigned !== 'boolean') fail(source, 'requireSignedRecords', requireSigned, 'true or false (false only while the agents of an upgraded fleet roll)');
+  for (const key of ['agentUser', 'agentGroup'] as const) {
+    const id = value[key];
+    if (id !== undefined && !(Number.isInteger(id) && (id as number) >= 1 && (id as number) <= MAX_AGENT_ID)) {
+      fail(source, key, id, `an integer from 1 to ${MAX_AGENT_ID} (not 0: the agent does not run as root), one no other workload of the clusters uses`);
+    }
+  }
+  const podLogsDir = value.podLogsDir;
+  if (podLogsDir !== undefined && !(typeof podLogsDir === 'string' && /^\/[\w./-]*[\w-]$/.test(podLogsDir) && !podLogsDir.split('/').includes('..'))) {
+    fail(source, 'podLogsDir', podLogsDir, 'an absolute host path such as /var/log/pods (the kubelet\'s podLogsDir)');
+  }
   const image = value.agentImage ?? DEFAULT_AGENT_IMAGE;
   if (typeof image !== 'string' || !/^[a-z0-9][\w./:@-]*$/i.test(image)) fail(source, 'agentImage', image, 'an image reference with a node binary, such as node:22-alpine');
   const profile = oneOf(source, 'profile', value.profile, PROFILE_NAMES, DEFAULT_PROFILE_NAME);
@@ -272,6 +303,10 @@ export function parseFleetConfig(value: unknown, source = 'fleet config'): Fleet
     applierAccess: oneOf<ApplierAccess>(source, 'applierAccess', value.applierAccess, ['rbac-group', 'cluster-admin'], 'rbac-group'),
     installPodIdentityAgent: install as boolean,
     ...(declarations === undefined ? {} : { declarations }),
+    requireSignedRecords: requireSigned as boolean,
+    ...(value.agentUser === undefined ? {} : { agentUser: value.agentUser as number }),
+    ...(value.agentGroup === undefined ? {} : { agentGroup: value.agentGroup as number }),
+    ...(podLogsDir === undefined ? {} : { podLogsDir: podLogsDir as string }),
     ...(logOnlyEvery === undefined ? {} : { logOnlyEvery: logOnlyEvery as string }),
   };
 }

@@ -1,8 +1,11 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, aws_kms as kms } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { isPinnedImage } from '../../core/image-ref';
+import { toApplierSettings, writeApplierSettings } from './applier-settings';
 import { toClusterGroupId, toClusterGroups } from './cluster-groups';
 import { toClusterProfiles, type FleetConfig } from './fleet-config';
 import { AgentIdentity } from './constructs/agent-identity';
+import { AgentKeyRotation } from './constructs/agent-key-rotation';
 import type { AgentInstaller } from './constructs/agent-installer';
 import { ClusterGroup } from './constructs/cluster-group';
 import { Enricher } from './constructs/enricher';
@@ -11,11 +14,12 @@ import { PipelineMonitoring } from './constructs/pipeline-monitoring';
 import { PipelineStream } from './constructs/pipeline-stream';
 import type { Poller } from './constructs/poller';
 
-/** Handler files of the three Lambdas, relative to the project root. */
+/** Handler files of the Lambdas, relative to the project root. */
 export interface LambdaEntries {
   readonly enricher: string;
   readonly poller: string;
   readonly applier: string;
+  readonly keyRotation: string;
 }
 
 /** Props of {@link FleetStack}. */
@@ -28,7 +32,7 @@ export interface FleetStackProps extends StackProps {
   readonly agentBundleSha256: string;
   /**
    * Lambda handler files.
-   * @default lambdas/enricher/handler.ts, lambdas/poller/handler.ts, lambdas/applier/handler.ts
+   * @default lambdas/enricher/handler.ts, lambdas/poller/handler.ts, lambdas/applier/handler.ts, lambdas/key-rotation/handler.ts
    */
   readonly entries?: Partial<LambdaEntries>;
 }
@@ -36,9 +40,11 @@ export interface FleetStackProps extends StackProps {
 /**
  * kinsight for every cluster of a fleet, in one account and region. This stack holds what the fleet
  * shares (KMS key, Kinesis stream, metadata table, enricher with its event source and failure queue,
- * alarms and dashboard) and the agent's identity in each cluster (its Pod Identity association or
- * IRSA role); each group of clusters (cdk/lib/cluster-groups.ts) gets a nested stack with its
- * pollers, applier, performance log groups, EKS access entries, schedules and agent installations.
+ * the agent key rotation function, alarms and dashboard) and the agent's identity in each cluster
+ * (its Pod Identity association or IRSA role); each group of clusters (cdk/lib/cluster-groups.ts)
+ * gets a nested stack with its pollers, applier, performance log groups, EKS access entries,
+ * schedules, signing keys and agent installations. A fleet file's agentImage without a digest, or
+ * requireSignedRecords false, gives a warning at synth.
  * cdk/README.md shows the layout and what an upgrade from the single-stack layout does.
  */
 export class FleetStack extends Stack {
@@ -56,6 +62,8 @@ export class FleetStack extends Stack {
   readonly installers: AgentInstaller[] = [];
   /** Alarms and dashboard. */
   readonly monitoring: PipelineMonitoring;
+  /** The rotation function of the agents' signing keys. */
+  readonly keyRotation: AgentKeyRotation;
   /** The fleet's clusters, in fleet-file order. */
   readonly clusterNames: readonly string[];
 
@@ -63,6 +71,18 @@ export class FleetStack extends Stack {
     super(scope, id, props);
     const { fleet } = props;
     this.clusterNames = fleet.clusters.map((c) => c.name);
+    if (!isPinnedImage(fleet.agentImage)) {
+      Annotations.of(this).addWarningV2(
+        'kinsight:agentImageWithoutDigest',
+        `agentImage ${fleet.agentImage} has no digest: every node pulls whatever the tag names when it starts an agent, and a moved tag runs other code with hostPID and the host's / mounted. Pin it: ${fleet.agentImage}@sha256:<digest> (docker buildx imagetools inspect ${fleet.agentImage})`,
+      );
+    }
+    if (!fleet.requireSignedRecords) {
+      Annotations.of(this).addWarningV2(
+        'kinsight:unsignedRecordsAccepted',
+        'requireSignedRecords is false: the enricher accepts unsigned records, so any agent identity can write as any cluster of the fleet; set it only while the agents of an upgraded fleet roll (docs/operations.md), then remove it',
+      );
+    }
     const key = new kms.Key(this, 'Key', {
       description: 'kinsight: stream and failure queue',
       enableKeyRotation: true,
@@ -79,6 +99,7 @@ export class FleetStack extends Stack {
       clusterNames: this.clusterNames,
       profile: fleet.profile,
       clusterProfiles: toClusterProfiles(fleet.clusters, fleet.profile),
+      requireSignedRecords: fleet.requireSignedRecords,
       ...(fleet.declarations ? { declarations: fleet.declarations } : {}),
       ...(fleet.logOnlyEvery ? { logOnlyEvery: fleet.logOnlyEvery } : {}),
       ...(props.entries?.enricher ? { entry: props.entries.enricher } : {}),
@@ -88,6 +109,10 @@ export class FleetStack extends Stack {
     // created in a nested stack while the old one exists (one per service account and cluster), and an
     // IRSA role that changed would strand the running agents (cdk/README.md, "Upgrading").
     const identity = (this.identity = new AgentIdentity(this, 'AgentIdentity', { stream, encryptionKey: key, clusters: fleet.clusters, mode: fleet.agentIdentity }));
+    const keyRotation = (this.keyRotation = new AgentKeyRotation(this, 'KeyRotation', props.entries?.keyRotation ? { entry: props.entries.keyRotation } : {}));
+    // One file for every applier: what they install is the stack's, never their events' (core/applier-settings.ts).
+    const applierSettings = toApplierSettings(fleet, props.agentBundleSha256);
+    const applierSettingsPath = writeApplierSettings(applierSettings);
 
     for (const [number, clusters] of toClusterGroups(fleet.clusters)) {
       const group = new ClusterGroup(this, toClusterGroupId(number), {
@@ -99,17 +124,12 @@ export class FleetStack extends Stack {
         logRetentionDays: fleet.logRetentionDays,
         applierAccess: fleet.applierAccess,
         installPodIdentityAgent: fleet.installPodIdentityAgent,
-        settingsOf: (name) => ({
-          streamName: stream.streamName,
-          region: this.region,
-          image: fleet.agentImage,
-          interval: fleet.interval,
-          serviceAccountAnnotations: identity.serviceAccountAnnotations(name),
-          agentIdentity: fleet.agentIdentity,
-          oidcProviderArn: fleet.clusters.find((c) => c.name === name)?.oidcProviderArn,
-        }),
+        applierSettings,
+        applierSettingsPath,
         agentBundlePath: props.agentBundlePath,
-        agentBundleSha256: props.agentBundleSha256,
+        streamName: stream.streamName,
+        ...(fleet.agentIdentity === 'irsa' ? { irsaRoleNameOf: (name: string) => identity.irsaRoleName(name) } : {}),
+        keyRotationFunctionArn: keyRotation.function.functionArn,
         entries: { ...(props.entries?.poller ? { poller: props.entries.poller } : {}), ...(props.entries?.applier ? { applier: props.entries.applier } : {}) },
       });
       // Pods started before their Pod Identity association exists get no credentials until restarted:
@@ -118,6 +138,8 @@ export class FleetStack extends Stack {
         const association = identity.associations.get(cluster.name);
         if (association) group.node.addDependency(association);
       }
+      // Secrets Manager checks that it may invoke the rotation function when a rotation schedule is created.
+      group.node.addDependency(keyRotation.permission);
       this.groups.set(number, group);
       this.pollers.push(...group.pollers);
       this.installers.push(...group.installers);

@@ -16,6 +16,9 @@ function toLogGroupFinding(scope: IConstruct, logGroupName: string): string {
   return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:${logGroupName}:*]`;
 }
 
+/** The id cdk-nag gives the finding on every agent key secret's ARN, `kinsight/agent-key/*`. */
+const AGENT_KEY_SECRETS = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:kinsight/agent-key/*]';
+
 const POLLER_LOG_GROUPS_REASON =
   'The Container Insights performance log groups of the account, /aws/containerinsights/*/performance: a role holds 10,240 characters of inline policy, not one ARN per cluster of a large fleet. A poller writes only for clusters it may describe (eks:DescribeCluster is granted per cluster): any other fails before a write.';
 const ENRICHER_LOG_GROUPS_REASON =
@@ -45,11 +48,19 @@ export function acknowledgeNagFindings(stack: FleetStack): void {
     { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
     { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Added by CDK so the event source can send to the KMS-encrypted failure queue; limited to the one key.' },
     { id: toLogGroupFinding(stack.enricher, toPerformanceLogGroup('*')), reason: ENRICHER_LOG_GROUPS_REASON },
+    {
+      id: AGENT_KEY_SECRETS,
+      reason: 'The enricher verifies each record with the key of the cluster the record names: it reads every agent key secret (kinsight/agent-key/<cluster>), nothing else of Secrets Manager. Fleet membership is "has a key secret", so no cluster list has to fit its policy or environment.',
+    },
     ...stack.clusterNames.map((name) => ({
       id: toLogGroupFinding(stack.enricher, toPerformanceLogGroup(name)),
       reason: 'The log streams of this cluster\'s performance log group (":*"): PutLogEvents and CreateLogStream act on streams, which the enricher names after nodes.',
     })),
   );
+  Validations.of(stack.keyRotation).acknowledge({
+    id: AGENT_KEY_SECRETS,
+    reason: 'The rotation function of every cluster\'s signing key: the four rotation steps on the agent key secrets (kinsight/agent-key/<cluster>) only, one function for the fleet (a policy with one ARN per secret would not fit 400 clusters). It refuses any other secret.',
+  });
   for (const poller of stack.pollers) {
     Validations.of(poller).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeTags (the Auto Scaling group tag of each node) and ec2:DescribeInstances (the EBS volumes of each node) support no resource-level permissions: AWS requires Resource "*". Both only read.' },

@@ -1,5 +1,8 @@
-import { toAgentManifest, toBundleSha256, type KubeObject } from '../../core/agent-manifest';
+import { AGENT_NAMESPACE, toAgentManifest, toBundleSha256, type KubeObject } from '../../core/agent-manifest';
+import { toAgentKeySecretName } from '../../core/agent-key';
+import { toApplierRbac, toBootstrapDifference } from '../../core/applier-rbac';
 import { ConfigError, KinsightError, toSnippet } from '../../core/errors';
+import { POLLER_CLUSTER_ROLE } from '../../core/poller-rbac';
 import {
   checkAuthenticationMode,
   checkClusterActive,
@@ -10,6 +13,7 @@ import {
   type CheckResult,
   type ClusterFacts,
 } from '../../core/prerequisites';
+import type { ApplierConfig } from './applier-config';
 import type { KubeObjectClient } from './kube-object-client';
 
 /** The custom resource event, as the CDK Provider framework passes it to its onEvent handler. */
@@ -30,6 +34,8 @@ export interface AgentResourceResult {
 
 /** What the applier talks to. */
 export interface ApplierDeps {
+  /** What the stack baked into the applier: everything it installs but the cluster name. */
+  readonly config: ApplierConfig;
   /** A client for one cluster's API server; rejects with {@link ClusterGoneError} when the cluster no longer exists. */
   connect(clusterName: string): Promise<KubeObjectClient>;
   /** The agent bundle shipped next to the handler. */
@@ -45,86 +51,77 @@ export interface ApplierDeps {
 /** A cluster misses a prerequisite of kinsight: the custom resource fails with the same words as `kinsight doctor`. */
 export class PrerequisiteError extends KinsightError {}
 
-/** The cluster was deleted: there is nothing left to delete in it. */
-export class ClusterGoneError extends Error {}
+/** The cluster was deleted: there is nothing left to delete in it (a Delete then succeeds; a Create or Update fails with it). */
+export class ClusterGoneError extends KinsightError {}
 
-/** The custom resource's properties (CloudFormation passes every value as a string or a string map). */
-interface AgentProperties {
-  readonly clusterName: string;
-  readonly streamName: string;
-  readonly region: string;
-  readonly image: string;
-  readonly interval: string;
-  readonly serviceAccountAnnotations: Record<string, string>;
-  readonly bundleSha256: string;
-  /** How the agent gets its AWS identity: decides which prerequisite is checked. */
-  readonly agentIdentity: 'pod-identity' | 'irsa';
-  readonly oidcProviderArn?: string;
-}
+/** The only properties the applier reads from its event; CloudFormation adds ServiceToken, the stack a revision that only triggers updates. */
+const READ_PROPERTIES = new Set(['ServiceToken', 'ClusterName', 'Revision']);
 
-function parseProperties(props: Record<string, unknown>): AgentProperties {
-  const text = (key: string): string => {
-    const value = props[key];
-    if (typeof value !== 'string' || value === '') throw new ConfigError(`custom resource property ${key} is ${toSnippet(value)}; expected a non-empty string`);
-    return value;
-  };
-  const annotations = props.ServiceAccountAnnotations ?? {};
-  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) {
-    throw new ConfigError(`custom resource property ServiceAccountAnnotations is ${toSnippet(annotations)}; expected a string map`);
-  }
-  const identity = props.AgentIdentity ?? 'pod-identity';
-  if (identity !== 'pod-identity' && identity !== 'irsa') throw new ConfigError(`custom resource property AgentIdentity is ${toSnippet(identity)}; expected pod-identity or irsa`);
-  return {
-    agentIdentity: identity,
-    ...(identity === 'irsa' ? { oidcProviderArn: text('OidcProviderArn') } : {}),
-    clusterName: text('ClusterName'),
-    streamName: text('StreamName'),
-    region: text('Region'),
-    image: text('Image'),
-    interval: text('Interval'),
-    serviceAccountAnnotations: annotations as Record<string, string>,
-    bundleSha256: text('BundleSha256'),
-  };
+/** The cluster an event names: the one thing the applier takes from it. */
+export function toEventCluster(props: Record<string, unknown>): string {
+  const cluster = props.ClusterName;
+  if (typeof cluster !== 'string' || cluster === '') throw new ConfigError(`custom resource property ClusterName is ${toSnippet(cluster)}; expected a cluster name`);
+  return cluster;
 }
 
 const toPhysicalId = (clusterName: string): string => `kinsight-agent/${clusterName}`;
 
-// Deleting needs only the objects' identities: an older resource's bundle hash need not match the package.
-function render(props: AgentProperties, bundle: string, verifyBundle: boolean): KubeObject[] {
-  const actual = toBundleSha256(bundle);
-  if (verifyBundle && actual !== props.bundleSha256) {
-    throw new ConfigError(
-      `the agent bundle in the applier package has SHA-256 ${actual}, the stack expects ${props.bundleSha256}; redeploy so that both come from the same synth`,
-    );
-  }
-  const annotations = Object.keys(props.serviceAccountAnnotations).length > 0 ? { serviceAccountAnnotations: props.serviceAccountAnnotations } : {};
-  return toAgentManifest({
-    clusterName: props.clusterName,
-    streamName: props.streamName,
-    region: props.region,
-    image: props.image,
-    interval: props.interval,
-    agentBundle: bundle,
-    ...annotations,
-  });
-}
+/** The poller's ClusterRole and binding: the bootstrap's with `rbac-group`, the applier's own with `cluster-admin`. */
+const isPollerRbac = (object: KubeObject): boolean => (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') && object.metadata.name === POLLER_CLUSTER_ROLE;
 
 /**
- * The applier's onEvent handler: Create and Update server-side-apply every object of the agent manifest
- * in order (namespace first); Delete removes them in reverse order (DaemonSet first), tolerating objects
- * or a whole cluster that are already gone. A failure rejects, which fails the CloudFormation operation.
+ * The objects the applier installs in a cluster, from its configuration alone: the agent manifest
+ * with the cluster's key secret, less the poller's RBAC when the bootstrap owns it (`rbac-group`).
+ * Deleting needs only the objects' identities, so an older package's bundle is accepted then.
+ */
+export function toAppliedObjects(config: ApplierConfig, cluster: string, bundle: string, verifyBundle: boolean): KubeObject[] {
+  const actual = toBundleSha256(bundle);
+  if (verifyBundle && actual !== config.bundleSha256) {
+    throw new ConfigError(
+      `the agent bundle in the applier package has SHA-256 ${actual}, its settings expect ${config.bundleSha256}; redeploy so that both come from the same synth`,
+    );
+  }
+  const roleArn = config.clusters.get(cluster)?.irsaRoleArn;
+  const objects = toAgentManifest({
+    clusterName: cluster,
+    streamName: config.streamName,
+    region: config.region,
+    image: config.image,
+    interval: config.interval,
+    agentBundle: bundle,
+    // The cluster's own key: its agents may read that secret and no other (cdk/lib/constructs/agent-identity.ts).
+    keySecret: toAgentKeySecretName(cluster),
+    ...(config.runAsUser === undefined ? {} : { runAsUser: config.runAsUser }),
+    ...(config.runAsGroup === undefined ? {} : { runAsGroup: config.runAsGroup }),
+    ...(config.podLogsDir === undefined ? {} : { podLogsDir: config.podLogsDir }),
+    ...(roleArn ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': roleArn } } : {}),
+  });
+  return config.applierAccess === 'rbac-group' ? objects.filter((o) => !isPollerRbac(o)) : objects;
+}
+
+const BOOTSTRAP_FIX =
+  'fix: as a cluster administrator, `kinsight manifest --applier-rbac | kubectl apply --server-side --force-conflicts -f -` in that cluster (docs/operations.md), or use applierAccess "cluster-admin"';
+
+/**
+ * The applier's onEvent handler. It takes the cluster name from the event and nothing else: the
+ * image, stream, region, annotations, identity and access mode are the stack's (deps.config), and a
+ * cluster the applier does not serve is refused. Create and Update server-side-apply the objects in
+ * order (namespace first), after the prerequisite checks and, with `rbac-group`, a check that the
+ * cluster's RBAC bootstrap is in place and current; Delete removes them in reverse order (DaemonSet
+ * first), tolerating objects or a whole cluster that are already gone. A failure rejects, which fails
+ * the CloudFormation operation.
  */
 export function createApplier(deps: ApplierDeps): (event: AgentResourceEvent) => Promise<AgentResourceResult> {
+  const { config } = deps;
   // The checks of `kinsight doctor --before-deploy` for this cluster, with its messages: a cluster that
   // misses one fails here, clearly, instead of deploying agents that would fail every PutRecords.
-  const checkPrerequisites = async (props: AgentProperties): Promise<void> => {
-    const name = props.clusterName;
+  const checkPrerequisites = async (name: string): Promise<void> => {
     const facts = await deps.describeCluster(name);
-    const results: CheckResult[] = [checkClusterActive(name, facts, props.region)];
+    const results: CheckResult[] = [checkClusterActive(name, facts, config.region)];
     if (facts) {
       results.push(checkAuthenticationMode(name, facts));
       // IAM is global and a private network may not reach it: the applier compares the issuer only.
-      if (props.agentIdentity === 'irsa') results.push(checkOidcProvider(name, props.oidcProviderArn as string, facts, 'not-read'));
+      if (config.agentIdentity === 'irsa') results.push(checkOidcProvider(name, config.clusters.get(name)?.oidcProviderArn as string, facts, 'not-read'));
       else results.push(checkPodIdentityAgent(name, await deps.podIdentityAgent(name), false));
     }
     const failed = results.filter((r) => !r.ok);
@@ -135,54 +132,75 @@ export function createApplier(deps: ApplierDeps): (event: AgentResourceEvent) =>
     }
     deps.log('prerequisites met', { cluster: name, checks: results.map((r) => r.check) });
   };
-  const applyAll = async (props: AgentProperties): Promise<void> => {
-    const objects = render(props, deps.readBundle(), true);
-    await checkPrerequisites(props);
-    const client = await deps.connect(props.clusterName);
+  // With rbac-group the applier may read the bootstrap's objects and nothing more of RBAC: an old
+  // bootstrap (which let the applier write the poller's role) cannot even be read, and fails here.
+  const checkBootstrap = async (client: KubeObjectClient, cluster: string): Promise<void> => {
+    const problems: string[] = [];
+    for (const expected of toApplierRbac(AGENT_NAMESPACE)) {
+      try {
+        const difference = toBootstrapDifference(expected, await client.read(expected));
+        if (difference) problems.push(difference);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 403) throw error;
+        problems.push(`${expected.kind} ${expected.metadata.name} may not be read (403 Forbidden: no bootstrap, or one from an older kinsight)`);
+      }
+    }
+    if (problems.length > 0) throw new PrerequisiteError(`cluster ${cluster}'s RBAC bootstrap for the applier is missing or outdated: ${problems.join('; ')}; ${BOOTSTRAP_FIX}`);
+  };
+  const applyAll = async (cluster: string): Promise<void> => {
+    const objects = toAppliedObjects(config, cluster, deps.readBundle(), true);
+    await checkPrerequisites(cluster);
+    const client = await deps.connect(cluster);
+    if (config.applierAccess === 'rbac-group') await checkBootstrap(client, cluster);
     for (const object of objects) {
       try {
         await client.apply(object);
       } catch (error) {
         if ((error as { code?: unknown }).code !== 403) throw error;
-        // The usual cause: the one-time RBAC bootstrap of applierAccess "rbac-group" was not applied.
         throw new KinsightError(
-          `the applier may not apply ${object.kind} ${object.metadata.name} in cluster ${props.clusterName} (403 Forbidden); expected its access entry ` +
-            'to grant it: with applierAccess "rbac-group", run `kinsight manifest --applier-rbac | kubectl apply --server-side -f -` once in that cluster ' +
-            '(docs/operations.md), or use applierAccess "cluster-admin"',
+          `the applier may not apply ${object.kind} ${object.metadata.name} in cluster ${cluster} (403 Forbidden); expected its access entry and RBAC bootstrap to grant it; ${BOOTSTRAP_FIX}`,
           { cause: error },
         );
       }
-      deps.log('applied', { cluster: props.clusterName, kind: object.kind, name: object.metadata.name });
+      deps.log('applied', { cluster, kind: object.kind, name: object.metadata.name });
     }
   };
-  const deleteAll = async (props: AgentProperties): Promise<void> => {
+  const deleteAll = async (cluster: string): Promise<void> => {
     let client: KubeObjectClient;
     try {
-      client = await deps.connect(props.clusterName);
+      client = await deps.connect(cluster);
     } catch (error) {
       if (error instanceof ClusterGoneError) {
-        deps.log('cluster gone, nothing to delete', { cluster: props.clusterName });
+        deps.log('cluster gone, nothing to delete', { cluster });
         return;
       }
       throw error;
     }
-    const objects = render(props, deps.readBundle(), false).reverse();
-    for (const object of objects) {
+    for (const object of toAppliedObjects(config, cluster, deps.readBundle(), false).reverse()) {
       const existed = await client.remove(object);
-      deps.log(existed ? 'deleted' : 'already gone', { cluster: props.clusterName, kind: object.kind, name: object.metadata.name });
+      deps.log(existed ? 'deleted' : 'already gone', { cluster, kind: object.kind, name: object.metadata.name });
     }
   };
 
   return async (event) => {
-    const props = parseProperties(event.ResourceProperties);
-    const physicalId = toPhysicalId(props.clusterName);
+    const cluster = toEventCluster(event.ResourceProperties);
+    const ignored = Object.keys(event.ResourceProperties).filter((key) => !READ_PROPERTIES.has(key));
+    if (ignored.length > 0) deps.log('event properties ignored: the applier installs what its stack baked into it', { cluster, ignored });
+    const physicalId = toPhysicalId(cluster);
+    const served = config.clusters.has(cluster);
     if (event.RequestType === 'Delete') {
-      // A Delete of a resource whose Create failed carries no object of ours: nothing to do.
-      if (event.PhysicalResourceId === physicalId) await deleteAll(props);
+      // A Delete of a resource whose Create failed carries no object of ours; a cluster this applier
+      // does not serve (a rollback after its removal from the fleet) is not touched.
+      if (!served) deps.log('not one of this applier\'s clusters, nothing deleted', { cluster });
+      else if (event.PhysicalResourceId === physicalId) await deleteAll(cluster);
       return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
     }
-    // A changed cluster name yields a new physical id: CloudFormation then deletes the old installation.
-    await applyAll(props);
-    return { PhysicalResourceId: physicalId, Data: { BundleSha256: props.bundleSha256 } };
+    if (!served) {
+      throw new ConfigError(
+        `cluster ${toSnippet(cluster)} is not one of this applier's clusters (${[...config.clusters.keys()].slice(0, 5).join(', ')}${config.clusters.size > 5 ? ', ...' : ''}); expected a cluster of its stack's fleet file`,
+      );
+    }
+    await applyAll(cluster);
+    return { PhysicalResourceId: physicalId, Data: { BundleSha256: config.bundleSha256 } };
   };
 }

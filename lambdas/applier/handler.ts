@@ -11,21 +11,24 @@ import {
   waitUntilAddonActive,
   waitUntilAddonDeleted,
 } from '@aws-sdk/client-eks';
+import { APPLIER_SETTINGS_FILE } from '../../core/applier-settings';
 import { ConfigError } from '../../core/errors';
 import { createEksTokenSource } from '../common/eks-token';
 import { toKubeConfig } from '../common/kube-client';
 import { POD_IDENTITY_ADDON_RESOURCE_TYPE, POD_IDENTITY_AGENT_ADDON, type AddonFacts } from '../../core/prerequisites';
+import { parseApplierConfig } from './applier-config';
 import { ClusterGoneError, createApplier, type AgentResourceEvent } from './apply-agent';
 import { createPodIdentityAddonHandler } from './pod-identity-addon';
 import { createKubeObjectClient } from './kube-object-client';
 
-const region = process.env.AWS_REGION;
-if (!region) throw new ConfigError('AWS_REGION is not set; the Lambda runtime sets it, set it when running the applier elsewhere');
+// The CDK app copies the agent bundle and the applier settings next to this handler in the code
+// package; the settings and the environment are all the applier installs from (core/applier-settings.ts).
+const BUNDLE_PATH = join(__dirname, 'agent.js');
+const config = parseApplierConfig(JSON.parse(readFileSync(join(__dirname, APPLIER_SETTINGS_FILE), 'utf8')), process.env);
+const { region } = config;
 
 const eks = new EKSClient({ region });
 const tokens = createEksTokenSource({ region, credentials: () => eks.config.credentials() });
-// The CDK app copies the agent bundle next to this handler in the code package.
-const BUNDLE_PATH = join(__dirname, 'agent.js');
 
 const log = (message: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ level: 'INFO', message, ...fields }));
 
@@ -43,6 +46,7 @@ async function describePodIdentityAgent(clusterName: string): Promise<AddonFacts
 const ADDON_WAIT_SECONDS = 240;
 
 const applyAgent = createApplier({
+  config,
   connect: async (clusterName) => {
     let cluster;
     try {
@@ -87,6 +91,7 @@ const podIdentityAddon = createPodIdentityAddonHandler({
     await waitUntilAddonDeleted({ client: eks, maxWaitTime: ADDON_WAIT_SECONDS }, { clusterName, addonName: POD_IDENTITY_AGENT_ADDON });
   },
   log,
+  clusters: new Set(config.clusters.keys()),
 });
 
 /** The Provider framework's onEvent handler: the agent installation, or the Pod Identity Agent add-on. */

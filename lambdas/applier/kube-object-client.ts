@@ -4,8 +4,10 @@ import type { KubeObject } from '../../core/agent-manifest';
 /** The field manager of every kinsight apply: `kubectl` users see it in managedFields. */
 export const FIELD_MANAGER = 'kinsight';
 
-/** What the applier needs of a cluster: apply an object, delete one. */
+/** What the applier needs of a cluster: read an object, apply one, delete one. */
 export interface KubeObjectClient {
+  /** The object as the cluster has it; undefined when it does not exist. Rejects with the API's `code` otherwise (403 when not allowed). */
+  read(object: KubeObject): Promise<KubeObject | undefined>;
   /** Server-side apply (PATCH `application/apply-patch+yaml`, fieldManager kinsight, force). */
   apply(object: KubeObject): Promise<void>;
   /** Deletes the object; resolves to false when it was already gone. */
@@ -19,6 +21,16 @@ export interface KubeObjectClient {
 export function createKubeObjectClient(kc: KubeConfig): KubeObjectClient {
   const api = KubernetesObjectApi.makeApiClient(kc);
   return {
+    read: async (object) => {
+      try {
+        const { apiVersion, kind, metadata } = object;
+        const found = await api.read({ apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } });
+        return found as unknown as KubeObject;
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) return undefined;
+        throw error;
+      }
+    },
     apply: async (object) => {
       // force: kinsight owns these objects; it takes fields back from a manager that changed them by hand.
       await api.patch(object as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);

@@ -1,6 +1,6 @@
 import { ConfigError, toSnippet } from '../../core/errors';
 import { POD_IDENTITY_AGENT_ADDON, type AddonFacts } from '../../core/prerequisites';
-import type { AgentResourceEvent, AgentResourceResult } from './apply-agent';
+import { toEventCluster, type AgentResourceEvent, type AgentResourceResult } from './apply-agent';
 
 /** What the handler does to the cluster's add-ons. */
 export interface PodIdentityAddonDeps {
@@ -11,6 +11,8 @@ export interface PodIdentityAddonDeps {
   /** EKS DeleteAddon of the Pod Identity Agent; resolves when it is gone or was already. */
   remove(clusterName: string): Promise<void>;
   log(message: string, fields: Record<string, unknown>): void;
+  /** The clusters the stack baked into this applier: the add-on of no other is touched. */
+  readonly clusters: ReadonlySet<string>;
 }
 
 // The physical id says who owns the add-on: only one this resource created is ever deleted by it.
@@ -22,7 +24,8 @@ const toPhysicalId = (cluster: string, owner: string): string => `kinsight-pod-i
  * The `Custom::KinsightPodIdentityAgent` handler (POD_IDENTITY_ADDON_RESOURCE_TYPE) (fleet option `installPodIdentityAgent`): on Create,
  * installs the EKS Pod Identity Agent add-on when the cluster has none, and keeps the cluster's own
  * when it has one (never changing it); on Delete, removes the add-on only when this resource
- * created it. Updates of the same cluster do nothing.
+ * created it. Updates of the same cluster do nothing. Like the agent installation, it takes only the
+ * cluster name from its event, and refuses a cluster the stack did not bake into the applier.
  */
 export function createPodIdentityAddonHandler(deps: PodIdentityAddonDeps): (event: AgentResourceEvent) => Promise<AgentResourceResult> {
   const install = async (cluster: string): Promise<AgentResourceResult> => {
@@ -36,8 +39,12 @@ export function createPodIdentityAddonHandler(deps: PodIdentityAddonDeps): (even
     return { PhysicalResourceId: toPhysicalId(cluster, CREATED) };
   };
   return async (event) => {
-    const cluster = event.ResourceProperties.ClusterName;
-    if (typeof cluster !== 'string' || cluster === '') throw new ConfigError(`custom resource property ClusterName is ${toSnippet(cluster)}; expected a cluster name`);
+    const cluster = toEventCluster(event.ResourceProperties);
+    if (!deps.clusters.has(cluster)) {
+      if (event.RequestType !== 'Delete') throw new ConfigError(`cluster ${toSnippet(cluster)} is not one of this applier's clusters; expected a cluster of its stack's fleet file`);
+      deps.log('not one of this applier\'s clusters, nothing deleted', { cluster });
+      return { PhysicalResourceId: event.PhysicalResourceId ?? toPhysicalId(cluster, USERS) };
+    }
     if (event.RequestType === 'Create') return install(cluster);
     if (event.RequestType === 'Update') {
       // Same cluster: nothing to change. Another cluster: a new physical id, and CloudFormation deletes the old one.

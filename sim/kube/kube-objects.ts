@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../core/agent-manifest';
-import type { JsonValue } from '../../core/to-yaml';
+import type { JsonValue } from '../../core/json-value';
 import { hasContainerStatuses, SIM_CREATED_MS, type ClusterModel, type LazyList, type PodRef, type SimContainer, type SimNode, type SimObjectRef, type SimPod, type SimPodStatus } from '../cluster/cluster-model';
 import type { ClusterState } from '../cluster/cluster-state';
 import { toHashHex, toNameSuffix, toUid } from '../cluster/random';

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { NestedStack, RemovalPolicy, type NestedStackProps, aws_logs as logs, type aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { toPerformanceLogGroup } from '../../../core/limits';
+import type { ApplierSettingsFile } from '../../../core/applier-settings';
 import type { MetricDeclaration } from '../../../core/metrics/profiles';
 import { DEFAULT_POLLER_MEMORY_MB, toPollerMemoryMb } from '../../../core/poller-sizing';
 import type { ApplierAccess, ClusterConfig, PrivateEndpoint, Profile } from '../fleet-config';
 import { toConstructId } from '../to-construct-id';
-import { AgentInstaller, type AgentSettings } from './agent-installer';
+import { AgentInstaller } from './agent-installer';
+import { AgentKeySecret } from './agent-key-secret';
 import { ClusterAccess } from './cluster-access';
 import { PodIdentityAgentAddons } from './pod-identity-agent-addons';
 import { Poller } from './poller';
@@ -25,12 +27,18 @@ export interface ClusterGroupProps extends NestedStackProps {
   readonly logRetentionDays: number;
   /** What the applier may do in each cluster. */
   readonly applierAccess: ApplierAccess;
-  /** Settings of the agent in a cluster. */
-  readonly settingsOf: (clusterName: string) => AgentSettings;
+  /** The fleet's applier settings (cdk/lib/applier-settings.ts): what every applier installs. */
+  readonly applierSettings: ApplierSettingsFile;
+  /** Where they were written at synth, for the appliers' code package. */
+  readonly applierSettingsPath: string;
   /** Path of the built agent bundle. */
   readonly agentBundlePath: string;
-  /** SHA-256 of the bundle. */
-  readonly agentBundleSha256: string;
+  /** The stream the agents write to (a token at synth). */
+  readonly streamName: string;
+  /** With IRSA: the name of a cluster's agent role. @default none (EKS Pod Identity) */
+  readonly irsaRoleNameOf?: (clusterName: string) => string | undefined;
+  /** The fleet's agent key rotation function (AgentKeyRotation). */
+  readonly keyRotationFunctionArn: string;
   /** Handler files. @default the lambdas/ handlers */
   readonly entries?: { readonly poller?: string; readonly applier?: string };
   /**
@@ -41,7 +49,7 @@ export interface ClusterGroupProps extends NestedStackProps {
 }
 
 /** Clusters reachable from the same network: one applier serves them, one poller per memory size. */
-interface Network {
+export interface Network {
   readonly id: string;
   readonly endpoint?: PrivateEndpoint;
   readonly clusters: ClusterConfig[];
@@ -57,7 +65,11 @@ export function toNetworkId(endpoint: PrivateEndpoint | undefined): string {
   return `Vpc${toConstructId(endpoint.vpcId)}${placement}`;
 }
 
-function toNetworks(clusters: readonly ClusterConfig[]): Network[] {
+/** The id of the applier serving a network of a cluster group: `Clusters07/Public`. */
+export const toApplierId = (groupId: string, networkId: string): string => `${groupId}/${networkId}`;
+
+/** A group's clusters by network, in fleet-file order: one applier per network. */
+export function toNetworks(clusters: readonly ClusterConfig[]): Network[] {
   const networks = new Map<string, Network>();
   for (const cluster of clusters) {
     const id = toNetworkId(cluster.private);
@@ -73,7 +85,7 @@ function toNetworks(clusters: readonly ClusterConfig[]): Network[] {
  * template outgrows CloudFormation's limits whatever the fleet size: for each network, an applier
  * (agent installer) and one poller per memory size; for each cluster, its performance log group
  * (created, or adopted when it exists, by a retention resource that never deletes it), its EKS access
- * entries, its schedule and its agent installation. Every construct id derives from a name (cluster,
+ * entries, its schedule, its signing key (a secret with its rotation schedule) and its agent installation. Every construct id derives from a name (cluster,
  * network, memory size), never from a position, so that adding or removing a cluster leaves the
  * others' resources as they are.
  */
@@ -84,6 +96,8 @@ export class ClusterGroup extends NestedStack {
   readonly installers: AgentInstaller[] = [];
   /** The poller of each cluster, by cluster name. */
   readonly pollerOf = new Map<string, Poller>();
+  /** The signing key of each cluster, by cluster name. */
+  readonly keys = new Map<string, AgentKeySecret>();
 
   constructor(scope: Construct, id: string, props: ClusterGroupProps) {
     super(scope, id, props);
@@ -107,10 +121,13 @@ export class ClusterGroup extends NestedStack {
         for (const cluster of clusters) this.pollerOf.set(cluster.name, poller);
       }
       const installer = new AgentInstaller(this, `Installer${network.id}`, {
+        applierId: toApplierId(id, network.id),
         clusters: network.clusters,
+        settings: props.applierSettings,
+        settingsPath: props.applierSettingsPath,
         agentBundlePath: props.agentBundlePath,
-        agentBundleSha256: props.agentBundleSha256,
-        settingsOf: props.settingsOf,
+        streamName: props.streamName,
+        ...(props.irsaRoleNameOf ? { irsaRoleNameOf: props.irsaRoleNameOf } : {}),
         ...(network.endpoint ? { network: network.endpoint } : {}),
         ...(props.entries?.applier ? { entry: props.entries.applier } : {}),
       });
@@ -131,9 +148,11 @@ export class ClusterGroup extends NestedStack {
           applierRole: installer.role,
           applierAccess: props.applierAccess,
         });
-        // The applier needs its access entry before it can apply; the agents need their log group.
+        const key = new AgentKeySecret(this, `Key${clusterId}`, { clusterName: cluster.name, rotationFunctionArn: props.keyRotationFunctionArn });
+        this.keys.set(cluster.name, key);
+        // The applier needs its access entry before it can apply; the agents need their log group and signing key.
         const installation = installer.installations.get(cluster.name);
-        installation?.node.addDependency(access.applierEntry, logGroup);
+        installation?.node.addDependency(access.applierEntry, logGroup, key.secret);
       }
     }
   }

@@ -9,7 +9,9 @@ import {
 } from 'aws-cdk-lib';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { AGENT_KEY_SECRET_PREFIX } from '../../../core/agent-key';
 import type { MetricDeclaration } from '../../../core/metrics/profiles';
+import { toAgentKeySecretsArn } from '../agent-key-arns';
 import { KinsightFunction } from '../kinsight-function';
 import type { Profile } from '../fleet-config';
 import { toEnricherLogGroupArns } from '../performance-log-groups';
@@ -36,6 +38,11 @@ export interface EnricherProps {
    * @default none
    */
   readonly clusterProfiles?: Readonly<Record<string, Profile>>;
+  /**
+   * Refuse records without a valid signature of their cluster's key (KINSIGHT_REQUIRE_SIGNATURE).
+   * @default true
+   */
+  readonly requireSignedRecords?: boolean;
   /**
    * Lean profiles write their log-only records once per this duration (`KINSIGHT_LOG_ONLY_EVERY`).
    * @default never
@@ -75,7 +82,8 @@ export interface EnricherProps {
 
 /**
  * The enricher Lambda and its Kinesis event source: partial batch responses, bisect on error, bounded
- * retries and record age, and an encrypted SQS queue as the on-failure destination.
+ * retries and record age, and an encrypted SQS queue as the on-failure destination. It reads every
+ * cluster's signing key to verify records, and writes only the fleet's performance log groups.
  */
 export class Enricher extends Construct {
   /** The function. */
@@ -96,6 +104,9 @@ export class Enricher extends Construct {
         KINSIGHT_PROFILE: props.profile,
         KINSIGHT_CLUSTER_PROFILES: JSON.stringify(props.clusterProfiles ?? {}),
         ...(props.declarations ? { KINSIGHT_DECLARATIONS: JSON.stringify(props.declarations) } : {}),
+        // Fleet membership is "has a key secret": no cluster list here (Lambda's 4 KB at 400 clusters).
+        KINSIGHT_REQUIRE_SIGNATURE: String(props.requireSignedRecords ?? true),
+        KINSIGHT_KEY_SECRET_PREFIX: AGENT_KEY_SECRET_PREFIX,
         ...(props.logOnlyEvery ? { KINSIGHT_LOG_ONLY_EVERY: props.logOnlyEvery } : {}),
       },
     });
@@ -119,6 +130,9 @@ export class Enricher extends Construct {
     this.function.addEventSource(this.eventSource);
     // Reads only: the enricher joins metadata by key, in batches.
     props.table.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+    // Every agent key secret: it verifies each record with the key of the cluster the record names,
+    // current or previous version (AWS managed key aws/secretsmanager: no KMS grant needed).
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [toAgentKeySecretsArn(this)] }));
     // The fleet's performance log groups, the only log groups it writes.
     const logGroups = toEnricherLogGroupArns(this, props.clusterNames);
     if (logGroups.length > 0) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: logGroups }));

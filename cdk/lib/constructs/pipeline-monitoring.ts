@@ -6,7 +6,9 @@ import {
   type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ENRICHER_METRICS, PIPELINE_NAMESPACE, POLLER_CLUSTER_DIMENSION, POLLER_METRICS } from '../../../core/pipeline-metrics';
+import { DEFAULT_AGENT_RESOURCES } from '../../../core/agent-manifest';
+import { parseBytes } from '../../../core/quantity';
+import { AGENT_METRICS, ENRICHER_METRICS, ENRICHER_UNVERIFIED_METRIC, PIPELINE_NAMESPACE, POLLER_CLUSTER_DIMENSION, POLLER_METRICS } from '../../../core/pipeline-metrics';
 
 /** Props of {@link PipelineMonitoring}. */
 export interface PipelineMonitoringProps {
@@ -34,6 +36,16 @@ export interface PipelineMonitoringProps {
    */
   readonly pollerPartialThreshold?: number;
   /**
+   * Alarm when the fleet's agents dropped this many records within 5 minutes.
+   * @default 1 (a dropped record is lost data)
+   */
+  readonly agentDropsThreshold?: number;
+  /**
+   * Alarm when the enricher refused this many records for their signature within 5 minutes.
+   * @default 1 (no legitimate agent sends one: a misconfigured agent, or a forgery)
+   */
+  readonly unverifiedThreshold?: number;
+  /**
    * Clusters listed in the dashboard's "worst clusters" graphs.
    * @default 10
    */
@@ -46,6 +58,10 @@ export interface PipelineMonitoringProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+const memoryLimit = parseBytes(DEFAULT_AGENT_RESOURCES.limits.memory);
+/** The agent container's default memory limit, drawn on the agents' memory graph. */
+const AGENT_MEMORY_LIMIT_BYTES = memoryLimit.ok ? memoryLimit.value : 0;
 
 /** The enricher's per-invocation counters (EMF, namespace `kinsight`, no dimension; lambdas/enricher/create-handler.ts). */
 const ENRICHER_COUNTERS = {
@@ -65,8 +81,17 @@ export function toClusterQuery(metricName: string, options: { groupByCluster?: b
 }
 
 /**
+ * A CloudWatch Metrics Insights query over a pipeline metric, whatever its dimensions: one series,
+ * the statistic over every metric of that name in the namespace.
+ */
+export function toFleetQuery(metricName: string, statistic: 'SUM' | 'MAX' | 'AVG' = 'SUM'): string {
+  return `SELECT ${statistic}(${metricName}) FROM "${PIPELINE_NAMESPACE}"`;
+}
+
+/**
  * Alarms on the pipeline's own health (enricher iterator age, errors and throttles, failure-queue
- * depth, failed and cut-short polls of any cluster) and a CloudWatch dashboard of it. Their number
+ * depth, failed and cut-short polls of any cluster, records the agents dropped, records refused
+ * for their signature) and a CloudWatch dashboard of it, the agents' own figures included. Their number
  * does not grow with the fleet: the per-cluster poller metrics are read by Metrics Insights queries,
  * the alarms on them evaluate each cluster as a contributor (the alarm names the clusters in ALARM),
  * and the dashboard sums them over the fleet and lists the worst clusters. Alarms carry no action:
@@ -120,6 +145,24 @@ export class PipelineMonitoring extends Construct {
       `polls of a cluster are cut short by the invocation deadline (${partialThreshold} or more within 5 minutes): their node documents are not all written; the contributors name the clusters; give them more poller memory (fleet file: clusters[].nodes)`,
     );
 
+    // The agents' figures and the refused records, read whatever dimensions the enricher gives them.
+    const fleetWide = (metricName: string, label: string, statistic: 'SUM' | 'MAX' | 'AVG' = 'SUM') =>
+      new cloudwatch.MathExpression({ expression: toFleetQuery(metricName, statistic), period: FIVE_MINUTES, label });
+    const dropsThreshold = props.agentDropsThreshold ?? 1;
+    const unverifiedThreshold = props.unverifiedThreshold ?? 1;
+    alarm(
+      'AgentRecordsDropped',
+      fleetWide(AGENT_METRICS.agentRecordsDropped.name, 'records dropped by agents'),
+      dropsThreshold,
+      `agents dropped ${dropsThreshold} or more records within 5 minutes (buffer full during a long Kinesis outage or throttling, or entries Kinesis refused for good): that data is lost; the enricher's log and the dashboard's agent graphs say which nodes`,
+    );
+    alarm(
+      'EnricherUnverified',
+      fleetWide(ENRICHER_UNVERIFIED_METRIC, 'records refused for their signature'),
+      unverifiedThreshold,
+      `the enricher refused ${unverifiedThreshold} or more records within 5 minutes whose signature did not verify with the key of the cluster they name, or whose cluster has no key: an agent without its cluster's key (KINSIGHT_KEY_SECRET, GetSecretValue denied), or records forged for another cluster; the enricher's poison log lines give the claimed cluster, node and reason`,
+    );
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? 'kinsight-pipeline',
       defaultInterval: Duration.hours(3),
@@ -158,6 +201,13 @@ export class PipelineMonitoring extends Construct {
       graph(`Failed polls: the ${limit} worst clusters`, [worst(POLLER_METRICS.failures)]),
       graph(`Polls cut short: the ${limit} worst clusters`, [worst(POLLER_METRICS.partial)]),
       graph(`Clusters larger than their poller memory (${limit} at most)`, [worst(POLLER_METRICS.undersized)]),
+      graph('Agents: records dropped and entries retried', [fleetWide(AGENT_METRICS.agentRecordsDropped.name, 'dropped'), fleetWide(AGENT_METRICS.agentRetries.name, 'retried')]),
+      graph('Agents: records waiting in their buffers', [fleetWide(AGENT_METRICS.agentBufferedRecords.name, 'most in one agent', 'MAX'), fleetWide(AGENT_METRICS.agentBufferedRecords.name, 'average', 'AVG')]),
+      graph('Agents: collection time (ms)', [fleetWide(AGENT_METRICS.agentCollectionMs.name, 'slowest', 'MAX'), fleetWide(AGENT_METRICS.agentCollectionMs.name, 'average', 'AVG')]),
+      graph('Agents: resident memory (bytes)', [fleetWide(AGENT_METRICS.agentRssBytes.name, 'largest', 'MAX'), fleetWide(AGENT_METRICS.agentRssBytes.name, 'average', 'AVG')], {
+        leftAnnotations: [{ value: AGENT_MEMORY_LIMIT_BYTES, label: `the DaemonSet's memory limit (${DEFAULT_AGENT_RESOURCES.limits.memory})` }],
+      }),
+      graph('Enricher: records refused for their signature', [fleetWide(ENRICHER_UNVERIFIED_METRIC, 'refused')]),
     ];
     if (props.pollers.length > 0) {
       widgets.push(

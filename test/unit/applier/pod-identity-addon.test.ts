@@ -17,6 +17,7 @@ describe('the Pod Identity Agent add-on resource (installPodIdentityAgent)', () 
         addons.delete(cluster);
       },
       log: () => undefined,
+      clusters: new Set(['prod', 'blue', 'green']),
     });
   const event = (RequestType: AgentResourceEvent['RequestType'], cluster: string, PhysicalResourceId?: string, old?: string): AgentResourceEvent => ({
     RequestType,
@@ -57,6 +58,20 @@ describe('the Pod Identity Agent add-on resource (installPodIdentityAgent)', () 
   it('treats an Update to another cluster as an install there (CloudFormation then deletes the old resource)', async () => {
     await expect(handler()(event('Update', 'blue', 'kinsight-pod-identity-agent/green/created', 'green'))).resolves.toEqual({ PhysicalResourceId: 'kinsight-pod-identity-agent/blue/created' });
     expect(calls).toEqual(['create blue']);
+  });
+
+  it('rejects a cluster the stack did not bake into the applier, touching no add-on', async () => {
+    await expect(handler()(event('Create', 'someone-elses'))).rejects.toThrow(/cluster someone-elses is not one of this applier's clusters/);
+    await expect(handler()(event('Update', 'someone-elses', 'kinsight-pod-identity-agent/prod/created', 'prod'))).rejects.toThrow(/not one of this applier's clusters/);
+    expect(calls).toEqual([]);
+  });
+
+  it('deletes nothing in a cluster it does not serve, even with a physical id that says it created the add-on', async () => {
+    addons.set('someone-elses', { status: 'ACTIVE', issues: [] });
+    await expect(handler()(event('Delete', 'someone-elses', 'kinsight-pod-identity-agent/someone-elses/created'))).resolves.toEqual({
+      PhysicalResourceId: 'kinsight-pod-identity-agent/someone-elses/created',
+    });
+    expect(calls).toEqual([]);
   });
 
   it('rejects an event without a cluster name', async () => {

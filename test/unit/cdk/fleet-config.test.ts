@@ -13,7 +13,7 @@ describe('parseFleetConfig', () => {
     expect(fleet.clusters[1].profile).toBe('lean');
   });
 
-  it('fills in the defaults: 60s, 7 days, on-demand, classic, node:22-alpine, Pod Identity, rbac-group', () => {
+  it('fills in the defaults: 60s, 7 days, on-demand, classic, node 22 pinned by digest, Pod Identity, rbac-group, signed records required', () => {
     expect(parseFleetConfig(base)).toEqual({
       clusters: [{ name: 'prod-eu' }],
       interval: '60s',
@@ -24,7 +24,29 @@ describe('parseFleetConfig', () => {
       agentIdentity: 'pod-identity',
       applierAccess: 'rbac-group',
       installPodIdentityAgent: false,
+      requireSignedRecords: true,
     });
+  });
+
+  it('accepts requireSignedRecords false, for the upgrade window of a fleet whose agents do not sign yet', () => {
+    expect(parseFleetConfig({ ...base, requireSignedRecords: false }).requireSignedRecords).toBe(false);
+  });
+
+  it('accepts the agents\' uid and gid and the kubelets\' pod log directory', () => {
+    const fleet = parseFleetConfig({ ...base, agentUser: 61000, agentGroup: 61001, podLogsDir: '/data/pods' });
+    expect([fleet.agentUser, fleet.agentGroup, fleet.podLogsDir]).toEqual([61000, 61001, '/data/pods']);
+    expect(Object.keys(parseFleetConfig(base))).not.toEqual(expect.arrayContaining(['agentUser']));
+  });
+
+  it('rejects uid 0, a gid that is not an integer and a relative or climbing pod log directory', () => {
+    expect(() => parseFleetConfig({ ...base, agentUser: 0 })).toThrow(/agentUser is 0; expected an integer from 1 to 2147483647 \(not 0: the agent does not run as root\)/);
+    expect(() => parseFleetConfig({ ...base, agentGroup: 1.5 })).toThrow(/agentGroup is 1\.5; expected an integer from 1/);
+    expect(() => parseFleetConfig({ ...base, podLogsDir: 'var/log/pods' })).toThrow(/podLogsDir is var\/log\/pods; expected an absolute host path/);
+    expect(() => parseFleetConfig({ ...base, podLogsDir: '/var/../etc' })).toThrow(/podLogsDir is \/var\/..\/etc; expected an absolute host path/);
+  });
+
+  it('rejects requireSignedRecords that is not a boolean', () => {
+    expect(() => parseFleetConfig({ ...base, requireSignedRecords: 'no' })).toThrow(/requireSignedRecords is no; expected true or false \(false only while the agents of an upgraded fleet roll\)/);
   });
 
   it('accepts installPodIdentityAgent with Pod Identity', () => {

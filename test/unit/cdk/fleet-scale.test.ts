@@ -1,5 +1,6 @@
 import { CFN_MAX_OUTPUTS, CFN_MAX_PARAMETERS, CFN_MAX_RESOURCES, CFN_MAX_TEMPLATE_BYTES, IAM_MAX_ROLE_INLINE_POLICY_CHARS, LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../../core/limits';
 import { CLUSTER_GROUP_COUNT, MAX_CLUSTERS_PER_GROUP, toClusterGroup } from '../../../cdk/lib/cluster-groups';
+import { Match } from 'aws-cdk-lib/assertions';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
@@ -14,7 +15,7 @@ const NETWORKS = [
  * Cluster i of a large fleet: every third name as long as EKS allows (100), some private, some sized,
  * a quarter lean (short names: the enricher's 4 KB environment lists every cluster whose profile differs).
  */
-function clusterOf(i: number): Record<string, unknown> {
+function clusterOf(i: number): { name: string } & Record<string, unknown> {
   const short = `team-${String(i).padStart(3, '0')}-eks`;
   return {
     name: i % 3 === 0 ? `${short}-${'x'.repeat(100 - short.length - 1)}` : short,
@@ -24,22 +25,28 @@ function clusterOf(i: number): Record<string, unknown> {
   };
 }
 
-/** The worst case of what CloudFormation resolves a value to, for sizes: the longest partition, region, account id and names. */
-function worstCase(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(worstCase);
+/**
+ * The worst case of what CloudFormation resolves a value to, for sizes: the longest partition, region,
+ * account id and names. `refChars` says how long a reference may resolve: 256 characters unless known
+ * shorter (an IAM role's name, which the applier's environment lists, is at most 64).
+ */
+function worstCase(value: unknown, refChars: (ref: string) => number = () => 256): unknown {
+  const recurse = (v: unknown) => worstCase(v, refChars);
+  if (Array.isArray(value)) return value.map(recurse);
   if (typeof value === 'string') return value.replace(/^arn:aws:/, 'arn:aws-us-gov:').replaceAll('eu-west-1', 'ap-southeast-5');
   if (typeof value !== 'object' || value === null) return value;
   const o = value as Record<string, unknown>;
   if (o.Ref === 'AWS::Partition') return 'aws-us-gov';
   if (o.Ref === 'AWS::Region') return 'ap-southeast-5';
   if (o.Ref === 'AWS::AccountId') return '123456789012';
-  // Any other reference (a parameter, a name, an ARN): 256 characters.
+  // Any other reference (a parameter, a name, an ARN): 256 characters unless known shorter.
+  if (typeof o.Ref === 'string') return 'r'.repeat(refChars(o.Ref));
   if ('Ref' in o || 'Fn::GetAtt' in o || 'Fn::ImportValue' in o) return 'r'.repeat(256);
   if (Array.isArray(o['Fn::Join'])) {
     const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
-    return (worstCase(parts) as unknown[]).map(String).join(separator);
+    return (recurse(parts) as unknown[]).map(String).join(separator);
   }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, worstCase(v)]));
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, recurse(v)]));
 }
 const charsOf = (policyDocument: unknown) => JSON.stringify(worstCase(policyDocument)).length;
 
@@ -56,12 +63,38 @@ function inlinePolicyChars(resources: Record<string, Resource>): Map<string, num
   return chars;
 }
 
-describe.each([200, 400])('a fleet of %d clusters', (count) => {
+/** IAM limits a role name to 64 characters. @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html */
+const IAM_MAX_ROLE_NAME_CHARS = 64;
+
+/**
+ * How long each reference of each template may resolve: a nested stack's parameter that the root
+ * fills with the Ref of an IAM role is a role name (at most 64 characters); anything else 256.
+ */
+function toRefChars(fleet: SynthesizedFleet): Map<string, (ref: string) => number> {
+  const root = fleet.template.toJSON().Resources as Record<string, Resource>;
+  const byTemplate = new Map<string, (ref: string) => number>([[fleet.all[0].name, () => 256]]);
+  for (const [id, stack] of Object.entries(root).filter(([, r]) => r.Type === 'AWS::CloudFormation::Stack')) {
+    const group = fleet.all.find((t) => id.startsWith(`${t.name}NestedStack`));
+    const parameters = (stack.Properties.Parameters ?? {}) as Record<string, { Ref?: string }>;
+    const isRoleName = (ref: string) => root[parameters[ref]?.Ref ?? '']?.Type === 'AWS::IAM::Role';
+    if (group) byTemplate.set(group.name, (ref) => (isRoleName(ref) ? IAM_MAX_ROLE_NAME_CHARS : 256));
+  }
+  return byTemplate;
+}
+
+describe.each([
+  [200, 'pod-identity'],
+  [400, 'pod-identity'],
+  [400, 'irsa'],
+] as const)('a fleet of %d clusters with %s', (count, identity) => {
   let fleet: SynthesizedFleet;
-  const clusters = Array.from({ length: count }, (_, i) => clusterOf(i));
+  const clusters = Array.from({ length: count }, (_, i) => ({
+    ...clusterOf(i),
+    ...(identity === 'irsa' ? { oidcProviderArn: `arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/${String(i).padStart(32, 'F')}` } : {}),
+  }));
   const names = clusters.map((c) => c.name as string).sort();
   beforeAll(() => {
-    fleet = synthFleet({ clusters, profile: 'classic', declarations: [{ dimensions: [['ClusterName']], metricNameSelectors: ['^cluster_', '^node_cpu_utilization$'] }] });
+    fleet = synthFleet({ clusters, profile: 'classic', agentIdentity: identity, declarations: [{ dimensions: [['ClusterName']], metricNameSelectors: ['^cluster_', '^node_cpu_utilization$'] }] });
   });
   afterAll(() => fleet.cleanup());
 
@@ -92,11 +125,18 @@ describe.each([200, 400])('a fleet of %d clusters', (count) => {
   });
 
   it('keeps every function\'s environment within Lambda\'s 4 KB', () => {
-    for (const fn of fleet.ofType('AWS::Lambda::Function')) {
-      const variables = worstCase(fn.Environment?.Variables ?? {}) as Record<string, string>;
-      const bytes = Object.entries(variables).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
-      expect(bytes).toBeLessThanOrEqual(LAMBDA_MAX_ENVIRONMENT_BYTES);
+    const refChars = toRefChars(fleet);
+    let largest = 0;
+    for (const { name, template } of fleet.all) {
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+        const variables = worstCase(fn.Properties.Environment?.Variables ?? {}, refChars.get(name)) as Record<string, string>;
+        const bytes = Object.entries(variables).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+        largest = Math.max(largest, bytes);
+        expect([name, bytes <= LAMBDA_MAX_ENVIRONMENT_BYTES]).toEqual([name, true]);
+      }
     }
+    // With IRSA an applier lists its clusters' role names: the largest environment of the fleet.
+    if (identity === 'irsa') expect(largest).toBeGreaterThan(1500);
   });
 
   it('schedules every cluster once, on the poller whose DescribeCluster names it', () => {
@@ -113,11 +153,14 @@ describe.each([200, 400])('a fleet of %d clusters', (count) => {
     }
   });
 
-  it('gives every cluster its two access entries, its Pod Identity association, its performance log group and its agent installation', () => {
+  it('gives every cluster its two access entries, its agent identity, its performance log group, its signing key and its agent installation', () => {
     const entries = fleet.ofType('AWS::EKS::AccessEntry');
     expect(entries.filter((e) => JSON.stringify(e.PrincipalArn).includes('Poller')).map((e) => e.ClusterName).sort()).toEqual(names);
     expect(entries.filter((e) => JSON.stringify(e.PrincipalArn).includes('Installer')).map((e) => e.ClusterName).sort()).toEqual(names);
-    expect(Object.values(fleet.template.findResources('AWS::EKS::PodIdentityAssociation')).map((r: any) => r.Properties.ClusterName).sort()).toEqual(names);
+    const identities = identity === 'irsa' ? fleet.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('IRSA') } }) : fleet.template.findResources('AWS::EKS::PodIdentityAssociation');
+    expect(Object.keys(identities)).toHaveLength(count);
+    expect(fleet.ofType('AWS::SecretsManager::Secret').map((s) => s.Name).sort()).toEqual(names.map((n) => `kinsight/agent-key/${n}`).sort());
+    expect(fleet.ofType('AWS::SecretsManager::RotationSchedule')).toHaveLength(count);
     expect(fleet.ofType('Custom::LogRetention').map((r) => r.LogGroupName).sort()).toEqual(names.map((n) => `/aws/containerinsights/${n}/performance`).sort());
     expect(fleet.ofType('Custom::KinsightAgent').map((r) => r.ClusterName).sort()).toEqual(names);
   });
@@ -127,20 +170,21 @@ describe.each([200, 400])('a fleet of %d clusters', (count) => {
     expect(writes.map((s: any) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining(':log-group:/aws/containerinsights/*/performance:*')]);
   });
 
-  it('keeps the alarms to six, whatever the fleet size', () => {
-    expect(fleet.ofType('AWS::CloudWatch::Alarm')).toHaveLength(6);
+  it('keeps the alarms to eight, whatever the fleet size', () => {
+    expect(fleet.ofType('AWS::CloudWatch::Alarm')).toHaveLength(8);
   });
 });
 
 /** The resources of every template of a fleet, by template name (the root, `Clusters07`, ...). */
 const resourcesOf = (fleet: SynthesizedFleet): Map<string, Record<string, Resource>> => new Map(fleet.all.map((t) => [t.name, t.template.toJSON().Resources]));
 
-/** The resources that exist for one cluster and name it: its entries, association, schedule, log group retention, installation, IRSA role. */
+/** The resources that exist for one cluster and name it: its entries, association, schedule, log group retention, key secret, installation, IRSA role. */
 function clusterResources(resources: Record<string, Resource>, cluster: string): string[] {
   const names = (r: Resource): string[] => {
     const p = r.Properties ?? {};
     if (r.Type === 'AWS::Scheduler::Schedule') return [JSON.parse(p.Target.Input).cluster];
     if (r.Type === 'Custom::LogRetention') return [p.LogGroupName.split('/')[3]];
+    if (r.Type === 'AWS::SecretsManager::Secret') return [p.Name.slice('kinsight/agent-key/'.length)];
     if (r.Type === 'AWS::IAM::Role' && typeof p.Description === 'string') return [p.Description.match(/IRSA\) of cluster (\S+):/)?.[1]];
     return [p.ClusterName];
   };
@@ -166,8 +210,8 @@ function expectUntouched(before: SynthesizedFleet, after: SynthesizedFleet, clus
     expect(idsAfter).toEqual(idsBefore);
     checked += idsBefore.length;
   }
-  // At least the two access entries, the schedule, the log group and the installation of each cluster, and its association.
-  expect(checked).toBeGreaterThanOrEqual(clusters.length * 6);
+  // At least the two access entries, the schedule, the log group, the key secret and the installation of each cluster, and its association.
+  expect(checked).toBeGreaterThanOrEqual(clusters.length * 7);
 }
 
 /** The first `prefix-N` whose cluster group is (or with `other`, is not) the group of `cluster`. */

@@ -6,7 +6,9 @@ import { Enricher } from '../../../cdk/lib/constructs/enricher';
 import { PipelineMonitoring } from '../../../cdk/lib/constructs/pipeline-monitoring';
 import { PipelineStream } from '../../../cdk/lib/constructs/pipeline-stream';
 import { LAMBDA_RUNTIME_NAME } from '../../../core/node-runtime';
+import { toApplierSettings } from '../../../cdk/lib/applier-settings';
 import { toClusterGroup, toClusterGroupId } from '../../../cdk/lib/cluster-groups';
+import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
 import fleetExample from '../../../fleet.example.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
@@ -206,21 +208,61 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       expect(fleet.ofType('Custom::KinsightPodIdentityAgent')).toEqual([]);
     });
 
-    it('grants the agent role only kinesis:PutRecords on the stream and kms:GenerateDataKey on the key', () => {
-      template.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Action: ['sts:AssumeRole', 'sts:TagSession'], Principal: { Service: 'pods.eks.amazonaws.com' } })] },
-        Policies: [
-          {
-            PolicyName: 'PutRecords',
-            PolicyDocument: {
-              Statement: [
-                { Action: 'kinesis:PutRecords', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] } },
-                { Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } },
-              ],
+    it('trusts the Pod Identity service for the agent role only for this account, this region\'s clusters and the agent\'s namespace and service account', () => {
+      const roles = fleet.ofType('AWS::IAM::Role').filter((r) => refersTo(r.AssumeRolePolicyDocument, 'pods.eks.amazonaws.com'));
+      expect(roles).toHaveLength(1);
+      expect(roles[0].AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': '111111111111',
+              'aws:RequestTag/kubernetes-namespace': 'kinsight',
+              'aws:RequestTag/kubernetes-service-account': 'kinsight-agent',
             },
+            StringLike: { 'aws:RequestTag/eks-cluster-arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:eu-west-1:111111111111:cluster/*']] } },
           },
-        ],
-      });
+        },
+      ]);
+    });
+
+    it('grants the agent role PutRecords on the stream, GenerateDataKey on its key, and the key secret named by its session\'s cluster tag, nothing else', () => {
+      const [role] = fleet.ofType('AWS::IAM::Role').filter((r) => refersTo(r.AssumeRolePolicyDocument, 'pods.eks.amazonaws.com'));
+      expect(role.Policies).toEqual([
+        {
+          PolicyName: 'PutRecords',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Action: 'kinesis:PutRecords', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Stream/), 'Arn'] } },
+              { Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } },
+              {
+                Action: 'secretsmanager:GetSecretValue',
+                Effect: 'Allow',
+                Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:111111111111:secret:kinsight/agent-key/${aws:PrincipalTag/eks-cluster-name}-??????']] },
+              },
+            ],
+          },
+        },
+      ]);
+      // No managed policy, no other policy attached to it.
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      const attached = fleet.ofType('AWS::IAM::Policy').filter((p) => refersTo(p.Roles, 'AgentIdentityPodIdentityRole'));
+      expect(attached).toEqual([]);
+    });
+
+    it('lets the enricher read every agent key secret, and only read', () => {
+      const reads = statements().filter((s) => asList(s.Action).some((a: string) => a.startsWith('secretsmanager:')) && !refersTo(s.Resource, '${aws:PrincipalTag'));
+      const enricher = reads.filter((s) => !asList(s.Action).includes('secretsmanager:PutSecretValue'));
+      expect(enricher).toEqual([
+        {
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:111111111111:secret:kinsight/agent-key/*']] },
+        },
+      ]);
     });
   });
 
@@ -251,19 +293,24 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
       for (const a of associations) expect(a).toMatchObject({ Namespace: 'kinsight', ServiceAccount: 'kinsight-agent' });
     });
 
-    it('installs the agent in each cluster through a custom resource that waits for the applier access entry and the performance log group', () => {
+    it('installs the agent in each cluster through a custom resource that names the cluster and nothing the applier would read, after its access entry, log group and key', () => {
       const installs: Array<{ cluster: string; group: Template; resource: Resources[string] }> = [];
       for (const group of fleet.nested.values()) {
         for (const resource of Object.values(group.findResources('Custom::KinsightAgent') as Resources)) installs.push({ cluster: resource.Properties.ClusterName, group, resource });
       }
       expect(installs.map((i) => i.cluster).sort()).toEqual(['payments', 'prod-eu', 'staging-eu']);
       for (const { cluster, group, resource } of installs) {
-        expect(resource.Properties).toMatchObject({ Image: 'public.ecr.aws/docker/library/node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00', Interval: '60s', BundleSha256: 'a'.repeat(64), Region: 'eu-west-1', AgentIdentity: 'pod-identity' });
-        expect(resource.Properties.OidcProviderArn).toBeUndefined();
-        expect(resource.Properties.StreamName).toEqual({ Ref: expect.stringMatching(/^referencetoKinsightStream/) });
+        // Revision only triggers updates: a hash of what the applier installs there, and the stream resolved at deploy.
+        expect(resource.Properties).toEqual({
+          ServiceToken: expect.anything(),
+          ClusterName: cluster,
+          Revision: { 'Fn::Join': ['/', [expect.stringMatching(/^[0-9a-f]{64}$/), { Ref: expect.stringMatching(/^referencetoKinsightStream/) }]] },
+        });
         const entries = group.findResources('AWS::EKS::AccessEntry') as Resources;
         const retentions = group.findResources('Custom::LogRetention') as Resources;
+        const secrets = group.findResources('AWS::SecretsManager::Secret') as Resources;
         const dependsOn = resource.DependsOn ?? [];
+        expect(dependsOn.some((id) => secrets[id]?.Properties.Name === `kinsight/agent-key/${cluster}`)).toBe(true);
         expect(dependsOn.some((id) => entries[id]?.Properties.ClusterName === cluster && refersTo(entries[id].Properties.PrincipalArn, 'Installer'))).toBe(true);
         expect(dependsOn.some((id) => retentions[id]?.Properties.LogGroupName === `/aws/containerinsights/${cluster}/performance`)).toBe(true);
       }
@@ -277,12 +324,39 @@ describe('FleetStack with the example fleet (two public clusters, one private; P
     });
 
     it('alarms on failed and cut-short polls with one alarm each, every cluster a contributor named by its Cluster dimension', () => {
-      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics).map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.TreatMissingData]);
+      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics?.[0].Expression.includes('SCHEMA')).map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.TreatMissingData]);
       expect(queries).toEqual([
         ['SELECT SUM(PollFailures) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
         ['SELECT SUM(PollPartial) FROM SCHEMA("kinsight", Cluster) GROUP BY Cluster ORDER BY SUM() DESC', 300, 3, 'notBreaching'],
       ]);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    });
+
+    it('alarms on records the agents dropped and on records refused for their signature, whatever dimensions the enricher gives them', () => {
+      const queries = fleet.ofType('AWS::CloudWatch::Alarm').filter((a) => a.Metrics && !a.Metrics[0].Expression.includes('SCHEMA'));
+      expect(queries.map((a) => [a.Metrics[0].Expression, a.Metrics[0].Period, a.Threshold, a.ComparisonOperator, a.TreatMissingData])).toEqual([
+        ['SELECT SUM(AgentRecordsDropped) FROM "kinsight"', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+        ['SELECT SUM(EnricherUnverified) FROM "kinsight"', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+      ]);
+    });
+
+    it('charts the agents\' own figures: drops, retries, buffered records, collection time and memory', () => {
+      // The body is a Fn::Join of escaped JSON: without its backslashes the queries read as written.
+      const body = JSON.stringify(fleet.ofType('AWS::CloudWatch::Dashboard')[0].DashboardBody).replaceAll('\\', '');
+      for (const query of [
+        'SUM(AgentRecordsDropped)',
+        'SUM(AgentRetries)',
+        'MAX(AgentBufferedRecords)',
+        'AVG(AgentBufferedRecords)',
+        'MAX(AgentCollectionMs)',
+        'AVG(AgentCollectionMs)',
+        'MAX(AgentRssBytes)',
+        'AVG(AgentRssBytes)',
+        'SUM(EnricherUnverified)',
+      ]) {
+        expect([query, body.includes(`"SELECT ${query} FROM "kinsight""`)]).toEqual([query, true]);
+      }
+      expect(body).toContain(`{"value":${128 * 1024 * 1024},"label":"the DaemonSet's memory limit (128Mi)","yAxis":"left"}`);
     });
 
     it('draws the pipeline on one dashboard: stream, enricher and its counters, failure queue, polls of the fleet and the worst clusters, pollers, alarms', () => {
@@ -299,15 +373,16 @@ describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier a
   let fleet: SynthesizedFleet;
   let template: Template;
   const oidc = 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC123';
+  const irsaFleet = {
+    clusters: [{ name: 'solo', oidcProviderArn: oidc }],
+    streamMode: 'provisioned',
+    shards: 4,
+    agentIdentity: 'irsa',
+    applierAccess: 'cluster-admin',
+    logRetentionDays: 14,
+  };
   beforeAll(() => {
-    fleet = synthFleet({
-      clusters: [{ name: 'solo', oidcProviderArn: oidc }],
-      streamMode: 'provisioned',
-      shards: 4,
-      agentIdentity: 'irsa',
-      applierAccess: 'cluster-admin',
-      logRetentionDays: 14,
-    });
+    fleet = synthFleet(irsaFleet);
     template = fleet.template;
   });
   afterAll(() => fleet.cleanup());
@@ -336,15 +411,34 @@ describe('FleetStack with a provisioned stream, IRSA and cluster-admin applier a
     });
   });
 
-  it('annotates the agent service account with the IRSA role of the root stack through the custom resource', () => {
-    const [install] = fleet.ofType('Custom::KinsightAgent');
-    const parameter = install.ServiceAccountAnnotations['eks.amazonaws.com/role-arn'].Ref;
-    const [group] = Object.values(template.findResources('AWS::CloudFormation::Stack') as Resources);
-    expect(group.Properties.Parameters[parameter]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AgentIdentityIrsaRole/), 'Arn'] });
+  it('lets the cluster\'s IRSA role read its own cluster\'s key secret, no other', () => {
+    const [role] = fleet.ofType('AWS::IAM::Role').filter((r) => refersTo(r.AssumeRolePolicyDocument, 'sts:AssumeRoleWithWebIdentity'));
+    expect(role.Policies[0].PolicyDocument.Statement[2]).toEqual({
+      Action: 'secretsmanager:GetSecretValue',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:111111111111:secret:kinsight/agent-key/solo-??????']] },
+    });
+    expect(role.Policies[0].PolicyDocument.Statement).toHaveLength(3);
   });
 
-  it('tells the applier to check the cluster\'s OIDC issuer, and lets it describe no add-on', () => {
-    expect(fleet.ofType('Custom::KinsightAgent')).toEqual([expect.objectContaining({ AgentIdentity: 'irsa', OidcProviderArn: oidc })]);
+  it('gives the applier the names of its clusters\' IRSA roles in its environment, from the root stack\'s roles, never through the custom resource', () => {
+    const [applier] = fleet.ofType('AWS::Lambda::Function').filter((f) => f.Environment?.Variables?.KINSIGHT_APPLIER_ID);
+    const variables = applier.Environment.Variables;
+    expect(variables.KINSIGHT_APPLIER_ID).toMatch(/^Clusters\d\d\/Public$/);
+    expect(variables.KINSIGHT_ROLE_ARN_PREFIX).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/']] });
+    const parameter = variables.KINSIGHT_IRSA_ROLE_NAMES.Ref as string;
+    const [group] = Object.values(template.findResources('AWS::CloudFormation::Stack') as Resources);
+    expect(group.Properties.Parameters[parameter]).toEqual({ Ref: expect.stringMatching(/^AgentIdentityIrsaRole/) });
+    const [install] = fleet.ofType('Custom::KinsightAgent');
+    expect(Object.keys(install).sort()).toEqual(['ClusterName', 'Revision', 'ServiceToken']);
+    expect(install.Revision['Fn::Join'][1]).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), { Ref: expect.stringMatching(/Stream/) }, { Ref: parameter }]);
+  });
+
+  it('tells the applier, through its settings, to check the cluster\'s OIDC issuer, and lets it describe no add-on', () => {
+    const settings = toApplierSettings(parseFleetConfig(irsaFleet), 'a'.repeat(64));
+    expect(settings.oidcProviders).toEqual({ solo: oidc });
+    expect(settings.agentIdentity).toBe('irsa');
+    expect(settings.applierAccess).toBe('cluster-admin');
     const statements = fleet.ofType('AWS::IAM::Policy').flatMap((p) => p.PolicyDocument.Statement);
     expect(statements.filter((s) => asList(s.Action).includes('eks:DescribeAddon'))).toEqual([]);
   });

@@ -23,7 +23,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       fleet: parseFleetConfig(fleet),
       agentBundlePath: join(outdir, 'agent.js'),
       agentBundleSha256: 'a'.repeat(64),
-      entries: { enricher: stub, poller: stub, applier: stub },
+      entries: { enricher: stub, poller: stub, applier: stub, keyRotation: stub },
     });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     if (acknowledge) acknowledgeNagFindings(stack);

@@ -1,4 +1,4 @@
-import { PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
+import { AGENT_METRICS, ENRICHER_UNVERIFIED_METRIC, PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
 import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
 import { toPollDocumentsLine, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
 import fleetExample from '../../../fleet.example.json';
@@ -10,10 +10,14 @@ function publishedBy(line: string): string[] {
   return doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => `${d.Namespace}/${m.Name}`));
 }
 
-/** Every `namespace/metric` a Metrics Insights query of the pipeline namespace in `text` reads (`SELECT SUM(PollFailures) FROM SCHEMA("kinsight", ...)`). */
+/**
+ * Every `namespace/metric` a Metrics Insights query of the pipeline namespace in `text` reads
+ * (`SELECT SUM(PollFailures) FROM SCHEMA("kinsight", ...)`, `SELECT MAX(AgentRssBytes) FROM "kinsight"`).
+ */
 function queriedIn(text: string, into: Set<string>): void {
-  for (const m of text.matchAll(/SELECT [A-Z]+\((\w+)\) FROM SCHEMA\((?:\\)*"kinsight(?:\\)*"/g)) into.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
+  for (const m of text.matchAll(/SELECT [A-Z]+\((\w+)\) FROM (?:SCHEMA\()?(?:\\)*"kinsight(?:\\)*"/g)) into.add(`${PIPELINE_NAMESPACE}/${m[1]}`);
 }
+
 
 /** Every `namespace/metric` pair a value of the template names (alarms and dashboard bodies alike). */
 function readIn(value: unknown, into: Set<string>): void {
@@ -32,6 +36,8 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
   const zero: InvocationSummary = {
     records: 0, poison: 0, enriched: 0, failedRecords: 0, events: 0, eventsWritten: 0, eventsDroppedTooOld: 0, eventsDroppedTooNew: 0,
     eventsDroppedTooLarge: 0, eventsRejected: 0, streamsFailed: 0, throttleRetries: 0, nodesWithoutMetadata: 0, podsWithoutMetadata: 0, containersWithoutMetadata: 0,
+    unverified: 0, streamsRejected: 0, podsWithoutIdentity: 0, podsWithLabelsCut: 0, recordsAlreadyWritten: 0,
+    agentRecordsDropped: 0, agentRetries: 0, agentBufferedRecords: 0, agentCollectionMs: 0, agentRssBytes: 0,
   };
   const published = new Set([
     ...publishedBy(toEnricherMetricsLine(zero, 0)),
@@ -78,11 +84,16 @@ describe('pipeline metrics: what the CDK app reads is what the code publishes', 
 
   it('alarms only on pipeline metrics that the enricher or the poller publishes', () => {
     expect(alarms.size).toBeGreaterThan(0);
-    for (const name of alarms) expect(published).toContain(name);
+    for (const name of alarms) expect([name, published.has(name)]).toEqual([name, true]);
   });
 
   it('charts only pipeline metrics that the enricher or the poller publishes', () => {
     expect(dashboard.size).toBeGreaterThan(5);
-    for (const name of dashboard) expect(published).toContain(name);
+    for (const name of dashboard) expect([name, published.has(name)]).toEqual([name, true]);
+  });
+
+  it('alarms on the agents\' drops and on refused records, and charts every agent figure and the refused records', () => {
+    expect([...alarms]).toEqual(expect.arrayContaining([`kinsight/${AGENT_METRICS.agentRecordsDropped.name}`, `kinsight/${ENRICHER_UNVERIFIED_METRIC}`]));
+    expect([...dashboard]).toEqual(expect.arrayContaining([...Object.values(AGENT_METRICS).map((m) => `kinsight/${m.name}`), `kinsight/${ENRICHER_UNVERIFIED_METRIC}`]));
   });
 });

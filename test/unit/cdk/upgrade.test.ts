@@ -28,11 +28,27 @@ describe.each([
   });
   afterAll(() => fleet.cleanup());
 
-  it('leaves the key, the stream, the table and every agent identity in place: same logical id, type, properties and deletion policy', () => {
-    const kept = Object.entries(old).filter(([, r]) => r.Properties !== undefined && r.Type !== 'AWS::Logs::LogGroup');
-    expect(kept.map(([, r]) => r.Type)).toEqual(expect.arrayContaining(['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::GlobalTable', 'AWS::IAM::Role']));
+  it('leaves the key, the stream, the table and every Pod Identity association in place: same logical id, type, properties and deletion policy', () => {
+    const kept = Object.entries(old).filter(([, r]) => r.Properties !== undefined && r.Type !== 'AWS::Logs::LogGroup' && r.Type !== 'AWS::IAM::Role');
+    expect(kept.map(([, r]) => r.Type)).toEqual(expect.arrayContaining(['AWS::KMS::Key', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::GlobalTable']));
     for (const [id, resource] of kept) {
       expect([id, now[id]?.Type, now[id]?.Properties, now[id]?.DeletionPolicy]).toEqual([id, resource.Type, resource.Properties, resource.DeletionPolicy]);
+    }
+  });
+
+  it('updates every agent role in place: same logical id, no name or path (which would replace it), the same principal, every old permission kept and the signing key added', () => {
+    const roles = Object.entries(old).filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties !== undefined);
+    expect(roles.length).toBeGreaterThan(0);
+    for (const [id, resource] of roles) {
+      const was = resource.Properties as { AssumeRolePolicyDocument: { Statement: Array<{ Principal: unknown; Action: unknown }> }; Policies: Array<{ PolicyDocument: { Statement: unknown[] } }> };
+      const is = now[id]?.Properties as typeof was & { RoleName?: unknown; Path?: unknown };
+      expect([id, now[id]?.Type, is.RoleName, is.Path, now[id]?.DeletionPolicy]).toEqual([id, 'AWS::IAM::Role', undefined, undefined, resource.DeletionPolicy]);
+      expect(is.AssumeRolePolicyDocument.Statement.map((st) => [st.Principal, st.Action])).toEqual(was.AssumeRolePolicyDocument.Statement.map((st) => [st.Principal, st.Action]));
+      const statements = is.Policies.flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements).toEqual(expect.arrayContaining(was.Policies.flatMap((p) => p.PolicyDocument.Statement)));
+      expect(statements.filter((st) => !was.Policies.some((p) => p.PolicyDocument.Statement.some((o) => JSON.stringify(o) === JSON.stringify(st))))).toEqual([
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue' }),
+      ]);
     }
   });
 

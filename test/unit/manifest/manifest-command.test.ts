@@ -47,6 +47,18 @@ describe('kinsight manifest', () => {
     expect(docs[1].metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111111111111:role/agent' });
   });
 
+  it('takes the agent\'s uid, gid and the kubelet\'s pod log directory from flags', async () => {
+    const { stdout } = await run(['--cluster', 'c1', '--stream', 's', '--region', 'eu-west-1', '--run-as-user', '61000', '--run-as-group', '61001', '--pod-logs-dir', '/data/pods', '--bundle', bundle]);
+    const pod = (loadAllYaml(stdout) as any[])[5].spec.template.spec;
+    expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([61000, 61001]);
+    expect(pod.containers[0].env).toContainEqual({ name: 'KINSIGHT_POD_LOGS_DIR', value: '/data/pods' });
+  });
+
+  it('fails on a uid that is not a number, and on uid 0', async () => {
+    expect((await run(['--cluster', 'c1', '--stream', 's', '--region', 'eu-west-1', '--run-as-user', 'nobody', '--bundle', bundle])).stderr).toMatch(/--run-as-user "nobody" is not a number; expected a uid or gid such as 65529/);
+    expect((await run(['--cluster', 'c1', '--stream', 's', '--region', 'eu-west-1', '--run-as-user', '0', '--bundle', bundle])).stderr).toMatch(/runAsUser is "0"; expected an integer from 1 to 2147483647/);
+  });
+
   it('takes the region from AWS_REGION when the stream is a plain name', async () => {
     const { stdout } = await run(['--cluster', 'c1', '--stream', 'kinsight', '--bundle', bundle], { AWS_REGION: 'ap-south-1' });
     expect(stdout).toContain('value: ap-south-1');
@@ -55,7 +67,7 @@ describe('kinsight manifest', () => {
   it('prints the applier RBAC bootstrap with --applier-rbac', async () => {
     const { code, stdout } = await run(['--applier-rbac']);
     expect(code).toBe(0);
-    expect((loadAllYaml(stdout) as any[]).map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['ClusterRole/kinsight-applier', 'ClusterRoleBinding/kinsight-applier']);
+    expect((loadAllYaml(stdout) as any[]).map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['ClusterRole/kinsight-applier', 'ClusterRoleBinding/kinsight-applier', 'ClusterRole/kinsight-poller', 'ClusterRoleBinding/kinsight-poller']);
   });
 
   it('fails clearly when the bundle is missing', async () => {
