@@ -141,7 +141,7 @@ export function takeStopAgentFlag(argv: readonly string[]): { readonly rest: str
   const { 'stop-agent': value } = parseFlags('local', inline ? [argv[at]] : argv.slice(at, at + 2), { 'stop-agent': { type: 'string' } });
   const rest = [...argv.slice(0, at), ...argv.slice(at + (inline ? 1 : 2))];
   const [node, time] = (value ?? '').split('@');
-  if (!node) throw new ConfigError('--stop-agent needs a node name, such as --stop-agent ip-10-0-0-11.ec2.internal@30s');
+  if (!node) throw new ConfigError('--stop-agent needs a node name, such as --stop-agent ip-10-0-0-5.ec2.internal@30s');
   if (time === undefined) return { rest, stop: { node } };
   const parsed = parseDuration(time);
   if (!parsed.ok) throw new ConfigError(`--stop-agent ${value}: ${parsed.error}`);

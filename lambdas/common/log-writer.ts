@@ -1,3 +1,4 @@
+import { toBackoffMs } from '../../core/backoff';
 import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
@@ -238,7 +239,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       try {
         return await call();
       } catch (error) {
-        const delay = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+        const delay = toBackoffMs(attempt + 1, random, { baseDelayMs, maxDelayMs });
         const inTime = write.deadlineMs === undefined || now() + delay < write.deadlineMs;
         if (toLogsErrorKind(error) !== 'transient' || attempt >= maxRetries || !inTime) throw error;
         result.retries += 1;

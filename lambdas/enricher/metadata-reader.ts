@@ -1,3 +1,4 @@
+import { toBackoffMs } from '../../core/backoff';
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PermanentError, TransientError } from '../../core/errors';
 import { DYNAMODB_MAX_BATCH_GET_KEYS } from '../../core/limits';
@@ -103,7 +104,7 @@ export function createMetadataReader(options: MetadataReaderOptions): CachingMet
   const lastDocs = new Map<string, { hash: string; doc: NodeMetadata }>();
 
   const random = options.random ?? Math.random;
-  const backoff = (attempt: number) => sleep(random() * baseDelayMs * 2 ** (attempt - 1));
+  const backoff = (attempt: number) => sleep(toBackoffMs(attempt, random, { baseDelayMs, maxDelayMs: 5_000 }));
 
   /** One BatchGetItem of `keys`, retried while throttled or failing for a reason not known here. */
   async function send(keys: string[]): Promise<BatchGetCommandOutput> {

@@ -1,6 +1,6 @@
 import { toSnippet } from '../../core/errors';
 import type { Result } from '../../core/result';
-import { toBackoffMs, type BackoffOptions } from './backoff';
+import { toBackoffMs, type BackoffOptions } from '../../core/backoff';
 import type { PutRecordsEntry, PutRecordsPort } from './kinesis-port';
 import { packBatches, PUT_RECORDS_LIMITS, type BatchLimits } from './pack-batches';
 

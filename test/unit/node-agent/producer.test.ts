@@ -1,4 +1,4 @@
-import { toBackoffMs } from '../../../node-agent/ship/backoff';
+import { toBackoffMs } from '../../../core/backoff';
 import type { PutRecordsEntry, PutRecordsPort, PutRecordsResultEntry } from '../../../node-agent/ship/kinesis-port';
 import { packBatches } from '../../../node-agent/ship/pack-batches';
 import { createProducer } from '../../../node-agent/ship/producer';
