@@ -15,8 +15,6 @@ export const KINESIS_SHARD_WRITE_RECORDS_PER_SECOND = 1000;
 /** Partition key length. @see https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsRequestEntry.html */
 export const KINESIS_MAX_PARTITION_KEY_CHARS = 256;
 
-/** @see https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html */
-export const LAMBDA_KINESIS_MAX_BATCH_SIZE = 10_000;
 /** Synchronous invocation payload. @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -62,8 +60,6 @@ export const CFN_MAX_OUTPUTS = 200;
 export const CFN_MAX_PARAMETERS = 200;
 /** Template body in an S3 object ("1 MB"; counted here as 10^6 bytes, the lower reading). @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
 export const CFN_MAX_TEMPLATE_BYTES = 1_000_000;
-/** Template body passed inline in a request (the CDK CLI uploads larger ones to S3). @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
-export const CFN_MAX_INLINE_TEMPLATE_BYTES = 51_200;
 
 /** Aggregate size of a role's inline policies, in characters without whitespace. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
 export const IAM_MAX_ROLE_INLINE_POLICY_CHARS = 10_240;
