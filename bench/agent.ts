@@ -1,10 +1,10 @@
 // Benchmark of the node agent on a generated host: 110 pods, 250 containers (plus one pause
 // container per pod). Prints figures; asserts nothing. Run with `npm run bench:agent`.
+import { loadLocalCertificates } from '../sim/local-tls';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:https';
 import { cpus } from 'node:os';
-import { generate } from 'selfsigned';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,28 +151,10 @@ interface BenchTls {
 }
 
 async function createBenchTls(dir: string): Promise<BenchTls> {
-  const ca = await generate([{ name: 'commonName', value: 'kinsight-bench-ca' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ],
-  });
-  const server = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-    ],
-  });
+  const { caPem, certPem, keyPem } = await loadLocalCertificates();
   const caFile = join(dir, 'bench-ca.pem');
-  writeFileSync(caFile, ca.cert);
-  return { caFile, cert: server.cert, key: server.private };
+  writeFileSync(caFile, caPem);
+  return { caFile, cert: certPem, key: keyPem };
 }
 
 const procStatus = (pid: number, key: string): number => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generate } from 'selfsigned';
+import { loadLocalCertificates } from '../local-tls';
 import type { KubeObject } from '../../core/agent-manifest';
 import type { LazyList } from '../cluster/cluster-model';
 
@@ -222,35 +222,6 @@ interface ContinueToken {
   readonly gen: number;
 }
 
-let certificates: Promise<{ caPem: string; certPem: string; keyPem: string }> | undefined;
-
-/** One test CA and one server certificate (127.0.0.1, ::1, localhost) per process: generation costs tens of ms. */
-function loadCertificates(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  certificates ??= (async () => {
-    const ca = await generate([{ name: 'commonName', value: 'kinsight-sim-ca' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      extensions: [
-        { name: 'basicConstraints', cA: true, critical: true },
-        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      ],
-    });
-    const server = await generate([{ name: 'commonName', value: 'kube-apiserver' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      ca: { key: ca.private, cert: ca.cert },
-      extensions: [
-        { name: 'basicConstraints', cA: false },
-        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }, { type: 2, value: 'localhost' }] },
-      ],
-    });
-    return { caPem: ca.cert, certPem: server.cert, keyPem: server.private };
-  })();
-  return certificates;
-}
-
 const status = (code: number, reason: string, message: string) =>
   JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 
@@ -309,7 +280,7 @@ const readField = (o: KubeObject, key: string): string | undefined => {
 
 /** Starts the server on 127.0.0.1 with a free port. */
 export async function startKubeApiServer(options: KubeApiServerOptions): Promise<KubeApiServer> {
-  const { caPem, certPem, keyPem } = await loadCertificates();
+  const { caPem, certPem, keyPem } = await loadLocalCertificates();
   const { store, extraHandler } = options;
   const token = options.token ?? 'kinsight-sim-token';
   const maxPageSize = options.maxPageSize ?? 500;
