@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createEmfEncoder } from '../../core/emf';
 import { PROFILES, type DeclarationProfile } from '../../core/metrics/profiles';
 import type { AgentConfig } from '../../node-agent/agent-config';
-import { collectNode } from '../../node-agent/collect/collect-node';
+import { collectNode, createCollectMemory } from '../../node-agent/collect/collect-node';
 import { createHostReader } from '../../node-agent/collect/host-reader';
 import type { Logger } from '../../node-agent/log';
 import { runAgent } from '../../node-agent/run-agent';
@@ -39,6 +39,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
   const host = createHostReader(options.hostRoot);
+  // What earlier cycles saw (containers, the log layout's restart counts), kept as the agent keeps it.
+  const memory = createCollectMemory();
   // The agent's own signed PutRecords over HTTP, to kinesalite (which checks the signature's form, not its value).
   const kinesis = createKinesisPort({ streamName: options.streamName, region: 'us-east-1', endpoint: options.kinesisEndpoint, credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
   const producer = createProducer({ port: kinesis, random: Math.random, sleep, now: () => performance.now() });
@@ -84,7 +86,7 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
       const done = new Promise<number>((resolve, reject) => (cycle = { resolve, reject }));
       if (!loop) {
         loop = runAgent(config, {
-          collect: (t) => collectNode(host, t),
+          collect: (t) => collectNode(host, t, memory),
           producer,
           print: () => undefined,
           log,

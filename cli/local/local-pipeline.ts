@@ -122,6 +122,10 @@ export interface LocalPipelineOptions {
   readonly localCapacity?: { readonly cores: number; readonly memTotalBytes: number };
   /** The cycle from which one simulated node is under memory pressure. @default 6 */
   readonly memoryPressureFromCycle?: number;
+  /** Per container and cycle probability that a running container of a simulated node restarts. @default 0.03 */
+  readonly restartProbability?: number;
+  /** Per simulated node and cycle probability that a Deployment pod stops and a new one takes its place. @default 0.15 */
+  readonly churnProbability?: number;
   /** Stop after this many cycles. @default run until stopped */
   readonly cycles?: number;
   /** Stop after this long. @default run until stopped */
@@ -160,6 +164,8 @@ export interface LocalEndpoints {
 /** Figures of one cycle. */
 export interface CycleReport {
   readonly cycle: number;
+  /** When the agents sampled (the records' and their events' time), ms. */
+  readonly atMs: number;
   readonly recordsIn: number;
   readonly eventsOut: number;
   /** Largest agent-sample-to-file lag of the cycle's records, ms. */
@@ -391,7 +397,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       let events: string[] = [];
       if (cycle > 0) {
         const previous = sim;
-        sim = advanceClusterState(sim, cycleNow, { memoryPressureFromStep: options.memoryPressureFromCycle ?? 6 });
+        sim = advanceClusterState(sim, cycleNow, {
+          memoryPressureFromStep: options.memoryPressureFromCycle ?? 6,
+          restartProbability: options.restartProbability,
+          churnProbability: options.churnProbability,
+        });
         events = [...sim.events];
         for (const node of sim.nodes) {
           const tree = trees.get(node.name);
@@ -400,6 +410,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
           const pods = toPodsOnHost(node.pods);
           for (const pod of before.filter((p) => !pods.some((q) => q.uid === p.uid))) tree.removePod(pod.uid);
           for (const pod of pods.filter((p) => !before.some((q) => q.uid === p.uid))) tree.addPod(pod);
+          // A restarted container: its old cgroup goes, the new one (the id the API now gives) starts, its log is the next <n>.log.
+          for (const pod of pods) {
+            const was = before.find((q) => q.uid === pod.uid);
+            for (const c of was ? pod.containers : []) {
+              const previous = was!.containers.find((d) => d.name === c.name);
+              if (previous && c.restartCount > previous.restartCount) tree.restartContainer(pod.uid, c.name, c.id);
+            }
+          }
           const usedMillicores = toPodsCpuMillicores(pods);
           tree.advance((cycleNow - previous.nowMs) / 1000, {
             cpuUtilization: Math.min(0.95, 0.05 + usedMillicores / (node.cores * 1000)),
@@ -411,10 +429,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       }
       cycleLagMs = undefined;
       const sent = await Promise.all(agents.map((agent, i) => (stoppedAgents.has(agentNodes[i]) ? 0 : agent.runOnce(cycleNow))));
-      await poller.runOnce(cycleNow);
+      // The enricher reads this cycle's records before the poller writes this cycle's documents: a pod
+      // that started in this cycle is named by its node's agent alone, as a production node's first
+      // record of a new pod usually is (the poll comes once a minute).
       await source.drain();
+      await poller.runOnce(cycleNow);
       const written = (await tail.read()).length;
-      const report: CycleReport = { cycle, recordsIn: sent.reduce((a, b) => a + b, 0), eventsOut: written, lagMs: cycleLagMs, events };
+      const report: CycleReport = { cycle, atMs: cycleNow, recordsIn: sent.reduce((a, b) => a + b, 0), eventsOut: written, lagMs: cycleLagMs, events };
       recordsIn += report.recordsIn;
       eventsOut += written;
       if (cycleLagMs !== undefined) lastLagMs = cycleLagMs;

@@ -94,8 +94,8 @@ export interface SimContainer {
   readonly image: string;
   readonly resources: { readonly requests?: Quantities; readonly limits?: Quantities };
   /**
-   * Runtime id (64 hex) it has, or will have once started. Kept across restarts: the simulated host
-   * keeps the container's cgroup, so the agent's ids and the API's agree.
+   * Runtime id (64 hex) it has, or will have once started. A restart gives a new one, as the
+   * runtime does; a host tree's restartContainer takes it, so the agent's ids and the API's agree.
    */
   readonly id: string;
   readonly state: 'running' | 'waiting' | 'terminated';

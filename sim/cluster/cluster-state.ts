@@ -1,5 +1,5 @@
 import { createClusterModel, toAmounts, type ClusterDescription, type ClusterModel, type NodeState, type SimContainer, type SimPod } from './cluster-model';
-import { createRandom } from './random';
+import { createRandom, toHashHex } from './random';
 
 /**
  * A simulated cluster over time, for `kinsight local` and the fleet benchmark: consumption wanders,
@@ -71,7 +71,9 @@ export function advanceClusterState(state: ClusterState, nowMs: number, options:
         if (random.float() < restartP || (pressured && memoryBytes >= cap)) {
           const lastTermination = memoryBytes >= cap ? { reason: 'OOMKilled', exitCode: 137 } : { reason: 'Error', exitCode: 1 };
           events.push(`${pod.namespace}/${pod.name} container ${c.name} restarted (${lastTermination.reason})`);
-          return { ...c, restartCount: c.restartCount + 1, lastTermination, memoryBytes: (requests.memoryBytes ?? 64 * MIB) * 0.5, cpuMillicores };
+          // The runtime starts a new container: a new id, hashed from the old one so the run stays reproducible.
+          const restartCount = c.restartCount + 1;
+          return { ...c, id: toHashHex(`${c.id}/${restartCount}`, 64), restartCount, lastTermination, memoryBytes: (requests.memoryBytes ?? 64 * MIB) * 0.5, cpuMillicores };
         }
         return { ...c, memoryBytes, cpuMillicores };
       });

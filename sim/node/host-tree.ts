@@ -64,8 +64,9 @@ export interface HostTree {
    * Restarts a container of a pod as the kubelet does: the old container's cgroup and process go, a
    * new container with a new id starts from zero, and its log is `<restartCount + 1>.log` (the log
    * before the previous one is removed, as the kubelet's garbage collection does). Returns the new id.
+   * @param id the new container's id, as the cluster's API will give it. @default a random one
    */
-  restartContainer(uid: string, containerName: string): string;
+  restartContainer(uid: string, containerName: string, id?: string): string;
 }
 
 const COUNTER_KEYS = ['cpuNs', 'userNs', 'systemNs', 'pgfault', 'pgmajfault'] as const;
@@ -401,7 +402,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     links.delete(`proc/${c.pid}/net`);
   };
 
-  const restartContainer = (uid: string, containerName: string): string => {
+  const restartContainer = (uid: string, containerName: string, id?: string): string => {
     const pod = pods.find((p) => p.spec.uid === uid);
     const index = pod?.containers.findIndex((c) => c.name === containerName) ?? -1;
     if (!pod || index < 0) throw new Error(`restartContainer: no container ${containerName} in pod ${uid} of this host tree; expected a running container of one of its pods`);
@@ -410,7 +411,7 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
     for (const ctl of controllers) rmSync(join(dir, ctl, old.rel), { recursive: true, force: true });
     removeProcess(old);
     const restarts = (old.restarts ?? 0) + 1;
-    const fresh = newContainer(pod.cgroup.rel, generator.hex(64), old.weight, { name: containerName, restarts });
+    const fresh = newContainer(pod.cgroup.rel, id ?? generator.hex(64), old.weight, { name: containerName, restarts });
     pod.containers[index] = fresh;
     if (podLogsDir !== undefined) {
       // The kubelet's garbage collection keeps one dead container per name: the one before it goes, with its link.
