@@ -1,9 +1,9 @@
-import { checkCdkBootstrap, checkFleetFile } from '../../../cli/doctor/account-checks';
-import { checkPrivateEndpoint, checkRegionalServices, containsCidr, type NetworkFacts } from '../../../cli/doctor/network-checks';
-import { checkAgentDaemonSet, checkEnricher, checkPoller, checkSilentNodes, checkStack, checkStream, toAge, toPodReason, type PodJson } from '../../../cli/doctor/pipeline-checks';
-import { shouldColour, toResultJson, toResultLines } from '../../../cli/doctor/render-results';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import { checkAuthenticationMode, checkClusterActive, checkOidcProvider, checkPodIdentityAgent, type CheckResult } from '../../../core/prerequisites';
+import { checkCdkBootstrap, checkFleetFile } from '../../../../cli/doctor/account-checks';
+import { checkPrivateEndpoint, checkRegionalServices, containsCidr, type NetworkFacts } from '../../../../cli/doctor/network-checks';
+import { checkAgentDaemonSet, checkEnricher, checkPoller, checkSilentNodes, checkStack, checkStream, toAge, toPodReason, type PodJson } from '../../../../cli/doctor/pipeline-checks';
+import { shouldColour, toResultJson, toResultLines } from '../../../../cli/doctor/render-results';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import { checkAuthenticationMode, checkClusterActive, checkOidcProvider, checkPodIdentityAgent, type CheckResult } from '../../../../core/prerequisites';
 
 /** The one line a result prints (no colour), without the summary. */
 const lineOf = (r: CheckResult): string => toResultLines([r], { colour: false }).split('\n')[0];
