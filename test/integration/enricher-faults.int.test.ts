@@ -17,7 +17,7 @@ import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/
 import { createKinesisEventSource, type KinesisBatchFailure } from '../../sim/aws/kinesis-event-source';
 import { createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { toEnricherEventSourceSettings, type EnricherEventSourceSettings } from '../helpers/enricher-event-source';
-import { toMetadataFixture, toRecordFixture } from '../unit/enricher/fixtures';
+import { toMetadataFixture, toRecordFixture } from '../helpers/record-fixtures';
 
 /**
  * Fault injection: one bad object, record or agent never blinds or corrupts a cluster. Records of

@@ -16,7 +16,7 @@ import { PROFILES } from '../../core/metrics/profiles';
 import type { NodeRecord } from '../../core/record';
 import { toRecordData, toRecordJson } from '../../core/record/record-data';
 import { expectValidEmf } from '../helpers/emf-validator';
-import { toMetadataFixture, toRecordFixture } from '../unit/enricher/fixtures';
+import { toMetadataFixture, toRecordFixture } from '../helpers/record-fixtures';
 
 const TABLE = 'kinsight-metadata';
 let kinesis: LocalService;

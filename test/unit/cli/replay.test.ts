@@ -6,7 +6,7 @@ import { replayCommand } from '../../../cli/replay';
 import { ConfigError } from '../../../core/errors';
 import type { CliIo } from '../../../cli/io';
 import { expectValidEmf } from '../../helpers/emf-validator';
-import { T0, toMetadataFixture, toRecordFixture } from '../enricher/fixtures';
+import { T0, toMetadataFixture, toRecordFixture } from '../../helpers/record-fixtures';
 
 let dir: string;
 beforeAll(async () => {

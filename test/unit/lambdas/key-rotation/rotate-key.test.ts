@@ -8,9 +8,9 @@ import {
   type DescribeSecretCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseAgentKeySecret } from '../../../core/agent-key';
-import { createKeyRotation, RotationError, type RotationEvent } from '../../../lambdas/key-rotation/rotate-key';
-import { toRandomAgentKey } from '../../../lambdas/key-rotation/random-key';
+import { parseAgentKeySecret } from '../../../../core/agent-key';
+import { createKeyRotation, RotationError, type RotationEvent } from '../../../../lambdas/key-rotation/rotate-key';
+import { toRandomAgentKey } from '../../../../lambdas/key-rotation/random-key';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:kinsight/agent-key/prod-eu-AbCdEf';
 const CURRENT = 'v1-current';

@@ -1,12 +1,12 @@
-import { createEmfEncoder, type EmfEncoder } from '../../../core/emf';
-import type { CiRecord } from '../../../core/ci-record';
-import { PROFILES } from '../../../core/metrics/profiles';
-import type { NodeMetadata } from '../../../core/node-metadata';
-import type { NodeRecord } from '../../../core/record';
-import { toCiRecords, type EnrichOptions, type EnrichResult } from '../../../lambdas/enricher/enrich';
-import { createEnrichCache, type EnrichCache } from '../../../lambdas/enricher/enrich-cache';
-import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
-import { T0, toMetadataFixture, toRecordFixture } from './fixtures';
+import { createEmfEncoder, type EmfEncoder } from '../../../../core/emf';
+import type { CiRecord } from '../../../../core/ci-record';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import type { NodeMetadata } from '../../../../core/node-metadata';
+import type { NodeRecord } from '../../../../core/record';
+import { toCiRecords, type EnrichOptions, type EnrichResult } from '../../../../lambdas/enricher/enrich';
+import { createEnrichCache, type EnrichCache } from '../../../../lambdas/enricher/enrich-cache';
+import { createMetadataReader } from '../../../../lambdas/enricher/metadata-reader';
+import { T0, toMetadataFixture, toRecordFixture } from '../../../helpers/record-fixtures';
 import { createRandomFleet } from './random-fleet';
 
 const classic: EnrichOptions = { profile: PROFILES.classic };

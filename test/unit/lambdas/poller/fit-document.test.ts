@@ -1,10 +1,10 @@
 import { gunzipSync } from 'node:zlib';
-import { NODE_METADATA_VERSION, type NodeMetadata, type PodMetadata } from '../../../core/node-metadata';
-import { parseMetadataItem, toItemSizeBytes, toMetadataItemOfJson } from '../../../core/node-metadata-item';
-import { DYNAMODB_MAX_ITEM_BYTES } from '../../../core/limits';
-import { DEFAULT_DOCUMENT_BUDGET, toFittedItem } from '../../../lambdas/poller/fit-document';
-import { createRandom, toTextHash } from '../../../sim/cluster/random';
-import { toRandomLabels } from '../../helpers/random-labels';
+import { NODE_METADATA_VERSION, type NodeMetadata, type PodMetadata } from '../../../../core/node-metadata';
+import { parseMetadataItem, toItemSizeBytes, toMetadataItemOfJson } from '../../../../core/node-metadata-item';
+import { DYNAMODB_MAX_ITEM_BYTES } from '../../../../core/limits';
+import { DEFAULT_DOCUMENT_BUDGET, toFittedItem } from '../../../../lambdas/poller/fit-document';
+import { createRandom, toTextHash } from '../../../../sim/cluster/random';
+import { toRandomLabels } from '../../../helpers/random-labels';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 const HASH = 'h'.repeat(22);

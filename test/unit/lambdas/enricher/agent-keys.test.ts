@@ -1,5 +1,5 @@
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { createAgentKeyStore } from '../../../lambdas/enricher/agent-keys';
+import { createAgentKeyStore } from '../../../../lambdas/enricher/agent-keys';
 
 const KEY = (c: string) => JSON.stringify({ key: c.repeat(64) });
 

@@ -1,4 +1,4 @@
-import { createLruMap } from '../../../lambdas/common/lru-map';
+import { createLruMap } from '../../../../lambdas/common/lru-map';
 
 describe('createLruMap', () => {
   test('forgets the least recently used entry beyond maxEntries, a read counting as a use', () => {

@@ -1,15 +1,15 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { PROFILES, withLogOnlyEvery, type DeclarationProfile } from '../../../core/metrics/profiles';
-import { toNodeKey, type NodeMetadata } from '../../../core/node-metadata';
-import type { NodeRecord } from '../../../core/record';
-import { toRecordData } from '../../../core/record/record-data';
-import type { LogStreamBatch, LogWriter } from '../../../lambdas/common/log-writer';
-import { createHandler } from '../../../lambdas/enricher/create-handler';
-import { advanceClusterState, createClusterState, type ClusterState } from '../../../sim/cluster/cluster-state';
-import { toSimNodeMetadata } from '../../../sim/node/sim-node-metadata';
-import { toSimNodeRecord } from '../../../sim/node/sim-node-record';
-import { toCustomMetricKeys, toMetricTriples } from '../../helpers/emf-triples';
-import { expectValidEmf } from '../../helpers/emf-validator';
+import { PROFILES, withLogOnlyEvery, type DeclarationProfile } from '../../../../core/metrics/profiles';
+import { toNodeKey, type NodeMetadata } from '../../../../core/node-metadata';
+import type { NodeRecord } from '../../../../core/record';
+import { toRecordData } from '../../../../core/record/record-data';
+import type { LogStreamBatch, LogWriter } from '../../../../lambdas/common/log-writer';
+import { createHandler } from '../../../../lambdas/enricher/create-handler';
+import { advanceClusterState, createClusterState, type ClusterState } from '../../../../sim/cluster/cluster-state';
+import { toSimNodeMetadata } from '../../../../sim/node/sim-node-metadata';
+import { toSimNodeRecord } from '../../../../sim/node/sim-node-record';
+import { toCustomMetricKeys, toMetricTriples } from '../../../helpers/emf-triples';
+import { expectValidEmf } from '../../../helpers/emf-validator';
 
 // The same agent records through the real enricher handler (decode, metadata join, enrich, encode,
 // per-node streams) under each profile; what the writer receives is compared.

@@ -1,13 +1,13 @@
-import { toCiRecords } from '../../../lambdas/enricher/enrich';
-import { createEnrichCache } from '../../../lambdas/enricher/enrich-cache';
-import { toMillicores, toRate } from '../../../lambdas/enricher/formulas';
-import { withUnchangedPods } from '../../../core/node-metadata';
-import { PROFILES } from '../../../core/metrics/profiles';
-import { createEmfEncoder } from '../../../core/emf';
-import type { CiRecord } from '../../../core/ci-record';
-import type { CiType } from '../../../core/metrics/catalog';
-import { expectValidEmf } from '../../helpers/emf-validator';
-import { GiB, MiB, T0, idA1, idB1, toMetadataFixture, toRecordFixture } from './fixtures';
+import { toCiRecords } from '../../../../lambdas/enricher/enrich';
+import { createEnrichCache } from '../../../../lambdas/enricher/enrich-cache';
+import { toMillicores, toRate } from '../../../../lambdas/enricher/formulas';
+import { withUnchangedPods } from '../../../../core/node-metadata';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import { createEmfEncoder } from '../../../../core/emf';
+import type { CiRecord } from '../../../../core/ci-record';
+import type { CiType } from '../../../../core/metrics/catalog';
+import { expectValidEmf } from '../../../helpers/emf-validator';
+import { GiB, MiB, T0, idA1, idB1, toMetadataFixture, toRecordFixture } from '../../../helpers/record-fixtures';
 
 const classic = { profile: PROFILES.classic };
 const enhanced = { profile: PROFILES.enhanced };

@@ -1,6 +1,6 @@
-import { toNodeKey, type ContainerMetadata, type ContainerState, type NodeMetadata, type PodMetadata, type PodOwner } from '../../../core/node-metadata';
-import { toContentHash, toMetadataItem, type NodeMetadataItem } from '../../../core/node-metadata-item';
-import type { CgroupDeltas, CgroupGauges, DiskDevice, Filesystem, NetInterface, NodeRecord, PodSample } from '../../../core/record';
+import { toNodeKey, type ContainerMetadata, type ContainerState, type NodeMetadata, type PodMetadata, type PodOwner } from '../../../../core/node-metadata';
+import { toContentHash, toMetadataItem, type NodeMetadataItem } from '../../../../core/node-metadata-item';
+import type { CgroupDeltas, CgroupGauges, DiskDevice, Filesystem, NetInterface, NodeRecord, PodSample } from '../../../../core/record';
 
 /**
  * A seeded random fleet for differential tests of the enricher: nodes whose pods start, stop,

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createEbsVolumeResolver, toTtlSpread } from '../../../lambdas/poller/ebs-volume-resolver';
+import { createEbsVolumeResolver, toTtlSpread } from '../../../../lambdas/poller/ebs-volume-resolver';
 
 const MINUTE = 60_000;
 const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `i-${(from + i).toString(16).padStart(17, '0')}`);

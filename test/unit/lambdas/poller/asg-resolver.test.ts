@@ -1,6 +1,6 @@
 import { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ASG_TAG, createAsgResolver, DESCRIBE_TAGS_MAX_IDS } from '../../../lambdas/poller/asg-resolver';
+import { ASG_TAG, createAsgResolver, DESCRIBE_TAGS_MAX_IDS } from '../../../../lambdas/poller/asg-resolver';
 
 describe('createAsgResolver', () => {
   const ec2 = mockClient(EC2Client);

@@ -1,5 +1,5 @@
-import { PROFILES } from '../../../core/metrics/profiles';
-import { parseEnricherConfig } from '../../../lambdas/enricher/enricher-config';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import { parseEnricherConfig } from '../../../../lambdas/enricher/enricher-config';
 
 describe('parseEnricherConfig', () => {
   it('gives the defaults for an environment with only the table name', () => {
@@ -74,7 +74,7 @@ describe('enricher composition root', () => {
     const saved = process.env;
     process.env = { ...saved, KINSIGHT_TABLE_NAME: 't', KINSIGHT_PROFILE: 'huge' };
     try {
-      expect(() => jest.isolateModules(() => require('../../../lambdas/enricher/handler'))).toThrow('KINSIGHT_PROFILE: unknown profile "huge"; expected one of classic, lean, enhanced');
+      expect(() => jest.isolateModules(() => require('../../../../lambdas/enricher/handler'))).toThrow('KINSIGHT_PROFILE: unknown profile "huge"; expected one of classic, lean, enhanced');
     } finally {
       process.env = saved;
     }

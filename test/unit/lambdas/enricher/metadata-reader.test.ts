@@ -1,13 +1,13 @@
 import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { createMetadataReader } from '../../../lambdas/enricher/metadata-reader';
-import { withUnchangedPods } from '../../../core/node-metadata';
-import { toMetadataItem } from '../../../core/node-metadata-item';
-import { PermanentError, TransientError } from '../../../core/errors';
-import { createEmfEncoder } from '../../../core/emf';
-import { PROFILES } from '../../../core/metrics/profiles';
-import { toCiRecords } from '../../../lambdas/enricher/enrich';
-import { createEnrichCache } from '../../../lambdas/enricher/enrich-cache';
-import { toMetadataFixture, toRecordFixture } from './fixtures';
+import { createMetadataReader } from '../../../../lambdas/enricher/metadata-reader';
+import { withUnchangedPods } from '../../../../core/node-metadata';
+import { toMetadataItem } from '../../../../core/node-metadata-item';
+import { PermanentError, TransientError } from '../../../../core/errors';
+import { createEmfEncoder } from '../../../../core/emf';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import { toCiRecords } from '../../../../lambdas/enricher/enrich';
+import { createEnrichCache } from '../../../../lambdas/enricher/enrich-cache';
+import { toMetadataFixture, toRecordFixture } from '../../../helpers/record-fixtures';
 
 const NOW = 1_764_000_000_000;
 const TABLE = 't';

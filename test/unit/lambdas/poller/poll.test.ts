@@ -12,9 +12,9 @@ import {
   toWorkloadFacts,
   type PollContext,
   type PollInput,
-} from '../../../lambdas/poller/poll';
-import { createClusterModel } from '../../../sim/cluster/cluster-model';
-import { toKubeObjects } from '../../../sim/kube/kube-objects';
+} from '../../../../lambdas/poller/poll';
+import { createClusterModel } from '../../../../sim/cluster/cluster-model';
+import { toKubeObjects } from '../../../../sim/kube/kube-objects';
 
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);
 const ctx = (over: Partial<PollContext> = {}): PollContext => ({

@@ -1,4 +1,4 @@
-import { parseApplierConfig } from '../../../lambdas/applier/applier-config';
+import { parseApplierConfig } from '../../../../lambdas/applier/applier-config';
 
 const SHA = 'a'.repeat(64);
 const PROVIDER = 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC';

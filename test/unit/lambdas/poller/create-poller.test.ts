@@ -1,12 +1,12 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import type { CiRecord } from '../../../core/ci-record';
-import { toNodeKey } from '../../../core/node-metadata';
-import { parseMetadataItem, type NodeMetadataItem } from '../../../core/node-metadata-item';
-import { createPoller, type PollerDeps } from '../../../lambdas/poller/create-poller';
-import type { KubeLists, ListPage, PageReader } from '../../../lambdas/poller/kube-lists';
-import { createRandom } from '../../../sim/cluster/random';
-import type { EbsVolumeResolver } from '../../../lambdas/poller/ebs-volume-resolver';
-import type { MetadataStore, StoredNode } from '../../../lambdas/poller/metadata-store';
+import type { CiRecord } from '../../../../core/ci-record';
+import { toNodeKey } from '../../../../core/node-metadata';
+import { parseMetadataItem, type NodeMetadataItem } from '../../../../core/node-metadata-item';
+import { createPoller, type PollerDeps } from '../../../../lambdas/poller/create-poller';
+import type { KubeLists, ListPage, PageReader } from '../../../../lambdas/poller/kube-lists';
+import { createRandom } from '../../../../sim/cluster/random';
+import type { EbsVolumeResolver } from '../../../../lambdas/poller/ebs-volume-resolver';
+import type { MetadataStore, StoredNode } from '../../../../lambdas/poller/metadata-store';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const MINUTE = 60_000;

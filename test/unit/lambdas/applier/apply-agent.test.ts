@@ -1,9 +1,9 @@
-import { toBundleSha256, type KubeObject } from '../../../core/agent-manifest';
-import type { ApplierConfig } from '../../../lambdas/applier/applier-config';
-import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../../lambdas/applier/apply-agent';
-import { KinsightError } from '../../../core/errors';
-import type { KubeObjectClient } from '../../../lambdas/applier/kube-object-client';
-import { toApplierRbac } from '../../../core/applier-rbac';
+import { toBundleSha256, type KubeObject } from '../../../../core/agent-manifest';
+import type { ApplierConfig } from '../../../../lambdas/applier/applier-config';
+import { ClusterGoneError, createApplier, type AgentResourceEvent } from '../../../../lambdas/applier/apply-agent';
+import { KinsightError } from '../../../../core/errors';
+import type { KubeObjectClient } from '../../../../lambdas/applier/kube-object-client';
+import { toApplierRbac } from '../../../../core/applier-rbac';
 
 const bundle = 'console.log("agent");\n';
 const ROLE = 'arn:aws:iam::111111111111:role/Kinsight-AgentIdentityIrsaRoleprod-0123456789AB';

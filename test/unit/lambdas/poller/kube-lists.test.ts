@@ -1,4 +1,4 @@
-import { listAll, MAX_LIST_RESTARTS, type ListPage, type PageReader } from '../../../lambdas/poller/kube-lists';
+import { listAll, MAX_LIST_RESTARTS, type ListPage, type PageReader } from '../../../../lambdas/poller/kube-lists';
 
 const gone = Object.assign(new Error('HTTP-Code: 410'), { code: 410 });
 

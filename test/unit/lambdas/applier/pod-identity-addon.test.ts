@@ -1,6 +1,6 @@
-import { createPodIdentityAddonHandler } from '../../../lambdas/applier/pod-identity-addon';
-import { POD_IDENTITY_ADDON_RESOURCE_TYPE, type AddonFacts } from '../../../core/prerequisites';
-import type { AgentResourceEvent } from '../../../lambdas/applier/apply-agent';
+import { createPodIdentityAddonHandler } from '../../../../lambdas/applier/pod-identity-addon';
+import { POD_IDENTITY_ADDON_RESOURCE_TYPE, type AddonFacts } from '../../../../core/prerequisites';
+import type { AgentResourceEvent } from '../../../../lambdas/applier/apply-agent';
 
 describe('the Pod Identity Agent add-on resource (installPodIdentityAgent)', () => {
   let addons: Map<string, AddonFacts>;

@@ -1,4 +1,4 @@
-import { createEksToken, createEksTokenSource, EKS_TOKEN_PREFIX, EKS_TOKEN_REUSE_MS } from '../../../lambdas/common/eks-token';
+import { createEksToken, createEksTokenSource, EKS_TOKEN_PREFIX, EKS_TOKEN_REUSE_MS } from '../../../../lambdas/common/eks-token';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session-token' };
 const NOW = Date.UTC(2026, 10, 24, 16, 0, 0);

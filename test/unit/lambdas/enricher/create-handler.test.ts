@@ -1,14 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { NodeRecord } from '../../../core/record';
-import { toRecordData, toRecordJson, toSignedRecordData, type RecordSigningKey } from '../../../core/record/record-data';
-import { createHandler, toEnricherMetricsLine, type EnricherDeps, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
-import type { AgentKeyStore } from '../../../lambdas/enricher/agent-keys';
-import { expectValidEmf } from '../../helpers/emf-validator';
-import { createLogWriter, type LogStreamBatch, type LogWriter } from '../../../lambdas/common/log-writer';
-import { PROFILES } from '../../../core/metrics/profiles';
-import { PermanentError, TransientError } from '../../../core/errors';
-import { T0, toMetadataFixture, toRecordFixture } from './fixtures';
+import type { NodeRecord } from '../../../../core/record';
+import { toRecordData, toRecordJson, toSignedRecordData, type RecordSigningKey } from '../../../../core/record/record-data';
+import { createHandler, toEnricherMetricsLine, type EnricherDeps, type InvocationSummary } from '../../../../lambdas/enricher/create-handler';
+import type { AgentKeyStore } from '../../../../lambdas/enricher/agent-keys';
+import { expectValidEmf } from '../../../helpers/emf-validator';
+import { createLogWriter, type LogStreamBatch, type LogWriter } from '../../../../lambdas/common/log-writer';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import { PermanentError, TransientError } from '../../../../core/errors';
+import { T0, toMetadataFixture, toRecordFixture } from '../../../helpers/record-fixtures';
 
 const b64 = (data: Uint8Array) => Buffer.from(data).toString('base64');
 const eventOf = (datas: Uint8Array[], first = 100): KinesisStreamEvent => ({

@@ -1,10 +1,10 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, describePollError, toMemoryAdvice, toPollDocumentsLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
-import type { PollOptions } from '../../../lambdas/poller/create-poller';
-import { createEksConnector } from '../../../lambdas/poller/eks-connector';
-import { KinsightError } from '../../../core/errors';
-import { KubeApiError } from '../../../lambdas/poller/kube-lists';
+import { createHandler, describePollError, toMemoryAdvice, toPollDocumentsLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../../lambdas/poller/create-handler';
+import type { PollOptions } from '../../../../lambdas/poller/create-poller';
+import { createEksConnector } from '../../../../lambdas/poller/eks-connector';
+import { KinsightError } from '../../../../core/errors';
+import { KubeApiError } from '../../../../lambdas/poller/kube-lists';
 
 describe('describePollError', () => {
   test.each([

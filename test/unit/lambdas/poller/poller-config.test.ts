@@ -1,4 +1,4 @@
-import { parsePollerConfig, toMaxRememberedEntries } from '../../../lambdas/poller/poller-config';
+import { parsePollerConfig, toMaxRememberedEntries } from '../../../../lambdas/poller/poller-config';
 
 const base = { KINSIGHT_TABLE_NAME: 'kinsight-metadata', AWS_REGION: 'eu-west-1' };
 
@@ -73,7 +73,7 @@ describe('the poller\'s composition root', () => {
     const saved = { ...process.env };
     try {
       delete process.env.KINSIGHT_TABLE_NAME;
-      expect(() => jest.isolateModules(() => require('../../../lambdas/poller/handler'))).toThrow(/KINSIGHT_TABLE_NAME is not set/);
+      expect(() => jest.isolateModules(() => require('../../../../lambdas/poller/handler'))).toThrow(/KINSIGHT_TABLE_NAME is not set/);
     } finally {
       process.env = saved;
     }

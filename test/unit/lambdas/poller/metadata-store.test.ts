@@ -1,9 +1,9 @@
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { NODE_METADATA_VERSION, type NodeMetadata } from '../../../core/node-metadata';
-import { toMetadataItem } from '../../../core/node-metadata-item';
-import { createMetadataStore } from '../../../lambdas/poller/metadata-store';
+import { NODE_METADATA_VERSION, type NodeMetadata } from '../../../../core/node-metadata';
+import { toMetadataItem } from '../../../../core/node-metadata-item';
+import { createMetadataStore } from '../../../../lambdas/poller/metadata-store';
 
 const doc = (node: string, restartCount: number): NodeMetadata => ({
   version: NODE_METADATA_VERSION,

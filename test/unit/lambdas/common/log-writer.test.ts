@@ -1,5 +1,5 @@
 import type { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { createLogWriter } from '../../../lambdas/common/log-writer';
+import { createLogWriter } from '../../../../lambdas/common/log-writer';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 

@@ -1,5 +1,5 @@
-import type { NodeMetadata, PodMetadata } from '../../../core/node-metadata';
-import type { NodeRecord, PodSample } from '../../../core/record';
+import type { NodeMetadata, PodMetadata } from '../../core/node-metadata';
+import type { NodeRecord, PodSample } from '../../core/record';
 
 /** Hand-built inputs with round numbers so that expected values can be computed by hand. */
 
