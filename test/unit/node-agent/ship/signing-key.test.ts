@@ -1,8 +1,8 @@
-import { createLogger } from '../../../node-agent/log';
-import { createAwsJsonClient, type AwsJsonClient } from '../../../node-agent/ship/aws-json-client';
-import { createSigningClock } from '../../../node-agent/ship/signing-clock';
-import { createSigningKeySource, parseSecretValue, type SigningKeySource } from '../../../node-agent/ship/signing-key';
-import { startSecretsManagerServer, type LocalSecretsManager } from '../../../sim/aws/secrets-manager-server';
+import { createLogger } from '../../../../node-agent/log';
+import { createAwsJsonClient, type AwsJsonClient } from '../../../../node-agent/ship/aws-json-client';
+import { createSigningClock } from '../../../../node-agent/ship/signing-clock';
+import { createSigningKeySource, parseSecretValue, type SigningKeySource } from '../../../../node-agent/ship/signing-key';
+import { startSecretsManagerServer, type LocalSecretsManager } from '../../../../sim/aws/secrets-manager-server';
 
 const HOUR = 3_600_000;
 const KEY_1 = 'K1'.repeat(32);

@@ -1,8 +1,8 @@
-import { toBackoffMs } from '../../../core/backoff';
-import type { PutRecordsEntry, PutRecordsPort, PutRecordsResultEntry } from '../../../node-agent/ship/kinesis-port';
-import { packBatches } from '../../../node-agent/ship/pack-batches';
-import { createProducer } from '../../../node-agent/ship/producer';
-import { parseStreamName } from '../../../node-agent/ship/stream-name';
+import { toBackoffMs } from '../../../../core/backoff';
+import type { PutRecordsEntry, PutRecordsPort, PutRecordsResultEntry } from '../../../../node-agent/ship/kinesis-port';
+import { packBatches } from '../../../../node-agent/ship/pack-batches';
+import { createProducer } from '../../../../node-agent/ship/producer';
+import { parseStreamName } from '../../../../node-agent/ship/stream-name';
 
 const entry = (n: number, bytes = 10): PutRecordsEntry => ({ data: Buffer.alloc(bytes, n), partitionKey: 'c/n' });
 const tag = (e: PutRecordsEntry): number => e.data[0];

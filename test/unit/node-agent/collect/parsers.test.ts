@@ -1,11 +1,11 @@
-import { parseBlkio } from '../../../node-agent/collect/read-blkio';
-import { parseCpuinfo } from '../../../node-agent/collect/parse-cpuinfo';
-import { parseDiskstats } from '../../../node-agent/collect/parse-diskstats';
-import { parseMounts } from '../../../node-agent/collect/parse-mounts';
-import { parseNetDev } from '../../../node-agent/collect/parse-net-dev';
-import { parseProcStat } from '../../../node-agent/collect/parse-proc-stat';
-import { parseUptime } from '../../../node-agent/collect/parse-uptime';
-import { parseCounter, parseCounterFile, parseKeyValues } from '../../../node-agent/collect/parse-values';
+import { parseBlkio } from '../../../../node-agent/collect/read-blkio';
+import { parseCpuinfo } from '../../../../node-agent/collect/parse-cpuinfo';
+import { parseDiskstats } from '../../../../node-agent/collect/parse-diskstats';
+import { parseMounts } from '../../../../node-agent/collect/parse-mounts';
+import { parseNetDev } from '../../../../node-agent/collect/parse-net-dev';
+import { parseProcStat } from '../../../../node-agent/collect/parse-proc-stat';
+import { parseUptime } from '../../../../node-agent/collect/parse-uptime';
+import { parseCounter, parseCounterFile, parseKeyValues } from '../../../../node-agent/collect/parse-values';
 
 const NET_HEADER = 'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
 

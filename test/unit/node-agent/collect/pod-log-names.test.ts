@@ -1,4 +1,4 @@
-import { parseContainerLogName, parsePodLogDirName, toRestartCount } from '../../../node-agent/collect/pod-log-names';
+import { parseContainerLogName, parsePodLogDirName, toRestartCount } from '../../../../node-agent/collect/pod-log-names';
 
 const UID = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const ID = 'ab'.repeat(32);

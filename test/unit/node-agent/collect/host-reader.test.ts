@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { createHostReader } from '../../../node-agent/collect/host-reader';
+import { createHostReader } from '../../../../node-agent/collect/host-reader';
 
 describe('createHostReader', () => {
   let root: string;

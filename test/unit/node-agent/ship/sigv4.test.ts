@@ -1,6 +1,6 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { signRequest, type SigV4Credentials, type SigV4Request } from '../../../node-agent/ship/sigv4';
+import { signRequest, type SigV4Credentials, type SigV4Request } from '../../../../node-agent/ship/sigv4';
 
 /** The reference: the SDK's own signer, as the AWS SDK for JavaScript signs a request. */
 async function smithyAuthorization(request: SigV4Request, credentials: SigV4Credentials, region: string, service: string, date: Date): Promise<Record<string, string>> {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAwsJsonClient, type AwsJsonClient, type AwsJsonClientOptions } from '../../../node-agent/ship/aws-json-client';
-import { createSigningClock } from '../../../node-agent/ship/signing-clock';
-import type { SigV4Credentials } from '../../../node-agent/ship/sigv4';
-import { startSecretsManagerServer, type LocalSecretsManager } from '../../../sim/aws/secrets-manager-server';
+import { createAwsJsonClient, type AwsJsonClient, type AwsJsonClientOptions } from '../../../../node-agent/ship/aws-json-client';
+import { createSigningClock } from '../../../../node-agent/ship/signing-clock';
+import type { SigV4Credentials } from '../../../../node-agent/ship/sigv4';
+import { startSecretsManagerServer, type LocalSecretsManager } from '../../../../sim/aws/secrets-manager-server';
 
 const SERVICE_TIME = Date.parse('2026-11-29T18:00:00Z');
 const MINUTE = 60_000;

@@ -3,8 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../core/errors';
-import { createCredentialProvider, NO_CREDENTIALS_MESSAGE, type CredentialProviderOptions } from '../../../node-agent/ship/credentials';
+import { ConfigError } from '../../../../core/errors';
+import { createCredentialProvider, NO_CREDENTIALS_MESSAGE, type CredentialProviderOptions } from '../../../../node-agent/ship/credentials';
 
 interface Seen {
   method: string;

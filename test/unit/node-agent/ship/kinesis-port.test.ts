@@ -1,9 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKinesisPort, type KinesisPort, type KinesisPortOptions } from '../../../node-agent/ship/kinesis-port';
-import { createProducer } from '../../../node-agent/ship/producer';
-import { createSigningClock } from '../../../node-agent/ship/signing-clock';
-import { signRequest, type SigV4Credentials } from '../../../node-agent/ship/sigv4';
+import { createKinesisPort, type KinesisPort, type KinesisPortOptions } from '../../../../node-agent/ship/kinesis-port';
+import { createProducer } from '../../../../node-agent/ship/producer';
+import { createSigningClock } from '../../../../node-agent/ship/signing-clock';
+import { signRequest, type SigV4Credentials } from '../../../../node-agent/ship/sigv4';
 
 interface Seen {
   method: string;

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHostReader, type HostReader } from '../../../node-agent/collect/host-reader';
-import { createPodLogsMemory, readPodLogs, type PodToName } from '../../../node-agent/collect/read-pod-logs';
-import { createMemoryHost } from './memory-host';
+import { createHostReader, type HostReader } from '../../../../node-agent/collect/host-reader';
+import { createPodLogsMemory, readPodLogs, type PodToName } from '../../../../node-agent/collect/read-pod-logs';
+import { createMemoryHost } from '../memory-host';
 
 const UID_A = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const UID_B = '0f1e2d3c-4b5a-4697-8877-665544332211';

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectNode, createCollectMemory } from '../../../node-agent/collect/collect-node';
-import { createHostReader, type HostReader } from '../../../node-agent/collect/host-reader';
-import { parseMounts } from '../../../node-agent/collect/parse-mounts';
-import { createMemoryHost } from './memory-host';
+import { collectNode, createCollectMemory } from '../../../../node-agent/collect/collect-node';
+import { createHostReader, type HostReader } from '../../../../node-agent/collect/host-reader';
+import { parseMounts } from '../../../../node-agent/collect/parse-mounts';
+import { createMemoryHost } from '../memory-host';
 
-const FIXTURES = join(__dirname, '../../fixtures/hosts');
+const FIXTURES = join(__dirname, '../../../fixtures/hosts');
 const POD_G = '6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const POD_B = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const POD_BE = '0f1e2d3c-4b5a-4697-8877-665544332211';

@@ -1,4 +1,4 @@
-import { parseContainerDirName, parsePodDirName, toQosClass } from '../../../node-agent/collect/kubepods-names';
+import { parseContainerDirName, parsePodDirName, toQosClass } from '../../../../node-agent/collect/kubepods-names';
 
 const UID = 'a1b2c3d4-e5f6-4789-9abc-def012345678';
 const ID = 'ab'.repeat(32);
