@@ -1,7 +1,7 @@
-import { toApplierSettings } from '../../../cdk/lib/applier-settings';
-import { toInstallationHash } from '../../../cdk/lib/constructs/agent-installer';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import fleetExample from '../../../fleet.example.json';
+import { toApplierSettings } from '../../../../cdk/lib/applier-settings';
+import { toInstallationHash } from '../../../../cdk/lib/constructs/agent-installer';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import fleetExample from '../../../../fleet.example.json';
 
 const SHA = 'a'.repeat(64);
 

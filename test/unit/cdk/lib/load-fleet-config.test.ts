@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { loadFleetConfig } from '../../../cdk/lib/load-fleet-config';
-import { toConstructId } from '../../../cdk/lib/to-construct-id';
+import { loadFleetConfig } from '../../../../cdk/lib/load-fleet-config';
+import { toConstructId } from '../../../../cdk/lib/to-construct-id';
 
 const files: Record<string, string> = {
   [resolve('fleet.json')]: JSON.stringify({ clusters: [{ name: 'from-file' }] }),

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { App, Stack, aws_dynamodb as dynamodb, aws_kinesis as kinesis, aws_kms as kms } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Enricher } from '../../../cdk/lib/constructs/enricher';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
+import { Enricher } from '../../../../cdk/lib/constructs/enricher';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
 
 describe('fleet file: logOnlyEvery, the period of lean profiles\' log-only records', () => {
   it('reads a duration and leaves it out when not set', () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import { FleetStack } from '../../../cdk/lib/fleet-stack';
-import { acknowledgeNagFindings } from '../../../cdk/lib/nag-acknowledgements';
-import fleetExample from '../../../fleet.example.json';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import { FleetStack } from '../../../../cdk/lib/fleet-stack';
+import { acknowledgeNagFindings } from '../../../../cdk/lib/nag-acknowledgements';
+import fleetExample from '../../../../fleet.example.json';
 
 const stub = join(__dirname, 'fixtures', 'handler.ts');
 

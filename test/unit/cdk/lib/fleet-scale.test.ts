@@ -1,7 +1,7 @@
-import { CFN_MAX_OUTPUTS, CFN_MAX_PARAMETERS, CFN_MAX_RESOURCES, CFN_MAX_TEMPLATE_BYTES, IAM_MAX_ROLE_INLINE_POLICY_CHARS, LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../../core/limits';
-import { CLUSTER_GROUP_COUNT, MAX_CLUSTERS_PER_GROUP, toClusterGroup } from '../../../cdk/lib/cluster-groups';
+import { CFN_MAX_OUTPUTS, CFN_MAX_PARAMETERS, CFN_MAX_RESOURCES, CFN_MAX_TEMPLATE_BYTES, IAM_MAX_ROLE_INLINE_POLICY_CHARS, LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../../../core/limits';
+import { CLUSTER_GROUP_COUNT, MAX_CLUSTERS_PER_GROUP, toClusterGroup } from '../../../../cdk/lib/cluster-groups';
 import { Match } from 'aws-cdk-lib/assertions';
-import fleetExample from '../../../fleet.example.json';
+import fleetExample from '../../../../fleet.example.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
 type Resource = { Type: string; Properties?: any; DependsOn?: string[]; DeletionPolicy?: string };

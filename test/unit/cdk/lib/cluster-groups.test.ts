@@ -1,5 +1,5 @@
-import { CLUSTER_GROUP_COUNT, MAX_CLUSTERS_PER_GROUP, toClusterGroup, toClusterGroupId, toClusterGroups } from '../../../cdk/lib/cluster-groups';
-import { toNetworkId } from '../../../cdk/lib/constructs/cluster-group';
+import { CLUSTER_GROUP_COUNT, MAX_CLUSTERS_PER_GROUP, toClusterGroup, toClusterGroupId, toClusterGroups } from '../../../../cdk/lib/cluster-groups';
+import { toNetworkId } from '../../../../cdk/lib/constructs/cluster-group';
 
 describe('toClusterGroup', () => {
   it('puts a cluster in the group its name alone decides, whatever else the fleet holds', () => {

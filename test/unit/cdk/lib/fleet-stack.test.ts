@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { App, Duration, Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kinesis as kinesis, aws_kms as kms } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ClusterAccess } from '../../../cdk/lib/constructs/cluster-access';
-import { Enricher } from '../../../cdk/lib/constructs/enricher';
-import { PipelineMonitoring } from '../../../cdk/lib/constructs/pipeline-monitoring';
-import { PipelineStream } from '../../../cdk/lib/constructs/pipeline-stream';
-import { LAMBDA_RUNTIME_NAME } from '../../../core/node-runtime';
-import { toApplierSettings } from '../../../cdk/lib/applier-settings';
-import { toClusterGroup, toClusterGroupId } from '../../../cdk/lib/cluster-groups';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import fleetExample from '../../../fleet.example.json';
+import { ClusterAccess } from '../../../../cdk/lib/constructs/cluster-access';
+import { Enricher } from '../../../../cdk/lib/constructs/enricher';
+import { PipelineMonitoring } from '../../../../cdk/lib/constructs/pipeline-monitoring';
+import { PipelineStream } from '../../../../cdk/lib/constructs/pipeline-stream';
+import { LAMBDA_RUNTIME_NAME } from '../../../../core/node-runtime';
+import { toApplierSettings } from '../../../../cdk/lib/applier-settings';
+import { toClusterGroup, toClusterGroupId } from '../../../../cdk/lib/cluster-groups';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import fleetExample from '../../../../fleet.example.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
 type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[] }>;

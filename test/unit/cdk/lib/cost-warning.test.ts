@@ -1,7 +1,7 @@
-import { COST_WARNING_ID, REFERENCE_FLEET, toCostWarnings, type MeasureProfiles } from '../../../cdk/lib/cost-warning';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import { toFleetEstimate } from '../../../cli/fleet-estimate';
-import type { DeclarationProfile } from '../../../core/metrics/profiles';
+import { COST_WARNING_ID, REFERENCE_FLEET, toCostWarnings, type MeasureProfiles } from '../../../../cdk/lib/cost-warning';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import { toFleetEstimate } from '../../../../cli/fleet-estimate';
+import type { DeclarationProfile } from '../../../../core/metrics/profiles';
 
 /** A measurement that gives each profile the custom metrics named, on 50 nodes, and records what it was asked. */
 function fixed(byName: Record<string, number>) {

@@ -1,5 +1,5 @@
-import { FLEET_ENVIRONMENT_BYTES, parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import fleetExample from '../../../fleet.example.json';
+import { FLEET_ENVIRONMENT_BYTES, parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import fleetExample from '../../../../fleet.example.json';
 
 const base = { clusters: [{ name: 'prod-eu' }] };
 const privateEndpoint = { vpcId: 'vpc-0a1b2c3d4e5f60789', subnetIds: ['subnet-0a1b2c3d4e5f60781'], securityGroupIds: ['sg-0a1b2c3d4e5f60783'] };

@@ -3,11 +3,11 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toApplierSettings } from '../../../cdk/lib/applier-settings';
-import { AGENT_KEY_ROTATION_DAYS } from '../../../cdk/lib/constructs/agent-key-secret';
-import { parseFleetConfig } from '../../../cdk/lib/fleet-config';
-import { FleetStack } from '../../../cdk/lib/fleet-stack';
-import fleetExample from '../../../fleet.example.json';
+import { toApplierSettings } from '../../../../cdk/lib/applier-settings';
+import { AGENT_KEY_ROTATION_DAYS } from '../../../../cdk/lib/constructs/agent-key-secret';
+import { parseFleetConfig } from '../../../../cdk/lib/fleet-config';
+import { FleetStack } from '../../../../cdk/lib/fleet-stack';
+import fleetExample from '../../../../fleet.example.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 
 type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[]; DeletionPolicy?: string }>;

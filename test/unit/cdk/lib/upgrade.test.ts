@@ -1,5 +1,5 @@
-import { toRetainedTemplate, type CfnTemplate } from '../../../cdk/lib/upgrade';
-import fleetExample from '../../../fleet.example.json';
+import { toRetainedTemplate, type CfnTemplate } from '../../../../cdk/lib/upgrade';
+import fleetExample from '../../../../fleet.example.json';
 import singleStack from './fixtures/single-stack-template-0.2.json';
 import { synthFleet, type SynthesizedFleet } from './fixtures/synth-fleet';
 

@@ -1,7 +1,7 @@
-import { AGENT_METRICS, ENRICHER_UNVERIFIED_METRIC, PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../core/pipeline-metrics';
-import { toEnricherMetricsLine, type InvocationSummary } from '../../../lambdas/enricher/create-handler';
-import { toPollDocumentsLine, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../lambdas/poller/create-handler';
-import fleetExample from '../../../fleet.example.json';
+import { AGENT_METRICS, ENRICHER_UNVERIFIED_METRIC, PIPELINE_METRIC_NAMES, PIPELINE_NAMESPACE } from '../../../../core/pipeline-metrics';
+import { toEnricherMetricsLine, type InvocationSummary } from '../../../../lambdas/enricher/create-handler';
+import { toPollDocumentsLine, toPollFailureLine, toPollPartialLine, toPollSuccessLine, toPollUndersizedLine } from '../../../../lambdas/poller/create-handler';
+import fleetExample from '../../../../fleet.example.json';
 import { synthFleet } from './fixtures/synth-fleet';
 
 /** The metric names an EMF line publishes, read from its `_aws` directives. */
