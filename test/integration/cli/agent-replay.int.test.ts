@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../cli/run-cli';
-import type { CliIo } from '../../cli/io';
-import { expectValidEmf } from '../helpers/emf-validator';
+import { runCli } from '../../../cli/run-cli';
+import type { CliIo } from '../../../cli/io';
+import { expectValidEmf } from '../../helpers/emf-validator';
 
-const FIXTURE = join(__dirname, '..', 'fixtures', 'hosts', 'al2023-v2-containerd-systemd');
+const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'hosts', 'al2023-v2-containerd-systemd');
 
 function captureIo(): CliIo & { out: () => string } {
   const chunks: string[] = [];

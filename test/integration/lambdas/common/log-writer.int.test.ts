@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, DescribeLogStreamsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/aws/cloudwatch-logs-server';
-import { toLocalClientConfig } from '../../sim/aws/local-aws';
-import { createLogWriter } from '../../lambdas/common/log-writer';
-import { TransientError } from '../../core/errors';
+import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../../../sim/aws/cloudwatch-logs-server';
+import { toLocalClientConfig } from '../../../../sim/aws/local-aws';
+import { createLogWriter } from '../../../../lambdas/common/log-writer';
+import { TransientError } from '../../../../core/errors';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const HOUR = 3_600_000;

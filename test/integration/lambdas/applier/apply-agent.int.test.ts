@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toBundleSha256, type KubeObject } from '../../core/agent-manifest';
-import { toApplierRbac } from '../../core/applier-rbac';
-import { toPollerRbac } from '../../core/poller-rbac';
-import { toKubeConfig } from '../../lambdas/common/kube-client';
-import type { ApplierConfig } from '../../lambdas/applier/applier-config';
-import { ClusterGoneError, createApplier, PrerequisiteError, toAppliedObjects, type AgentResourceEvent } from '../../lambdas/applier/apply-agent';
-import { checkAuthenticationMode, checkPodIdentityAgent, toFailureText, type AddonFacts, type ClusterFacts } from '../../core/prerequisites';
-import { createKubeObjectClient, FIELD_MANAGER } from '../../lambdas/applier/kube-object-client';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../sim/kube/kube-api-server';
+import { toBundleSha256, type KubeObject } from '../../../../core/agent-manifest';
+import { toApplierRbac } from '../../../../core/applier-rbac';
+import { toPollerRbac } from '../../../../core/poller-rbac';
+import { toKubeConfig } from '../../../../lambdas/common/kube-client';
+import type { ApplierConfig } from '../../../../lambdas/applier/applier-config';
+import { ClusterGoneError, createApplier, PrerequisiteError, toAppliedObjects, type AgentResourceEvent } from '../../../../lambdas/applier/apply-agent';
+import { checkAuthenticationMode, checkPodIdentityAgent, toFailureText, type AddonFacts, type ClusterFacts } from '../../../../core/prerequisites';
+import { createKubeObjectClient, FIELD_MANAGER } from '../../../../lambdas/applier/kube-object-client';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../../sim/kube/kube-api-server';
 
 /** One request the API server received beyond discovery. */
 interface Write {

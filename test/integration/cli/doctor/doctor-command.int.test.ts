@@ -10,13 +10,13 @@ import { DescribeAddonCommand, DescribeClusterCommand, EKSClient, ResourceNotFou
 import { GetOpenIDConnectProviderCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createDoctorCommand, parseContextFlags } from '../../../cli/doctor/doctor-command';
-import { chooseContext } from '../../../cli/doctor/kube-reads';
-import { takeStopAgentFlag, toLocalAgentObjects } from '../../../cli/doctor/local-target';
-import type { CliIo } from '../../../cli/io';
-import { runCli } from '../../../cli/run-cli';
-import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../sim/kube/kube-api-server';
-import type { ClusterState } from '../../../sim/cluster/cluster-state';
+import { createDoctorCommand, parseContextFlags } from '../../../../cli/doctor/doctor-command';
+import { chooseContext } from '../../../../cli/doctor/kube-reads';
+import { takeStopAgentFlag, toLocalAgentObjects } from '../../../../cli/doctor/local-target';
+import type { CliIo } from '../../../../cli/io';
+import { runCli } from '../../../../cli/run-cli';
+import { KubeStore, startKubeApiServer, type KubeApiServer } from '../../../../sim/kube/kube-api-server';
+import type { ClusterState } from '../../../../sim/cluster/cluster-state';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const NESTED = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Kinsight-Clusters/abc';

@@ -1,10 +1,10 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDashboardServer, type DashboardServer } from '../../../../cli/local/dashboard/dashboard-server';
-import type { DashboardData } from '../../../../cli/local/dashboard/to-dashboard-data';
-import type { MetricNameOf } from '../../../../core/metrics/catalog';
-import { CI_NAMESPACE } from '../../../../core/limits';
+import { startDashboardServer, type DashboardServer } from '../../../../../cli/local/dashboard/dashboard-server';
+import type { DashboardData } from '../../../../../cli/local/dashboard/to-dashboard-data';
+import type { MetricNameOf } from '../../../../../core/metrics/catalog';
+import { CI_NAMESPACE } from '../../../../../core/limits';
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const NODE_COUNT = 'cluster_node_count' satisfies MetricNameOf<'Cluster'>;

@@ -1,6 +1,6 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startSecretsManagerServer, type LocalSecretsManager } from '../../../sim/aws/secrets-manager-server';
+import { startSecretsManagerServer, type LocalSecretsManager } from '../../../../sim/aws/secrets-manager-server';
 
 const NOW = Date.parse('2026-11-29T18:00:00Z');
 const AGENT_A = { accessKeyId: 'AKIDCLUSTERA', secretAccessKey: 'secret-a', secrets: ['kinsight/cluster-a'] };

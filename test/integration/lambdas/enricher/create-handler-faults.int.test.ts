@@ -5,19 +5,19 @@ import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { gzipSync } from 'node:zlib';
-import { toMetadataItem } from '../../core/node-metadata-item';
-import { PROFILES } from '../../core/metrics/profiles';
-import type { NodeRecord } from '../../core/record';
-import { signRecordData, toRecordJson, toSignedRecordData, type RecordSigningKey } from '../../core/record/record-data';
-import { createLogWriter } from '../../lambdas/common/log-writer';
-import { createAgentKeyStore } from '../../lambdas/enricher/agent-keys';
-import { createHandler, type InvocationSummary } from '../../lambdas/enricher/create-handler';
-import { createMetadataReader } from '../../lambdas/enricher/metadata-reader';
-import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../sim/aws/cloudwatch-logs-server';
-import { createKinesisEventSource, type KinesisBatchFailure } from '../../sim/aws/kinesis-event-source';
-import { createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
-import { toEnricherEventSourceSettings, type EnricherEventSourceSettings } from '../helpers/enricher-event-source';
-import { toMetadataFixture, toRecordFixture } from '../helpers/record-fixtures';
+import { toMetadataItem } from '../../../../core/node-metadata-item';
+import { PROFILES } from '../../../../core/metrics/profiles';
+import type { NodeRecord } from '../../../../core/record';
+import { signRecordData, toRecordJson, toSignedRecordData, type RecordSigningKey } from '../../../../core/record/record-data';
+import { createLogWriter } from '../../../../lambdas/common/log-writer';
+import { createAgentKeyStore } from '../../../../lambdas/enricher/agent-keys';
+import { createHandler, type InvocationSummary } from '../../../../lambdas/enricher/create-handler';
+import { createMetadataReader } from '../../../../lambdas/enricher/metadata-reader';
+import { startCloudWatchLogsServer, type CloudWatchLogsServer } from '../../../../sim/aws/cloudwatch-logs-server';
+import { createKinesisEventSource, type KinesisBatchFailure } from '../../../../sim/aws/kinesis-event-source';
+import { createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../../../sim/aws/local-aws';
+import { toEnricherEventSourceSettings, type EnricherEventSourceSettings } from '../../../helpers/enricher-event-source';
+import { toMetadataFixture, toRecordFixture } from '../../../helpers/record-fixtures';
 
 /**
  * Fault injection: one bad object, record or agent never blinds or corrupts a cluster. Records of
