@@ -10,8 +10,9 @@ import type { EnrichOptions } from './enrich';
  * its events, frozen, and the memo where the EMF encoder keeps their JSON (CiRecord.memo), so that a
  * warm enricher builds them once per node, pod, container, interface and device rather than per
  * event. The cache decides only which objects are reused, never a value: a record enriched through a
- * warm cache gives the same events as through a fresh one (test/unit/enricher/enrich-cache.test.ts
- * checks it on random sequences of records and documents).
+ * warm cache gives the same events as through a fresh one
+ * (test/unit/lambdas/enricher/enrich-cache.test.ts checks it on random sequences of records and
+ * documents).
  *
  * What is kept, keyed by what, and until when:
  * - node views, by `<cluster>#<node>`: the node's attributes and the shapes derived from them (a

@@ -1,7 +1,7 @@
 import type { NodeRecord } from '../../../../core/record';
 import { parseRecord, RECORD_LIMITS } from '../../../../core/record/parse-record';
 import { RECORD_SCHEMA_VERSION, toWireRecord } from '../../../../core/record/wire-record';
-import { toRecordFixture } from '../../enricher/fixtures';
+import { toRecordFixture } from '../../../helpers/record-fixtures';
 
 const minimal: NodeRecord = {
   cluster: 'prod',

@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { NodeRecord } from '../../../../core/record';
 import { DEFAULT_MAX_RECORD_BYTES, openRecordData, parseRecordData, parseRecordJson, readRecordEnvelope, signRecordData, toPartitionKey, toRecordData, toRecordJson, toSignedRecordData } from '../../../../core/record/record-data';
 import { toWireRecord } from '../../../../core/record/wire-record';
-import { toRecordFixture } from '../../enricher/fixtures';
+import { toRecordFixture } from '../../../helpers/record-fixtures';
 
 const first: NodeRecord = {
   cluster: 'prod',

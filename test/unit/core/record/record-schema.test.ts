@@ -12,7 +12,7 @@ import { toNodeRecord } from '../../../../node-agent/delta';
 import { createClusterModel, toPodsOnHost } from '../../../../sim/cluster/cluster-model';
 import { createHostTree } from '../../../../sim/node/host-tree';
 import { toSimNodeRecord } from '../../../../sim/node/sim-node-record';
-import { toRecordFixture } from '../../enricher/fixtures';
+import { toRecordFixture } from '../../../helpers/record-fixtures';
 
 /**
  * The JSON Schema of the record (what another implementation of an agent or a reader follows) and

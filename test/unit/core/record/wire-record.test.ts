@@ -1,5 +1,5 @@
 import { toWireRecord } from '../../../../core/record/wire-record';
-import { toRecordFixture } from '../../enricher/fixtures';
+import { toRecordFixture } from '../../../helpers/record-fixtures';
 
 describe('toWireRecord', () => {
   it('writes each figure once per field, and leaves out a field no row has', () => {
