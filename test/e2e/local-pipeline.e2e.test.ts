@@ -172,8 +172,11 @@ describe('kinsight local: the whole pipeline on this machine', () => {
     expect(events.filter((e) => e.event._aws).every((e) => e.event._aws!.CloudWatchMetrics.every((d) => d.Namespace === CI_NAMESPACE))).toBe(true);
   });
 
-  // A saturated machine reads a hair above 100 %: the CPU counter and the clock are read microseconds apart.
-  const CPU_READ_TOLERANCE = 1.02;
+  // A saturated machine reads a little above 100 %: the clock (/proc/uptime, 10 ms ticks) is read a
+  // few files before the CPU counters, and with two test workers busy the reader can lose the CPU
+  // between the two reads for tens of ms, which moves a 1 s rate by a few percent (2.7 % seen).
+  // 50 ms of a 1 s interval is the allowance; a rate not divided by the cores would read 200 %.
+  const CPU_READ_TOLERANCE = 1 + 50 / 1_000;
   it('measures this machine with its real /proc: node_cpu_utilization between 0 and 100', () => {
     const values = readEvents(outDir)
       .map((e) => e.event)
