@@ -200,6 +200,20 @@ function main(): void {
   const libraryBytes = libraryInputs.slice(0, eventsPerRecord).reduce((s, input) => s + encodeWithLibrary(input, serializer).reduce((a, m) => a + Buffer.byteLength(m), 0), 0);
   const library = measure(libraryInputs, (input) => encodeWithLibrary(input, serializer).forEach(consume));
 
+  // Before the node-local identity (schema 2.0): the same records without the pods' names and the
+  // restart increases the agent reads from the kubelet's log layout; the documents name every pod.
+  const withoutIdentity = encoded.map((_, i) => {
+    const r = pairs[i].record;
+    const pods = r.pods.map(({ namespace: _n, name: _p, restartsDelta: _r, ...pod }) => ({ ...pod, containers: pod.containers.map(({ restartsDelta: _c, ...c }) => c) }));
+    return Buffer.from(toKinesisEntry({ ...r, pods }).data).toString('base64');
+  });
+  if (!pairs[0].record.pods.some((p) => p.name !== undefined)) throw new Error('the fixture records carry no pod identity: the comparison would be void');
+  const noIdentity = measure(withoutIdentity.map((data, i) => ({ data, metadata: pairs[i].metadata })), ({ data, metadata: doc }) => {
+    const parsed = parseRecordData(Buffer.from(data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+    if (!parsed.ok) throw new Error(parsed.error);
+    encodeInterval(toCiRecords(parsed.value, doc, options, cache).records, parsed.value);
+  });
+
   // Last: these leave dead per-pod objects behind, which would burden the measurements after them.
   // The usual change: a document rewritten because one pod restarted. Parsed, then merged with the
   // previous read as the metadata reader merges it (the other pods keep their objects).
@@ -236,6 +250,7 @@ function main(): void {
     `  profile ${profile.name}, the other paths:`,
     `    node records/s  same, one pod changed      ${f(onePodChanged.perSecond)}   (every node document rewritten for one pod's restart: parsed, merged)`,
     `    node records/s  same, all pods changed     ${f(changed.perSecond)}   (every node document new: parsed, per-pod objects and JSON rebuilt)`,
+    `    node records/s  same, without identity     ${f(noIdentity.perSecond)}   (the records without the pods' names and restart increases, as before schema 2.1; with them: ${f(perProfile[0].full.perSecond)})`,
     `    node records/s  enrich+encode              ${f(enrichEncode.perSecond)}   (warm: the same metadata objects every minute)`,
     `    node records/s  enrich only                ${f(enrichOnly.perSecond)}`,
     `  encoder, one event per record (${profile.name}):`,

@@ -345,13 +345,14 @@ async function serve(persistDir: string): Promise<void> {
     const sliceMs = 200;
     const slicesPerMinute = Math.max(1, Math.round(minuteMs / SPEED / sliceMs));
     for (let m = 0; m < MINUTES; m++) {
+      const before = sim;
       if (m > 0) sim = advanceClusterState(sim, sim.nowMs + minuteMs, { churnProbability: 0 });
       const perSlice = Math.ceil(sim.nodes.length / slicesPerMinute);
       for (let s = 0; s < slicesPerMinute; s++) {
         const sliceStart = Date.now();
         const nodes = sim.nodes.slice(s * perSlice, (s + 1) * perSlice);
         // Every record carries deltas: the agents have been running for a while (steady state, not a fleet start).
-        const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimNodeRecord(CLUSTER, node, Date.now(), minuteMs)) }));
+        const entries = nodes.map((node) => ({ timeMs: Date.now(), entry: toKinesisEntry(toSimNodeRecord(CLUSTER, node, Date.now(), minuteMs, m > 0 ? before.nodes[node.index] : undefined)) }));
         for (let i = 0; i < entries.length; i += KINESIS_MAX_RECORDS_PER_PUT) {
           const chunk = entries.slice(i, i + KINESIS_MAX_RECORDS_PER_PUT);
           const out = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: chunk.map(({ entry }) => ({ Data: entry.data, PartitionKey: entry.partitionKey })) }));

@@ -1,5 +1,5 @@
 import { type CgroupDeltas, type CgroupGauges, type NodeRecord, type PodSample } from '../../core/record';
-import { toPodsOnHost, type NodeState } from '../cluster/cluster-model';
+import { toPodsOnHost, type NodeState, type SimContainer } from '../cluster/cluster-model';
 import { toPodsCpuMillicores, toPodsMemoryBytes } from '../cluster/cluster-state';
 
 const SYSTEM_MEMORY_BYTES = 900 * 1024 * 1024;
@@ -47,14 +47,25 @@ const toNet = (rxBps: number, txBps: number, elapsedMs: number) => ({
 /**
  * The node record an agent would send for a simulated node, without host files: the benchmarks'
  * fast path (thousands of nodes per second). Its pods are those running on the host, with their
- * running containers (`toPodsOnHost`). `elapsedMs` absent gives a first record (gauges only).
+ * running containers (`toPodsOnHost`), named as the agent names them from the kubelet's log layout.
+ * `elapsedMs` absent gives a first record (gauges only, no restart increases); with it, each
+ * container's restart increase is its count's since `previous` (the node one interval earlier;
+ * without it, none restarted).
  */
-export function toSimNodeRecord(cluster: string, node: NodeState, timeMs: number, elapsedMs?: number): NodeRecord {
+export function toSimNodeRecord(cluster: string, node: NodeState, timeMs: number, elapsedMs?: number, previous?: NodeState): NodeRecord {
   const hasDeltas = elapsedMs !== undefined;
   const onHost = toPodsOnHost(node.pods);
+  const restartsOf = (uid: string, c: SimContainer): number => {
+    const before = previous?.pods.find((p) => p.uid === uid)?.containers.find((d) => d.name === c.name);
+    return before ? Math.max(0, c.restartCount - before.restartCount) : 0;
+  };
   const pods: PodSample[] = onHost.map((pod) => ({
     uid: pod.uid,
     qos: pod.qos,
+    namespace: pod.namespace,
+    name: pod.name,
+    // Over all the pod's containers, also those not running now (crash-looping, waiting).
+    ...(hasDeltas ? { restartsDelta: (node.pods.find((p) => p.uid === pod.uid) ?? pod).containers.reduce((s, c) => s + restartsOf(pod.uid, c), 0) } : {}),
     gauges: toGauges(pod.containers.reduce((s, c) => s + c.memoryBytes, 0)),
     deltas: hasDeltas ? toDeltas(pod.containers.reduce((s, c) => s + c.cpuMillicores, 0), elapsedMs) : undefined,
     // A pod on the host network has no interfaces of its own: its traffic is the node's.
@@ -65,6 +76,7 @@ export function toSimNodeRecord(cluster: string, node: NodeState, timeMs: number
       name: c.name,
       gauges: toGauges(c.memoryBytes),
       deltas: hasDeltas ? toDeltas(c.cpuMillicores, elapsedMs) : undefined,
+      ...(hasDeltas ? { restartsDelta: restartsOf(pod.uid, c) } : {}),
     })),
   }));
   const rx = onHost.reduce((s, p) => s + p.rxBytesPerSecond, 0);
