@@ -6,10 +6,10 @@ import { collectNode, createCollectMemory } from '../../node-agent/collect/colle
 import { createHostReader } from '../../node-agent/collect/host-reader';
 import type { Logger } from '../../node-agent/log';
 import { runAgent } from '../../node-agent/run-agent';
-import { createKinesisPort } from '../../node-agent/ship/kinesis-port';
-import { createProducer } from '../../node-agent/ship/producer';
+import { createShipping } from '../../node-agent/ship/shipping';
 import { toKubeConfig } from '../../lambdas/common/kube-client';
 import { createLogWriter, type LogWriteResult, type LogWriter } from '../../lambdas/common/log-writer';
+import { createAgentKeyStore } from '../../lambdas/enricher/agent-keys';
 import { createHandler, type EnricherLogger } from '../../lambdas/enricher/create-handler';
 import { createMetadataReader } from '../../lambdas/enricher/metadata-reader';
 import { createHandler as createPollerHandler } from '../../lambdas/poller/create-handler';
@@ -29,21 +29,23 @@ import type { LocalAgent, LocalAgentOptions, LocalEnricherOptions, LocalPipeline
 
 /** The agent's interval as far as its flush deadline is concerned. */
 const MIN_FLUSH_INTERVAL_MS = 10_000;
+/** The signing region of the agents' PutRecords (kinesalite accepts any). */
+const KINESIS_REGION = 'us-east-1';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One node's agent, in process: the agent's own loop (`runAgent`: collect, delta, agent stats,
  * producer with its bounded buffer and retries), whose wait between cycles is the pipeline's
- * tick instead of a timer, so that every agent samples once per pipeline cycle.
+ * tick instead of a timer, so that every agent samples once per pipeline cycle. It ships as the
+ * agent does (createShipping, as start-agent.ts builds it): its own signed PutRecords over HTTP to
+ * kinesalite (which checks the request signature's form, not its value), and each record signed
+ * with its cluster's key, read from the local Secrets Manager with the agents' credentials.
  */
 export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
   const host = createHostReader(options.hostRoot);
   // What earlier cycles saw (containers, the log layout's restart counts), kept as the agent keeps it.
   const memory = createCollectMemory();
-  // The agent's own signed PutRecords over HTTP, to kinesalite (which checks the signature's form, not its value).
-  const kinesis = createKinesisPort({ streamName: options.streamName, region: 'us-east-1', endpoint: options.kinesisEndpoint, credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }) });
-  const producer = createProducer({ port: kinesis, random: Math.random, sleep, now: () => performance.now() });
   const stop = new AbortController();
   let nowMs = 0;
   let release: (() => void) | undefined;
@@ -55,7 +57,7 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     cycle = undefined;
     if (!current) return;
     if (error) return current.reject(error);
-    const sent = producer.stats().sent;
+    const sent = shipping.producer.stats().sent;
     current.resolve(sent - sentBefore);
     sentBefore = sent;
   };
@@ -77,9 +79,23 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     // short for that, and the pipeline's tick (not this value) decides when the next cycle runs.
     intervalMs: Math.max(options.intervalMs, MIN_FLUSH_INTERVAL_MS),
     streamName: options.streamName,
+    endpoint: options.kinesisEndpoint,
+    region: KINESIS_REGION,
     bufferRecords: 60,
     shutdownMs: 5_000,
+    keySecret: options.keySecret.secretId,
+    keyRegion: options.keySecret.region,
   };
+  const credentials = async () => options.keySecret.credentials;
+  const shipping = createShipping({
+    config,
+    streamName: options.streamName,
+    region: KINESIS_REGION,
+    credentials: { get: credentials, refresh: credentials },
+    secretsManagerEndpoint: options.keySecret.endpoint,
+    sleep,
+    log,
+  });
   return {
     runOnce(at) {
       nowMs = at;
@@ -87,7 +103,8 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
       if (!loop) {
         loop = runAgent(config, {
           collect: (t) => collectNode(host, t, memory),
-          producer,
+          producer: shipping.producer,
+          ...(shipping.signingKey ? { signingKey: shipping.signingKey } : {}),
           print: () => undefined,
           log,
           now: () => nowMs,
@@ -112,7 +129,7 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     async close() {
       stop.abort();
       await loop;
-      kinesis.close();
+      shipping.close();
     },
   };
 }
@@ -144,9 +161,11 @@ function toCountingWriter(count: (bytes: number) => void): LogWriter {
 
 /**
  * The real enricher over the local DynamoDB table and CloudWatch Logs endpoint, with the profile
- * asked for (classic by default). With `onBytes`, the same batches also go through an enricher of
- * each other built-in profile whose writer only counts bytes: the dashboard shows what each profile
- * would write for the same records.
+ * asked for (classic by default). Given the local Secrets Manager, it requires signed records and
+ * verifies them with the agents' keys (createAgentKeyStore, as the Lambda's handler.ts builds it):
+ * an unsigned or forged record is poison, counted as unverified. With `onBytes`, the same batches
+ * also go through an enricher of each other built-in profile whose writer only counts bytes: the
+ * dashboard shows what each profile would write for the same records.
  */
 export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatchHandler {
   const profile = options.profile ?? PROFILES.classic;
@@ -157,9 +176,19 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
     onBadItem: (key, reason) => options.report(`enricher: metadata item ${key} unusable: ${reason}`),
   });
   const logger = toLogger(options.report, 'enricher');
+  const trust = options.secretsManager
+    ? {
+        requireSignature: true,
+        // One store for the enricher and its byte-counting shadows: the shadows find the keys it read.
+        keys: createAgentKeyStore({
+          client: options.secretsManager,
+          onError: (cluster, reason) => options.report(`enricher warning: agent key of cluster ${cluster} not available: ${reason}`),
+        }),
+      }
+    : { requireSignature: false };
   const onBytes = options.onBytes;
   const logs = createLogWriter({ client: options.logs });
-  if (!onBytes) return createHandler({ writer: logs, metadata, profile, logger, requireSignature: false });
+  if (!onBytes) return createHandler({ writer: logs, metadata, profile, logger, ...trust, onSummary: options.onSummary });
   let bytes: Record<string, number> = {};
   const add = (name: string) => (n: number) => void (bytes[name] = (bytes[name] ?? 0) + n);
   const countWritten = add(profile.name);
@@ -173,11 +202,11 @@ export function createLocalEnricher(options: LocalEnricherOptions): KinesisBatch
       return logs.writeMany(batches);
     },
   };
-  const main = createHandler({ writer, metadata, profile, logger, requireSignature: false });
+  const main = createHandler({ writer, metadata, profile, logger, ...trust, onSummary: options.onSummary });
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const shadows = Object.values(PROFILES)
     .filter((p: DeclarationProfile) => p.name !== profile.name)
-    .map((p) => ({ name: p.name, handler: createHandler({ writer: toCountingWriter(add(p.name)), metadata, profile: p, logger: quiet, requireSignature: false }) }));
+    .map((p) => ({ name: p.name, handler: createHandler({ writer: toCountingWriter(add(p.name)), metadata, profile: p, logger: quiet, ...trust }) }));
   return async (event) => {
     bytes = {};
     const response = await main(event);

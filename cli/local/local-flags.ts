@@ -23,9 +23,10 @@ export interface LocalFlags {
 export const LOCAL_USAGE = `Usage: kinsight local [options]   (what \`npm start\` runs)
 
 Runs the whole pipeline on this machine, without an AWS account: kinesalite and dynalite on
-loopback, a local Kubernetes API server serving a simulated cluster (this machine as one node plus
-simulated nodes whose /proc and cgroups change under load), the real agent per node, the real
-poller on its schedule, the real enricher driven like Lambda's event source mapping, EMF files
+loopback, a local Secrets Manager holding the cluster's signing key, a local Kubernetes API server
+serving a simulated cluster (this machine as one node plus simulated nodes whose /proc and cgroups
+change under load), the real agent per node signing its records, the real poller on its schedule,
+the real enricher driven like Lambda's event source mapping and verifying every record, EMF files
 laid out as log group / log stream, and a live dashboard on 127.0.0.1.
 
 Options:

@@ -4,13 +4,17 @@ import { join, resolve } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { AGENT_KEY_MEMBER, toAgentKeySecretName } from '../../core/agent-key';
 import { ConfigError } from '../../core/errors';
 import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile, type ProfileName } from '../../core/metrics/profiles';
-import { DEFAULT_MAX_RECORD_BYTES, parseRecordData } from '../../core/record/record-data';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, readRecordEnvelope } from '../../core/record/record-data';
 import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from '../../sim/aws/kinesis-event-source';
+import { startSecretsManagerServer } from '../../sim/aws/secrets-manager-server';
+import { toRandomAgentKey } from '../../lambdas/key-rotation/random-key';
 import { KubeStore, startKubeApiServer, type KubeApiServer, type KubeResource } from '../../sim/kube/kube-api-server';
 import type { KubeObject } from '../../core/agent-manifest';
 import { createHostTree, type HostTree } from '../../sim/node/host-tree';
@@ -39,9 +43,30 @@ export interface LocalAgentOptions {
   /** The local Kinesis endpoint (kinesalite): the agent sends its own signed requests there. */
   readonly kinesisEndpoint: string;
   readonly streamName: string;
+  /** The cluster's signing key secret on the local Secrets Manager, and the agents' credentials. */
+  readonly keySecret: LocalKeySecret;
   readonly intervalMs: number;
   /** Where warnings go (the progress output). @default dropped */
   readonly report?: (line: string) => void;
+}
+
+/** Where the agents of the local pipeline read their cluster's signing key, and as whom. */
+export interface LocalKeySecret {
+  /** The local Secrets Manager (sim/aws/secrets-manager-server.ts). */
+  readonly endpoint: string;
+  readonly region: string;
+  /** `kinsight/agent-key/<cluster>`, holding `{"key":"<64 letters and digits>"}` as the stack and the rotation write it. */
+  readonly secretId: string;
+  /** The agents' credentials: they may read that secret only, as Pod Identity scopes a fleet's agents. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** What the pipeline reads from each enricher invocation's counters (the handler's InvocationSummary). */
+export interface LocalEnricherSummary {
+  /** Records acknowledged without being written. */
+  readonly poison: number;
+  /** Of the poison, the records unsigned, forged or signed with a key their cluster does not have (EnricherUnverified). */
+  readonly unverified?: number;
 }
 
 /** The poller of one cluster as its schedule fires it. */
@@ -70,6 +95,12 @@ export interface LocalEnricherOptions {
   readonly dynamo: DynamoDBClient;
   readonly tableName: string;
   readonly logs: CloudWatchLogsClient;
+  /**
+   * The local Secrets Manager as the enricher's principal, which may read every agent key secret:
+   * the enricher then requires signed records and verifies them with the clusters' keys, as a fleet's does.
+   * @default none: unsigned records are accepted (bench:fleet, whose generated records are unsigned; `kinsight local` always passes one)
+   */
+  readonly secretsManager?: SecretsManagerClient;
   /** How long a metadata document may be reused: shorter than the interval, so pod changes show up in the next cycle. */
   readonly metadataCacheTtlMs: number;
   /** Where warnings and errors go (the progress output). */
@@ -82,6 +113,8 @@ export interface LocalEnricherOptions {
    * @default not measured
    */
   readonly onBytes?: (bytesByProfile: Readonly<Record<string, number>>) => void;
+  /** Receives the counters of each invocation of the enricher that writes. @default not read */
+  readonly onSummary?: (summary: LocalEnricherSummary) => void;
 }
 
 /** A local CloudWatch Logs endpoint that persists events under `dir` as log group / log stream `.jsonl`. */
@@ -170,6 +203,10 @@ export interface CycleReport {
   readonly eventsOut: number;
   /** Largest agent-sample-to-file lag of the cycle's records, ms. */
   readonly lagMs?: number;
+  /** Records the enricher acknowledged without writing them (poison), this cycle. */
+  readonly poisonRecords: number;
+  /** Of those, the records it could not verify: unsigned, forged, or signed with a key their cluster does not have. */
+  readonly unverifiedRecords: number;
   readonly events: readonly string[];
 }
 
@@ -212,22 +249,52 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-// Records are gzip-compressed JSON; the lag is measured from the sample time the agent wrote.
+/** The local Secrets Manager of one cluster's key, with what its agents and its enricher are given. */
+interface KeySecrets {
+  readonly agents: LocalKeySecret;
+  readonly enricherCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  close(): Promise<void>;
+}
+
+/**
+ * The local Secrets Manager as a fleet's stack sets it up for one cluster: the secret
+ * `kinsight/agent-key/<cluster>` holding a fresh key in the form the rotation writes, the agents'
+ * principal allowed that secret only (in a fleet, through the Pod Identity session tag), the
+ * enricher's every secret (its policy allows every `kinsight/agent-key/*`; this server holds no other).
+ */
+async function startKeySecrets(cluster: string): Promise<KeySecrets> {
+  const secretId = toAgentKeySecretName(cluster);
+  const agent = { accessKeyId: 'KINSIGHTLOCALAGENT', secretAccessKey: 'kinsight-local-agent' };
+  const enricher = { accessKeyId: 'KINSIGHTLOCALENRICHER', secretAccessKey: 'kinsight-local-enricher' };
+  const service = await startSecretsManagerServer({
+    principals: [
+      { ...agent, secrets: [secretId], arn: `arn:aws:sts::000000000000:assumed-role/kinsight-agent/${cluster}` },
+      { ...enricher, arn: 'arn:aws:sts::000000000000:assumed-role/kinsight-enricher/local' },
+    ],
+  });
+  service.createSecret(secretId, JSON.stringify({ [AGENT_KEY_MEMBER]: toRandomAgentKey() }));
+  return { agents: { endpoint: service.endpoint, region: service.region, secretId, credentials: agent }, enricherCredentials: enricher, close: () => service.close() };
+}
+
+// Records are gzip-compressed JSON in a signed envelope; the lag is measured from the sample time the
+// agent wrote. Only a measurement: the envelope is opened, not verified (the enricher verifies).
 function toSampleTimes(event: KinesisStreamEvent): number[] {
   const times: number[] = [];
   for (const record of event.Records) {
     // A record that cannot be read is the enricher's to reject (poison); it has no lag to report.
-    const parsed = parseRecordData(Buffer.from(record.kinesis.data, 'base64'), DEFAULT_MAX_RECORD_BYTES);
+    const envelope = readRecordEnvelope(Buffer.from(record.kinesis.data, 'base64'));
+    const parsed = envelope.ok ? parseRecordData(envelope.value.payload, DEFAULT_MAX_RECORD_BYTES) : envelope;
     if (parsed.ok) times.push(parsed.value.timeMs);
   }
   return times;
 }
 
 /**
- * Starts the whole pipeline on this machine: kinesalite and dynalite on loopback, a local
- * Kubernetes API server serving the simulated cluster, one real agent per node (this machine's
- * `/` plus generated host trees), the real poller every interval, the real enricher driven like
- * Lambda's event source mapping, EMF files under `outDir`, and the dashboard.
+ * Starts the whole pipeline on this machine: kinesalite and dynalite on loopback, a local Secrets
+ * Manager holding the cluster's signing key, a local Kubernetes API server serving the simulated
+ * cluster, one real agent per node (this machine's `/` plus generated host trees) signing its
+ * records with that key, the real poller every interval, the real enricher driven like Lambda's
+ * event source mapping and verifying every record, EMF files under `outDir`, and the dashboard.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions, deps: LocalPipelineDeps): Promise<LocalPipeline> {
   const cluster = options.cluster ?? 'kinsight-local';
@@ -263,6 +330,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     cleanups.push(() => kinesis.destroy(), () => dynamo.destroy(), () => logs.destroy());
     await createLocalStream(kinesis, STREAM, 2);
     await createLocalMetadataTable(dynamo, TABLE);
+    // Closed after the agents (cleanups run in reverse): their final flush may still read the key.
+    const keySecrets = await startKeySecrets(cluster);
+    cleanups.push(() => keySecrets.close());
+    // As the enricher Lambda builds it: the key store owns the retries of GetSecretValue.
+    const secretsManager = new SecretsManagerClient({ endpoint: keySecrets.agents.endpoint, region: keySecrets.agents.region, credentials: keySecrets.enricherCredentials, maxAttempts: 1 });
+    cleanups.push(() => secretsManager.destroy());
 
     // No node starts under pressure: the one memory pressure of local mode comes at memoryPressureFromCycle.
     let sim = createClusterState(
@@ -308,7 +381,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     const agentNodes = sim.nodes.map((node) => node.name);
     const stoppedAgents = new Set<string>();
     const agents = sim.nodes.map((node) =>
-      deps.createAgent({ cluster, node: node.name, hostRoot: node.local ? '/' : trees.get(node.name)!.root, kinesis, kinesisEndpoint: kinesisService.endpoint, streamName: STREAM, intervalMs, report: progress }),
+      deps.createAgent({
+        cluster,
+        node: node.name,
+        hostRoot: node.local ? '/' : trees.get(node.name)!.root,
+        kinesis,
+        kinesisEndpoint: kinesisService.endpoint,
+        streamName: STREAM,
+        keySecret: keySecrets.agents,
+        intervalMs,
+        report: progress,
+      }),
     );
     cleanups.push(() => Promise.all(agents.map((agent) => agent.close?.())).then(() => undefined));
     const poller = deps.createPoller({
@@ -323,15 +406,22 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       profile,
     });
     const bytesByProfile: Record<string, number> = {};
+    let cyclePoison = 0;
+    let cycleUnverified = 0;
     const enricher = deps.createEnricher({
       dynamo,
       tableName: TABLE,
       logs,
+      secretsManager,
       metadataCacheTtlMs: Math.floor(intervalMs / 2),
       report: progress,
       profile,
       onBytes: (bytes) => {
         for (const [name, n] of Object.entries(bytes)) bytesByProfile[name] = (bytesByProfile[name] ?? 0) + n;
+      },
+      onSummary: (summary) => {
+        cyclePoison += summary.poison;
+        cycleUnverified += summary.unverified ?? 0;
       },
     });
 
@@ -428,6 +518,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
         syncKubeStore(kubeStore, toObjects(sim));
       }
       cycleLagMs = undefined;
+      cyclePoison = 0;
+      cycleUnverified = 0;
       const sent = await Promise.all(agents.map((agent, i) => (stoppedAgents.has(agentNodes[i]) ? 0 : agent.runOnce(cycleNow))));
       // The enricher reads this cycle's records before the poller writes this cycle's documents: a pod
       // that started in this cycle is named by its node's agent alone, as a production node's first
@@ -435,7 +527,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
       await source.drain();
       await poller.runOnce(cycleNow);
       const written = (await tail.read()).length;
-      const report: CycleReport = { cycle, atMs: cycleNow, recordsIn: sent.reduce((a, b) => a + b, 0), eventsOut: written, lagMs: cycleLagMs, events };
+      const report: CycleReport = {
+        cycle,
+        atMs: cycleNow,
+        recordsIn: sent.reduce((a, b) => a + b, 0),
+        eventsOut: written,
+        lagMs: cycleLagMs,
+        poisonRecords: cyclePoison,
+        unverifiedRecords: cycleUnverified,
+        events,
+      };
       recordsIn += report.recordsIn;
       eventsOut += written;
       if (cycleLagMs !== undefined) lastLagMs = cycleLagMs;
@@ -454,7 +555,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
           reports.push(report);
           const lag = report.lagMs === undefined ? '-' : `${(report.lagMs / 1000).toFixed(1)} s`;
           progress(
-            `[${new Date(started).toISOString().slice(11, 19)}] cycle ${cycle + 1}: ${report.recordsIn} records in, ${report.eventsOut} events out, lag ${lag}` +
+            `[${new Date(started).toISOString().slice(11, 19)}] cycle ${cycle + 1}: ${report.recordsIn} records in, ${report.eventsOut} events out, ` +
+              (report.poisonRecords > 0 ? `${report.poisonRecords} poison (${report.unverifiedRecords} unverified), ` : '') +
+              `lag ${lag}` +
               ` (total ${recordsIn} in, ${eventsOut} out)${dashboard ? `  ${dashboard.url}` : ''}`,
           );
           for (const event of report.events) progress(`  ${event}`);

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local AWS Secrets Manager endpoint speaking the service's wire protocol, for the agent's
- * signing-key tests: JSON 1.1 (`X-Amz-Target: secretsmanager.<Op>`, `application/x-amz-json-1.1`),
+ * signing-key tests and `kinsight local` (its agents' key, read by its enricher too): JSON 1.1 (`X-Amz-Target: secretsmanager.<Op>`, `application/x-amz-json-1.1`),
  * every request authenticated as the service does it (Signature Version 4 checked with the AWS SDK's
  * own signer against the principals it knows, the X-Amz-Date within 5 minutes of its clock, session
  * tokens that can expire), errors as `{"__type","Message"}` with HTTP 400 (500 for InternalServiceError)
