@@ -7,23 +7,21 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { AGENT_KEY_MEMBER, toAgentKeySecretName } from '../../core/agent-key';
 import { ConfigError } from '../../core/errors';
 import { DEFAULT_PROFILE_NAME, PROFILES, type DeclarationProfile, type ProfileName } from '../../core/metrics/profiles';
 import { DEFAULT_MAX_RECORD_BYTES, parseRecordData, readRecordEnvelope } from '../../core/record/record-data';
 import { createLocalMetadataTable, createLocalStream, startDynalite, startKinesalite, toLocalClientConfig, type LocalService } from '../../sim/aws/local-aws';
 import { createKinesisEventSource, type KinesisBatchHandler, type KinesisEventSource } from '../../sim/aws/kinesis-event-source';
-import { startSecretsManagerServer } from '../../sim/aws/secrets-manager-server';
-import { toRandomAgentKey } from '../../lambdas/key-rotation/random-key';
 import { KubeStore, startKubeApiServer, type KubeApiServer, type KubeResource } from '../../sim/kube/kube-api-server';
 import type { KubeObject } from '../../core/agent-manifest';
-import { createHostTree, type HostTree } from '../../sim/node/host-tree';
+import type { HostTree } from '../../sim/node/host-tree';
+import { createNodeHostTree, syncHostTree } from '../../sim/node/node-host-tree';
 import { toKubeObjects, type KubeObjects } from '../../sim/kube/kube-objects';
 import { syncKubeStore } from '../../sim/kube/sync-kube-store';
-import { toPodsOnHost, type NodeState } from '../../sim/cluster/cluster-model';
-import { advanceClusterState, createClusterState, toPodsCpuMillicores, type ClusterState } from '../../sim/cluster/cluster-state';
+import { advanceClusterState, createClusterState, type ClusterState } from '../../sim/cluster/cluster-state';
 import { startDashboardServer, type DashboardServer, type PipelineStatus } from './dashboard/dashboard-server';
 import { createEmfFileTail } from './dashboard/emf-file-tail';
+import { startKeySecrets, type LocalKeySecret } from './local-key-secret';
 
 /** One node's agent as the pipeline drives it: one collect-and-ship per interval. */
 export interface LocalAgent {
@@ -48,17 +46,6 @@ export interface LocalAgentOptions {
   readonly intervalMs: number;
   /** Where warnings go (the progress output). @default dropped */
   readonly report?: (line: string) => void;
-}
-
-/** Where the agents of the local pipeline read their cluster's signing key, and as whom. */
-export interface LocalKeySecret {
-  /** The local Secrets Manager (sim/aws/secrets-manager-server.ts). */
-  readonly endpoint: string;
-  readonly region: string;
-  /** `kinsight/agent-key/<cluster>`, holding `{"key":"<64 letters and digits>"}` as the stack and the rotation write it. */
-  readonly secretId: string;
-  /** The agents' credentials: they may read that secret only, as Pod Identity scopes a fleet's agents. */
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** What the pipeline reads from each enricher invocation's counters (the handler's InvocationSummary). */
@@ -234,8 +221,6 @@ export interface LocalPipeline {
 
 const STREAM = 'kinsight-records';
 const TABLE = 'kinsight-metadata';
-/** Share of its memory a node under memory pressure uses (the kubelet's eviction threshold is near). */
-const MEMORY_PRESSURE_UTILIZATION = 0.93;
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolveSleep) => {
@@ -248,33 +233,6 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
     }
     signal.addEventListener('abort', done, { once: true });
   });
-
-/** The local Secrets Manager of one cluster's key, with what its agents and its enricher are given. */
-interface KeySecrets {
-  readonly agents: LocalKeySecret;
-  readonly enricherCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  close(): Promise<void>;
-}
-
-/**
- * The local Secrets Manager as a fleet's stack sets it up for one cluster: the secret
- * `kinsight/agent-key/<cluster>` holding a fresh key in the form the rotation writes, the agents'
- * principal allowed that secret only (in a fleet, through the Pod Identity session tag), the
- * enricher's every secret (its policy allows every `kinsight/agent-key/*`; this server holds no other).
- */
-async function startKeySecrets(cluster: string): Promise<KeySecrets> {
-  const secretId = toAgentKeySecretName(cluster);
-  const agent = { accessKeyId: 'KINSIGHTLOCALAGENT', secretAccessKey: 'kinsight-local-agent' };
-  const enricher = { accessKeyId: 'KINSIGHTLOCALENRICHER', secretAccessKey: 'kinsight-local-enricher' };
-  const service = await startSecretsManagerServer({
-    principals: [
-      { ...agent, secrets: [secretId], arn: `arn:aws:sts::000000000000:assumed-role/kinsight-agent/${cluster}` },
-      { ...enricher, arn: 'arn:aws:sts::000000000000:assumed-role/kinsight-enricher/local' },
-    ],
-  });
-  service.createSecret(secretId, JSON.stringify({ [AGENT_KEY_MEMBER]: toRandomAgentKey() }));
-  return { agents: { endpoint: service.endpoint, region: service.region, secretId, credentials: agent }, enricherCredentials: enricher, close: () => service.close() };
-}
 
 // Records are gzip-compressed JSON in a signed envelope; the lag is measured from the sample time the
 // agent wrote. Only a measurement: the envelope is opened, not verified (the enricher verifies).
@@ -366,17 +324,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
     const treesDir = mkdtempSync(join(tmpdir(), 'kinsight-hosts-'));
     cleanups.push(() => rmSync(treesDir, { recursive: true, force: true }));
     const trees = new Map<string, HostTree>();
-    const toTree = (node: NodeState, index: number): HostTree =>
-      createHostTree(join(treesDir, node.name), {
-        cgroupVersion: index % 2 === 0 ? 2 : 1,
-        driver: index % 2 === 0 ? 'systemd' : 'cgroupfs',
-        runtime: 'containerd',
-        cores: node.cores,
-        memTotalBytes: node.memTotalBytes,
-        pods: toPodsOnHost(node.pods),
-        seed: index + 1,
-      });
-    sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, toTree(node, i)));
+    sim.nodes.filter((n) => !n.local).forEach((node, i) => trees.set(node.name, createNodeHostTree(treesDir, node, i)));
 
     const agentNodes = sim.nodes.map((node) => node.name);
     const stoppedAgents = new Set<string>();
@@ -495,25 +443,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions, deps: Lo
         events = [...sim.events];
         for (const node of sim.nodes) {
           const tree = trees.get(node.name);
-          if (!tree) continue;
-          const before = toPodsOnHost(previous.nodes.find((n) => n.name === node.name)?.pods ?? []);
-          const pods = toPodsOnHost(node.pods);
-          for (const pod of before.filter((p) => !pods.some((q) => q.uid === p.uid))) tree.removePod(pod.uid);
-          for (const pod of pods.filter((p) => !before.some((q) => q.uid === p.uid))) tree.addPod(pod);
-          // A restarted container: its old cgroup goes, the new one (the id the API now gives) starts, its log is the next <n>.log.
-          for (const pod of pods) {
-            const was = before.find((q) => q.uid === pod.uid);
-            for (const c of was ? pod.containers : []) {
-              const previous = was!.containers.find((d) => d.name === c.name);
-              if (previous && c.restartCount > previous.restartCount) tree.restartContainer(pod.uid, c.name, c.id);
-            }
-          }
-          const usedMillicores = toPodsCpuMillicores(pods);
-          tree.advance((cycleNow - previous.nowMs) / 1000, {
-            cpuUtilization: Math.min(0.95, 0.05 + usedMillicores / (node.cores * 1000)),
-            podNetBytesPerSecond: pods.reduce((s, p) => s + p.rxBytesPerSecond, 0) / Math.max(1, pods.length),
-            memoryUtilization: node.conditions.MemoryPressure === 'True' ? MEMORY_PRESSURE_UTILIZATION : undefined,
-          });
+          const was = previous.nodes.find((n) => n.name === node.name);
+          if (tree && was) syncHostTree(tree, was, node, (cycleNow - previous.nowMs) / 1000);
         }
         syncKubeStore(kubeStore, toObjects(sim));
       }

@@ -201,6 +201,8 @@ export function createHostTree(dir: string, spec: HostTreeSpec): HostTree {
       spec: p, cgroup: newCgroup(rel, 0, 0), containers, retired: { cpuNs: 0, userNs: 0, systemNs: 0, pgfault: 0, pgmajfault: 0 }, pid,
       netns: p.hostNetwork ? HOST_NETNS : `net:[${4026532000 + i}]`, rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0,
     };
+    // The kubelet makes the pod's log directory when the pod starts, also while none of its containers runs (crash-looping).
+    if (podLogsDir !== undefined) mkdirSync(join(dir, toPodLogDir(p)), { recursive: true });
     for (const c of containers) if (c.name !== undefined) writeContainerLog(pod, c);
     return pod;
   };
