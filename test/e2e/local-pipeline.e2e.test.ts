@@ -25,6 +25,8 @@ const NAMESPACE_PODS = metric('ClusterNamespace', 'namespace_number_of_running_p
 const POD_RESTARTS = metric('Pod', 'pod_number_of_container_restarts');
 const CONTAINER_RESTARTS = metric('Container', 'number_of_container_restarts');
 
+type EmfEvent = Record<string, unknown> & { Type: string; _aws?: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string }> } };
+
 /** What the pipeline looked like between two cycles: the simulated cluster and the dashboard's data. */
 interface Between {
   readonly state: ClusterState;
@@ -39,21 +41,15 @@ interface CycleChange {
   readonly pod: string;
   readonly container?: string;
 }
-const toRestarts = (reports: readonly CycleReport[]): CycleChange[] =>
+/** The changes of the cycles' progress lines that `pattern` matches: namespace, pod and, for a restart, container. */
+const changesOf = (reports: readonly CycleReport[], pattern: RegExp): CycleChange[] =>
   reports.flatMap((r) => r.events.flatMap((line) => {
-    const m = /^([^/\s]+)\/(\S+) container (\S+) restarted \(/.exec(line);
-    return m ? [{ cycle: r.cycle, atMs: r.atMs, namespace: m[1], pod: m[2], container: m[3] }] : [];
+    const m = pattern.exec(line);
+    return m ? [{ cycle: r.cycle, atMs: r.atMs, namespace: m[1], pod: m[2], ...(m[3] ? { container: m[3] } : {}) }] : [];
   }));
-const toStopped = (reports: readonly CycleReport[]): CycleChange[] =>
-  reports.flatMap((r) => r.events.flatMap((line) => {
-    const m = /^([^/\s]+)\/(\S+) stopped on \S+; /.exec(line);
-    return m ? [{ cycle: r.cycle, atMs: r.atMs, namespace: m[1], pod: m[2] }] : [];
-  }));
-const toStarted = (reports: readonly CycleReport[]): CycleChange[] =>
-  reports.flatMap((r) => r.events.flatMap((line) => {
-    const m = /; ([^/\s]+)\/(\S+) started$/.exec(line);
-    return m ? [{ cycle: r.cycle, atMs: r.atMs, namespace: m[1], pod: m[2] }] : [];
-  }));
+const RESTARTED = /^([^/\s]+)\/(\S+) container (\S+) restarted \(/;
+const STOPPED = /^([^/\s]+)\/(\S+) stopped on \S+; /;
+const STARTED = /; ([^/\s]+)\/(\S+) started$/;
 const podNameOf = (e: EmfEvent): string | undefined => (e.kubernetes as { pod_name?: string } | undefined)?.pod_name;
 const containerNameOf = (e: EmfEvent): string | undefined => (e.kubernetes as { container_name?: string } | undefined)?.container_name;
 /** An event's time: its `Timestamp` attribute (Container events, which publish no metric, have no `_aws`). */
@@ -61,8 +57,6 @@ const timeOf = (e: EmfEvent): number => Number(e.Timestamp);
 /** The dimension sets under which an event publishes `metricName`. */
 const dimensionsOf = (e: EmfEvent, metricName: string): unknown =>
   (e._aws?.CloudWatchMetrics.find((d) => (d as { Metrics?: Array<{ Name: string }> }).Metrics?.some((m) => m.Name === metricName)) as { Dimensions?: unknown } | undefined)?.Dimensions;
-
-type EmfEvent = Record<string, unknown> & { Type: string; _aws?: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string }> } };
 
 function readEvents(dir: string): Array<{ file: string; event: EmfEvent }> {
   const out: Array<{ file: string; event: EmfEvent }> = [];
@@ -222,9 +216,9 @@ describe('kinsight local: the whole pipeline on this machine', () => {
 
   it('counts each container restart exactly once, in the interval it happens: Container and Pod events, and the restarts chart after that cycle', () => {
     const events = readEvents(outDir).map((e) => e.event);
-    const stopped = new Set(toStopped(reports).map((c) => `${c.cycle} ${c.namespace}/${c.pod}`));
+    const stopped = new Set(changesOf(reports, STOPPED).map((c) => `${c.cycle} ${c.namespace}/${c.pod}`));
     // A container whose pod is replaced in the same cycle never runs again: there is nothing to count.
-    const restarts = toRestarts(reports).filter((r) => !stopped.has(`${r.cycle} ${r.namespace}/${r.pod}`));
+    const restarts = changesOf(reports, RESTARTED).filter((r) => !stopped.has(`${r.cycle} ${r.namespace}/${r.pod}`));
     expect(restarts.length).toBeGreaterThan(0);
     const expected = (atMs: number, namespace: string, pod: string, container?: string): number =>
       restarts.filter((r) => r.atMs === atMs && r.namespace === namespace && r.pod === pod && (container === undefined || r.container === container)).length;
@@ -260,7 +254,7 @@ describe('kinsight local: the whole pipeline on this machine', () => {
 
   it('names a new pod from its first record, before any document names it: its namespace, workload and uid, with the dimension sets of any pod', () => {
     const events = readEvents(outDir).map((e) => e.event);
-    const started = toStarted(reports).filter((c) => between.has(c.cycle + 1));
+    const started = changesOf(reports, STARTED).filter((c) => between.has(c.cycle + 1));
     expect(started.length).toBeGreaterThan(0);
     const startedNames = new Set(started.map((c) => c.pod));
     const anOlderPod = events.find((e) => e.Type === 'Pod' && timeOf(e) === reports[1].atMs && !startedNames.has(podNameOf(e)!) && typeof e.PodName === 'string')!;
