@@ -1,4 +1,4 @@
-import { toNodeKey, type ContainerMetadata, type ContainerState, type NodeMetadata, type PodMetadata, type PodOwner } from '../../../../core/node-metadata';
+import { toNodeKey, type ContainerMetadata, type ContainerState, type NodeMetadata, type PodMetadata } from '../../../../core/node-metadata';
 import { toContentHash, toMetadataItem, type NodeMetadataItem } from '../../../../core/node-metadata-item';
 import type { CgroupDeltas, CgroupGauges, DiskDevice, Filesystem, NetInterface, NodeRecord, PodSample } from '../../../../core/record';
 
@@ -49,15 +49,7 @@ interface SimContainer {
   limits: { cpuMillicores?: number; memoryBytes?: number };
 }
 
-interface SimPod {
-  uid: string;
-  name: string;
-  namespace: string;
-  workloadName: string;
-  owners: PodOwner[];
-  labels: Record<string, string>;
-  services: string[];
-  phase: PodMetadata['phase'];
+interface SimPod extends Pick<PodMetadata, 'uid' | 'name' | 'namespace' | 'workloadName' | 'owners' | 'labels' | 'services' | 'phase'> {
   ready: string;
   hostNetwork: boolean;
   /** The host-side `eni` interface of the pod (VPC CNI), if any. */
